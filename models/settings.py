@@ -1,0 +1,79 @@
+"""Settings from the environment, or `.streamlit/secrets.toml` (never from the database).
+
+Secrets are `SecretStr` so they never print in reprs, logs or error messages.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+DEFAULT_DB_PATH = DATA_DIR / "handoff.db"
+DEFAULT_CONFIG_PATH = DATA_DIR / "sla.toml"
+SECRETS_PATH = ROOT / ".streamlit" / "secrets.toml"
+
+
+def read_secrets_file(path: Path = SECRETS_PATH) -> dict[str, Any]:
+    """Flat upper-case keys from `.streamlit/secrets.toml` (top level and one table deep)."""
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        raw = tomllib.load(handle)
+    flat: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(value, dict):
+            for inner, inner_value in value.items():
+                flat[f"{key}_{inner}".upper()] = inner_value
+                flat.setdefault(str(inner).upper(), inner_value)
+        else:
+            flat[key.upper()] = value
+    return flat
+
+
+class Settings(BaseSettings):
+    """Everything configurable from outside the SLA file."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    database_url: str = Field(default=f"sqlite:///{DEFAULT_DB_PATH}")
+    handoff_config: Path = DEFAULT_CONFIG_PATH
+    hubspot_access_token: SecretStr | None = None
+    hubspot_base_url: str | None = None
+    hubspot_rate_per_10s: int = 100
+    hubspot_search_per_s: float = 4.0
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_from: str = "handoff@localhost"
+    report_email_to: str | None = None
+    report_webhook_url: SecretStr | None = None
+    report_out_dir: Path = ROOT / "reports_out"
+
+
+@lru_cache(maxsize=1)
+def _secrets() -> dict[str, Any]:
+    return read_secrets_file()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Environment first, then `.streamlit/secrets.toml`, then defaults; explicit overrides win."""
+    values: dict[str, Any] = {}
+    secrets = _secrets()
+    for name in Settings.model_fields:
+        env_value = os.environ.get(name.upper())
+        if env_value is not None:
+            values[name] = env_value
+        elif name.upper() in secrets:
+            values[name] = secrets[name.upper()]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)

@@ -1,0 +1,461 @@
+"""The store: every SQL statement of Handoff lives here. Reads return DataFrames.
+
+The same code runs on SQLite and PostgreSQL: upserts use `INSERT ... ON CONFLICT (key) DO UPDATE`,
+which both dialects accept verbatim. Timestamps come back as timezone-aware UTC columns.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
+from sqlmodel import SQLModel
+
+from models import columns as C
+from models import tables as T
+from models.db import get_engine, upgrade_schema
+from models.settings import load_settings
+
+CANONICAL_TABLES: dict[str, type[SQLModel]] = {
+    "team": T.Team,
+    "owner": T.Owner,
+    "lead": T.Lead,
+    "activity": T.Activity,
+    "deal": T.Deal,
+}
+SOFT_DELETED = ("lead", "activity", "deal")
+_CHUNK = 20_000
+
+
+def utcnow() -> datetime:
+    """The store's clock for bookkeeping columns (never used by the SLA engine)."""
+    return datetime.now(UTC)
+
+
+def _table(entity: str) -> Any:
+    return CANONICAL_TABLES[entity].__table__  # type: ignore[attr-defined]
+
+
+def _timestamp_columns(table: Any) -> list[str]:
+    return [c.name for c in table.columns if isinstance(c.type, T.UTCDateTime)]
+
+
+def as_utc(values: pd.Series) -> pd.Series:
+    """Any timestamp column (aware, naive UTC text from SQLite, or None) as aware UTC datetimes."""
+    if values.empty:
+        return pd.Series(pd.DatetimeIndex([], tz="UTC"), index=values.index, name=values.name)
+    converted = pd.to_datetime(values, utc=True, format="ISO8601")
+    return converted.astype("datetime64[us, UTC]")
+
+
+class Store:
+    """Handle on one database. Methods open their own transaction unless given a connection."""
+
+    def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
+        self.url = url or load_settings().database_url
+        self.engine: Engine = get_engine(self.url)
+        if migrate:
+            upgrade_schema(self.engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One atomic unit of work: everything written through `conn` commits or nothing does."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _tx(self, conn: Connection | None) -> Iterator[Connection]:
+        if conn is not None:
+            yield conn
+        else:
+            with self.engine.begin() as own:
+                yield own
+
+    # ---------------------------------------------------------------- canonical writes
+    def upsert_frame(
+        self,
+        entity: str,
+        frame: pd.DataFrame,
+        *,
+        origin: str | None = None,
+        conn: Connection | None = None,
+    ) -> int:
+        """Insert or update rows by id. Columns not in `frame` are left alone on update.
+
+        Timestamps must be timezone-aware (or None). A re-sent row clears `deleted_at` unless
+        the frame carries that column itself.
+        """
+        if frame.empty:
+            return 0
+        table = _table(entity)
+        key = table.primary_key.columns.values()[0].name
+        names = [c for c in frame.columns if c in table.columns]
+        frame = frame[names].copy()
+        if origin is not None and "origin" not in names:
+            frame["origin"] = origin
+        if entity in SOFT_DELETED and C.DELETED_AT not in frame.columns:
+            frame[C.DELETED_AT] = None
+        names = list(frame.columns)
+        for name in set(_timestamp_columns(table)) & set(names):
+            frame[name] = self._format_timestamps(frame[name], entity, name)
+        params = _frame_to_rows(frame)
+        updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != key)
+        marks = ", ".join(self._placeholder() for _ in names)
+        conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks}) "
+            f"ON CONFLICT ({key}) {conflict}"
+        )
+        with self._tx(conn) as tx:
+            for start in range(0, len(params), _CHUNK):
+                tx.exec_driver_sql(sql, params[start : start + _CHUNK])  # type: ignore[arg-type]
+        return len(params)
+
+    def _placeholder(self) -> str:
+        return "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+
+    def _format_timestamps(self, values: pd.Series, entity: str, name: str) -> pd.Series:
+        converted = pd.to_datetime(values, utc=False, format="ISO8601")
+        if converted.dt.tz is None and converted.notna().any():
+            raise ValueError(f"{entity}.{name}: timestamps must be timezone-aware")
+        converted = converted.dt.tz_convert("UTC") if converted.dt.tz is not None else converted
+        if self.dialect == "sqlite":
+            text_values = converted.dt.strftime("%Y-%m-%d %H:%M:%S.%f")
+        else:
+            text_values = converted.dt.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+        return text_values.astype(object).where(converted.notna(), None)
+
+    def mark_deleted(
+        self, entity: str, ids: Iterable[str], at: datetime, *, conn: Connection | None = None
+    ) -> int:
+        """Soft-delete (archived in the CRM): kept, but left out of exports and verdicts."""
+        table = _table(entity)
+        key = table.primary_key.columns.values()[0]
+        id_list = list(ids)
+        if not id_list:
+            return 0
+        if entity == "owner":
+            stmt = update(table).where(key.in_(bindparam("ids", expanding=True)))
+            stmt = stmt.values(active=False)
+        else:
+            stmt = update(table).where(key.in_(bindparam("ids", expanding=True))).values(
+                deleted_at=at
+            )
+        count = 0
+        with self._tx(conn) as tx:
+            for start in range(0, len(id_list), 5000):
+                result = tx.execute(stmt, {"ids": id_list[start : start + 5000]})
+                count += result.rowcount or 0
+        return count
+
+    def delete_origin(self, origin: str, *, conn: Connection | None = None) -> None:
+        """Remove every canonical row that came from one origin (the demo replaces itself)."""
+        with self._tx(conn) as tx:
+            for entity in ("deal", "activity", "lead", "owner", "team"):
+                table = _table(entity)
+                tx.execute(delete(table).where(table.c.origin == origin))
+
+    # ---------------------------------------------------------------- canonical reads
+    def read_entity(
+        self,
+        entity: str,
+        *,
+        include_deleted: bool = False,
+        ids: Sequence[str] | None = None,
+        conn: Connection | None = None,
+    ) -> pd.DataFrame:
+        """A whole canonical table (or the rows with `ids`) with aware UTC timestamps."""
+        table = _table(entity)
+        stmt = select(table)
+        if entity in SOFT_DELETED and not include_deleted:
+            stmt = stmt.where(table.c.deleted_at.is_(None))
+        if ids is not None:
+            key = table.primary_key.columns.values()[0]
+            stmt = stmt.where(key.in_(bindparam("ids", expanding=True)))
+        key_name = table.primary_key.columns.values()[0].name
+        stmt = stmt.order_by(table.c[key_name])
+        with self._tx(conn) as tx:
+            if ids is not None:
+                frames = [
+                    _read(tx, stmt, table, {"ids": list(ids[s : s + 5000])})
+                    for s in range(0, max(len(ids), 1), 5000)
+                ]
+                return pd.concat(frames, ignore_index=True) if frames else _read(tx, stmt, table)
+            return _read(tx, stmt, table)
+
+    def read_leads_handed_off(
+        self, start: datetime, end: datetime, *, conn: Connection | None = None
+    ) -> pd.DataFrame:
+        """Live leads whose `handed_off_at` is in [start, end)."""
+        table = _table("lead")
+        stmt = select(table).where(
+            table.c.deleted_at.is_(None),
+            table.c.handed_off_at >= start,
+            table.c.handed_off_at < end,
+        )
+        with self._tx(conn) as tx:
+            return _read(tx, stmt, table)
+
+    def read_activities_for_leads(
+        self, lead_ids: Sequence[str], *, conn: Connection | None = None
+    ) -> pd.DataFrame:
+        """Live activities of the given leads (without bodies, which the engine never needs)."""
+        table = _table("activity")
+        cols = [c for c in table.columns if c.name != C.BODY]
+        stmt = select(*cols).where(
+            table.c.deleted_at.is_(None), table.c.lead_id.in_(bindparam("ids", expanding=True))
+        )
+        frames = []
+        with self._tx(conn) as tx:
+            for start in range(0, len(lead_ids), 20_000):
+                frames.append(_read(tx, stmt, table, {"ids": list(lead_ids[start : start + 20_000])}))
+        if not frames:
+            return _empty(table, [c.name for c in cols])
+        return pd.concat(frames, ignore_index=True)
+
+    def read_deals_closed(
+        self, start: datetime, end: datetime, *, conn: Connection | None = None
+    ) -> pd.DataFrame:
+        table = _table("deal")
+        stmt = select(table).where(
+            table.c.deleted_at.is_(None),
+            table.c.closed_won_at >= start,
+            table.c.closed_won_at < end,
+        )
+        with self._tx(conn) as tx:
+            return _read(tx, stmt, table)
+
+    def count_rows(self, *, conn: Connection | None = None) -> dict[str, int]:
+        """Live rows per canonical entity."""
+        out: dict[str, int] = {}
+        with self._tx(conn) as tx:
+            for entity in CANONICAL_TABLES:
+                table = _table(entity)
+                stmt = select(func.count()).select_from(table)
+                if entity in SOFT_DELETED:
+                    stmt = stmt.where(table.c.deleted_at.is_(None))
+                out[entity] = int(tx.execute(stmt).scalar_one())
+        return out
+
+    def data_overview(self) -> dict[str, pd.DataFrame]:
+        """What is loaded, for the Data page: owners by tier and team, leads by month and team."""
+        with self.engine.connect() as conn:
+            owners = pd.read_sql(
+                text(
+                    "SELECT t.tier AS tier, t.team_id AS team_id, t.name AS team, "
+                    "COUNT(o.owner_id) AS owners, "
+                    "SUM(CASE WHEN o.active THEN 1 ELSE 0 END) AS active_owners "
+                    "FROM team t LEFT JOIN owner o ON o.team_id = t.team_id "
+                    "GROUP BY t.tier, t.team_id, t.name ORDER BY t.tier, t.name"
+                ),
+                conn,
+            )
+            leads = pd.read_sql(
+                text(
+                    "SELECT l.handed_off_at AS handed_off_at, l.created_at AS created_at, "
+                    "l.rejected_at AS rejected_at, o.team_id AS team_id "
+                    "FROM lead l LEFT JOIN owner o ON o.owner_id = l.owner_id "
+                    "WHERE l.deleted_at IS NULL"
+                ),
+                conn,
+            )
+            activities = pd.read_sql(
+                text(
+                    "SELECT type, COUNT(*) AS activities, MIN(occurred_at) AS first, "
+                    "MAX(occurred_at) AS last FROM activity WHERE deleted_at IS NULL "
+                    "GROUP BY type ORDER BY type"
+                ),
+                conn,
+            )
+            deals = pd.read_sql(
+                text(
+                    "SELECT COUNT(*) AS deals, MIN(closed_won_at) AS first, "
+                    "MAX(closed_won_at) AS last FROM deal WHERE deleted_at IS NULL"
+                ),
+                conn,
+            )
+        for name in ("handed_off_at", "created_at", "rejected_at"):
+            leads[name] = as_utc(leads[name])
+        for frame in (activities, deals):
+            for name in ("first", "last"):
+                frame[name] = as_utc(frame[name])
+        return {"owners": owners, "leads": leads, "activities": activities, "deals": deals}
+
+    # ---------------------------------------------------------------- runs (import, sync)
+    def start_run(self, model: type[SQLModel], **values: Any) -> int:
+        table = model.__table__  # type: ignore[attr-defined]
+        values.setdefault("started_at", utcnow())
+        with self.engine.begin() as conn:
+            result = conn.execute(insert(table).values(**values).returning(table.c.id))
+            return int(result.scalar_one())
+
+    def finish_run(
+        self,
+        model: type[SQLModel],
+        run_id: int,
+        *,
+        status: str,
+        counts: dict[str, Any] | None = None,
+        error: str | None = None,
+        **values: Any,
+    ) -> None:
+        table = model.__table__  # type: ignore[attr-defined]
+        values.update(status=status, finished_at=utcnow(), error=error)
+        if counts is not None:
+            values["counts"] = json.dumps(counts, sort_keys=True)
+        with self.engine.begin() as conn:
+            conn.execute(update(table).where(table.c.id == run_id).values(**values))
+
+    def update_run(self, model: type[SQLModel], run_id: int, **values: Any) -> None:
+        table = model.__table__  # type: ignore[attr-defined]
+        with self.engine.begin() as conn:
+            conn.execute(update(table).where(table.c.id == run_id).values(**values))
+
+    def read_runs(self, model: type[SQLModel], limit: int = 20) -> pd.DataFrame:
+        """The newest runs first."""
+        table = model.__table__  # type: ignore[attr-defined]
+        stmt = select(table).order_by(table.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return _read(conn, stmt, table)
+
+    # ---------------------------------------------------------------- sync state
+    def read_sync_state(
+        self, source: str, object_type: str, *, conn: Connection | None = None
+    ) -> dict[str, Any] | None:
+        table = T.SyncState.__table__  # type: ignore[attr-defined]
+        stmt = select(table).where(table.c.source == source, table.c.object_type == object_type)
+        with self._tx(conn) as tx:
+            row = tx.execute(stmt).mappings().first()
+        return dict(row) if row else None
+
+    def save_sync_state(
+        self, source: str, object_type: str, *, conn: Connection | None = None, **values: Any
+    ) -> None:
+        """Insert or update the cursor; call it inside the transaction that wrote the page."""
+        table = T.SyncState.__table__  # type: ignore[attr-defined]
+        values["updated_at"] = utcnow()
+        with self._tx(conn) as tx:
+            found = tx.execute(
+                update(table)
+                .where(table.c.source == source, table.c.object_type == object_type)
+                .values(**values)
+            )
+            if not found.rowcount:
+                tx.execute(insert(table).values(source=source, object_type=object_type, **values))
+
+    def clear_sync_state(self, source: str, *, conn: Connection | None = None) -> None:
+        table = T.SyncState.__table__  # type: ignore[attr-defined]
+        with self._tx(conn) as tx:
+            tx.execute(delete(table).where(table.c.source == source))
+
+    def read_sync_states(self, source: str) -> pd.DataFrame:
+        table = T.SyncState.__table__  # type: ignore[attr-defined]
+        stmt = select(table).where(table.c.source == source).order_by(table.c.object_type)
+        with self.engine.connect() as conn:
+            return _read(conn, stmt, table)
+
+    # ---------------------------------------------------------------- generic bookkeeping
+    def insert_row(self, model: type[SQLModel], **values: Any) -> int | None:
+        """Insert one bookkeeping row; returns its integer id when the table has one."""
+        table = model.__table__  # type: ignore[attr-defined]
+        with self.engine.begin() as conn:
+            if "id" in table.c:
+                return int(
+                    conn.execute(insert(table).values(**values).returning(table.c.id)).scalar_one()
+                )
+            conn.execute(insert(table).values(**values))
+            return None
+
+    def update_rows(self, model: type[SQLModel], where: dict[str, Any], **values: Any) -> int:
+        table = model.__table__  # type: ignore[attr-defined]
+        stmt = update(table).values(**values)
+        for name, value in where.items():
+            stmt = stmt.where(table.c[name] == value)
+        with self.engine.begin() as conn:
+            return conn.execute(stmt).rowcount or 0
+
+    def select_rows(
+        self,
+        model: type[SQLModel],
+        where: dict[str, Any] | None = None,
+        *,
+        order_by: str | None = None,
+        descending: bool = False,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """Rows of a bookkeeping table filtered by equality (a list value means IN)."""
+        table = model.__table__  # type: ignore[attr-defined]
+        stmt = select(table)
+        for name, value in (where or {}).items():
+            if isinstance(value, list | tuple | set):
+                stmt = stmt.where(table.c[name].in_(list(value)))
+            elif value is None:
+                stmt = stmt.where(table.c[name].is_(None))
+            else:
+                stmt = stmt.where(table.c[name] == value)
+        if order_by:
+            column = table.c[order_by]
+            stmt = stmt.order_by(column.desc() if descending else column)
+        if limit:
+            stmt = stmt.limit(limit)
+        with self.engine.connect() as conn:
+            return _read(conn, stmt, table)
+
+    def truncate_all(self) -> None:
+        """Empty every table (tests and `handoff demo --replace` on a scratch database)."""
+        names = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+        with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                conn.exec_driver_sql(f"TRUNCATE {', '.join(names)} RESTART IDENTITY")
+            else:
+                for name in names:
+                    conn.exec_driver_sql(f"DELETE FROM {name}")
+
+
+def _frame_to_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    columns = []
+    for name in frame.columns:
+        values = frame[name]
+        if values.dtype == bool:
+            columns.append([bool(v) for v in values])
+            continue
+        if pd.api.types.is_float_dtype(values.dtype):
+            array = values.to_numpy(dtype=object)
+            mask = values.isna().to_numpy()
+            array[mask] = None
+            columns.append(array.tolist())
+            continue
+        as_object = values.astype(object)
+        columns.append(as_object.where(values.notna(), None).tolist())
+    return list(zip(*columns, strict=True))
+
+
+def _empty(table: Any, names: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame({name: pd.Series([], dtype=object) for name in names})
+    for name in set(_timestamp_columns(table)) & set(names):
+        frame[name] = as_utc(frame[name])
+    return frame
+
+
+def _read(conn: Connection, stmt: Any, table: Any, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    result = conn.execute(stmt, params or {})
+    names = list(result.keys())
+    rows = result.fetchall()
+    if not rows:
+        return _empty(table, names)
+    frame = pd.DataFrame.from_records(rows, columns=names, coerce_float=True)
+    for name in set(_timestamp_columns(table)) & set(names):
+        frame[name] = as_utc(frame[name])
+    if "active" in frame.columns:
+        frame["active"] = frame["active"].astype(bool)
+    return frame
+

@@ -1,0 +1,225 @@
+"""The database tables (SQLModel). Every timestamp is stored in UTC and read back timezone-aware.
+
+Canonical tables carry the CSV columns of SPEC.md section 1 plus `deleted_at` (a record archived
+in the CRM is kept but left out of exports and verdicts) and `origin` (csv, demo or hubspot).
+Bookkeeping tables serve sync, import, SLA versions, disputes, frozen months and report runs.
+Schema changes go through Alembic (models/migrations); never `create_all` in production code.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlmodel import Column, Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (naive UTC text) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise ValueError(f"naive datetime {value!r}: every timestamp must carry an offset")
+            value = value.astimezone(UTC)
+            return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def ts_column(*, index: bool = False, nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), index=index, nullable=nullable))
+
+
+class Team(SQLModel, table=True):
+    team_id: str = Field(primary_key=True)
+    name: str
+    tier: str = Field(index=True)
+    calendar: str | None = None
+    manager_email: str | None = None
+    origin: str | None = None
+
+
+class Owner(SQLModel, table=True):
+    owner_id: str = Field(primary_key=True)
+    name: str
+    email: str | None = None
+    team_id: str | None = Field(default=None, index=True)
+    active: bool = True
+    origin: str | None = None
+
+
+class Lead(SQLModel, table=True):
+    lead_id: str = Field(primary_key=True)
+    created_at: datetime = ts_column(nullable=False)
+    handed_off_at: datetime | None = ts_column(index=True)
+    assigned_at: datetime | None = ts_column()
+    owner_id: str | None = Field(default=None, index=True)
+    source: str | None = None
+    status: str | None = None
+    rejected_at: datetime | None = ts_column()
+    rejection_reason: str | None = None
+    email: str | None = None
+    company: str | None = None
+    deleted_at: datetime | None = ts_column()
+    origin: str | None = None
+
+
+class Activity(SQLModel, table=True):
+    activity_id: str = Field(primary_key=True)
+    lead_id: str = Field(index=True)
+    type: str
+    occurred_at: datetime = ts_column(nullable=False)
+    owner_id: str | None = None
+    direction: str | None = None
+    outcome: str | None = None
+    body: str | None = None
+    deleted_at: datetime | None = ts_column()
+    origin: str | None = None
+
+
+class Deal(SQLModel, table=True):
+    deal_id: str = Field(primary_key=True)
+    lead_id: str = Field(index=True)
+    closed_won_at: datetime = ts_column(index=True, nullable=False)
+    owner_id: str | None = None
+    amount: float | None = None
+    deleted_at: datetime | None = ts_column()
+    origin: str | None = None
+
+
+class SyncState(SQLModel, table=True):
+    """A resumable cursor per (source, object type): committed with the page it covers."""
+
+    __tablename__ = "sync_state"
+    source: str = Field(primary_key=True)
+    object_type: str = Field(primary_key=True)
+    phase: str = "full"  # full | incremental
+    cursor: str | None = None  # paging cursor (list `after`, or last hs_object_id in a search)
+    bookmark: datetime | None = ts_column()  # the run start of the last complete pass
+    window_start: datetime | None = ts_column()
+    window_end: datetime | None = ts_column()
+    updated_at: datetime | None = ts_column()
+
+
+class SyncRun(SQLModel, table=True):
+    __tablename__ = "sync_run"
+    id: int | None = Field(default=None, primary_key=True)
+    source: str
+    full: bool = False
+    started_at: datetime = ts_column(nullable=False)
+    finished_at: datetime | None = ts_column()
+    status: str = "running"  # running | ok | failed | paused
+    counts: str | None = None  # JSON {object_type: records}
+    requests_used: int = 0
+    error: str | None = None
+
+
+class ImportRun(SQLModel, table=True):
+    __tablename__ = "import_run"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # csv | demo
+    path: str | None = None
+    started_at: datetime = ts_column(nullable=False)
+    finished_at: datetime | None = ts_column()
+    status: str = "running"  # running | ok | failed
+    counts: str | None = None
+    error: str | None = None
+
+
+class SlaVersion(SQLModel, table=True):
+    """An SLA definition as loaded; a changed definition adds a version, history is never rewritten."""
+
+    __tablename__ = "sla_version"
+    id: int | None = Field(default=None, primary_key=True)
+    sla_id: str = Field(index=True)
+    version: int
+    effective_from: date
+    definition: str  # JSON of the [[sla]] table
+    checksum: str
+    loaded_at: datetime = ts_column(nullable=False)
+    loaded_by: str | None = None
+
+
+class Dispute(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    sla_id: str = Field(index=True)
+    item_id: str = Field(index=True)  # lead_id, or deal_id for service SLAs
+    kind: str = "dispute"  # dispute | exclusion
+    reason: str
+    status: str = "pending"  # pending | approved | rejected
+    raised_by: str | None = None
+    raised_at: datetime = ts_column(nullable=False)
+    decided_by: str | None = None
+    decided_at: datetime | None = ts_column()
+    decision_note: str | None = None
+
+
+class VerdictSnapshot(SQLModel, table=True):
+    """A frozen month: the evaluation as it stood, so later data or rule changes don't rewrite it."""
+
+    __tablename__ = "verdict_snapshot"
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(index=True)
+    frozen_at: datetime = ts_column(nullable=False)
+    frozen_by: str | None = None
+    note: str | None = None
+    superseded_at: datetime | None = ts_column()
+    payload: str  # JSON of the evaluation (SPEC.md section 5 shape)
+
+
+class ReportRun(SQLModel, table=True):
+    __tablename__ = "report_run"
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(index=True)
+    team_id: str | None = None
+    trigger: str = "manual"  # manual | schedule
+    started_at: datetime = ts_column(nullable=False)
+    finished_at: datetime | None = ts_column()
+    status: str = "running"
+    formats: str | None = None
+    out_dir: str | None = None
+    files: str | None = None  # JSON list
+    error: str | None = None
+
+
+class Delivery(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    report_run_id: int = Field(index=True)
+    month: str = Field(index=True)
+    channel: str  # folder | email | webhook
+    target: str  # folder path, recipient list, webhook host (never a secret)
+    status: str = "pending"  # pending | sent | failed
+    attempts: int = 0
+    error: str | None = None
+    sent_at: datetime | None = ts_column()
+
+
+class JobRun(SQLModel, table=True):
+    """What the scheduler ran, so a run missed while the machine was off is caught up."""
+
+    __tablename__ = "job_run"
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(index=True)  # sync | report
+    period: str = Field(index=True)  # the day or month the run covers
+    started_at: datetime = ts_column(nullable=False)
+    finished_at: datetime | None = ts_column()
+    status: str = "running"
+    error: str | None = None
+
+
+def utc_date(value: datetime) -> date:
+    return value.astimezone(UTC).date()

@@ -1,0 +1,1 @@
+"""The monthly friction report: assembly (pure), rendering (html, pdf, xlsx, csv), delivery."""

@@ -1,0 +1,1 @@
+"""The only home of streamlit helpers: cached loaders, filter state, components."""
