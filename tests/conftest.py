@@ -22,8 +22,8 @@ def _worker() -> str:
 def _test_database_url(tmp_root: Path) -> str:
     base = os.environ.get("DATABASE_URL", "")
     if base.startswith("postgresql"):
-        # One scratch database per xdist worker, created fresh each session.
-        name = f"handoff_test_{_worker()}"
+        # One scratch database per pytest process (and xdist worker), dropped at the end.
+        name = f"handoff_test_{os.getpid()}_{_worker()}"
         admin_url = base.rsplit("/", 1)[0] + "/postgres"
         if admin_url.startswith("postgresql://"):
             admin_url = "postgresql+psycopg://" + admin_url.removeprefix("postgresql://")
@@ -36,9 +36,26 @@ def _test_database_url(tmp_root: Path) -> str:
     return f"sqlite:///{tmp_root / f'handoff_test_{_worker()}.db'}"
 
 
+def _drop_database(url: str) -> None:
+    from models.db import _engines
+
+    for known, engine in list(_engines.items()):
+        if known == url:
+            engine.dispose()
+    name = url.rsplit("/", 1)[1]
+    admin_url = "postgresql+psycopg://" + url.split("://", 1)[1].rsplit("/", 1)[0] + "/postgres"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return _test_database_url(tmp_path_factory.mktemp("db"))
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = _test_database_url(tmp_path_factory.mktemp("db"))
+    yield url
+    if url.startswith("postgresql"):
+        _drop_database(url)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,61 @@
+"""The README documents every command and option a user can type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+import typer.main
+
+from cli import app
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def _commands(group: click.Command, prefix: str = "handoff") -> list[tuple[str, click.Command]]:
+    found: list[tuple[str, click.Command]] = []
+    if isinstance(group, click.Group):
+        for name, command in group.commands.items():
+            path = f"{prefix} {name}"
+            found.append((path, command))
+            found.extend(_commands(command, path))
+    return found
+
+
+COMMANDS = _commands(typer.main.get_command(app))
+
+
+def test_cli_has_the_spec_commands() -> None:
+    names = {path for path, _ in COMMANDS}
+    for required in (
+        "handoff demo",
+        "handoff import",
+        "handoff export-data",
+        "handoff sync hubspot",
+        "handoff evaluate",
+        "handoff report",
+        "handoff schedule",
+        "handoff serve",
+    ):
+        assert required in names
+
+
+@pytest.mark.parametrize("path", [path for path, _ in COMMANDS])
+def test_every_command_is_in_the_readme(path: str) -> None:
+    assert f"`{path}" in README, f"README.md does not document `{path}`"
+
+
+@pytest.mark.parametrize(
+    ("path", "option"),
+    [
+        (path, opt)
+        for path, command in COMMANDS
+        for param in command.params
+        if isinstance(param, click.Option)
+        for opt in param.opts
+        if opt.startswith("--") and opt != "--help"
+    ],
+)
+def test_every_option_is_in_the_readme(path: str, option: str) -> None:
+    assert option in README, f"README.md does not mention {option} of `{path}`"
