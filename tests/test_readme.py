@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
+from typing import Any
+
 import pytest
 import typer.main
 
@@ -13,9 +14,10 @@ from cli import app
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
 
-def _commands(group: click.Command, prefix: str = "handoff") -> list[tuple[str, click.Command]]:
-    found: list[tuple[str, click.Command]] = []
-    if isinstance(group, click.Group):
+def _commands(group: Any, prefix: str = "handoff") -> list[tuple[str, Any]]:
+    # typer ships its own click-compatible classes, so go by shape rather than isinstance.
+    found: list[tuple[str, Any]] = []
+    if hasattr(group, "commands"):
         for name, command in group.commands.items():
             path = f"{prefix} {name}"
             found.append((path, command))
@@ -52,7 +54,7 @@ def test_every_command_is_in_the_readme(path: str) -> None:
         (path, opt)
         for path, command in COMMANDS
         for param in command.params
-        if isinstance(param, click.Option)
+        if getattr(param, "param_type_name", "") == "option"
         for opt in param.opts
         if opt.startswith("--") and opt != "--help"
     ],
