@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, text, update
 from sqlmodel import SQLModel
@@ -30,6 +31,7 @@ CANONICAL_TABLES: dict[str, type[SQLModel]] = {
 }
 SOFT_DELETED = ("lead", "activity", "deal")
 _CHUNK = 20_000
+_COPY_FROM = 1_000  # rows; below this PostgreSQL upserts row by row (no scratch table)
 
 
 def utcnow() -> datetime:
@@ -107,7 +109,6 @@ class Store:
         names = list(frame.columns)
         for name in set(_timestamp_columns(table)) & set(names):
             frame[name] = self._format_timestamps(frame[name], entity, name)
-        params = _frame_to_rows(frame)
         updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != key)
         marks = ", ".join(self._placeholder() for _ in names)
         conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
@@ -116,9 +117,42 @@ class Store:
             f"ON CONFLICT ({key}) {conflict}"
         )
         with self._tx(conn) as tx:
-            for start in range(0, len(params), _CHUNK):
-                tx.exec_driver_sql(sql, params[start : start + _CHUNK])  # type: ignore[arg-type]
-        return len(params)
+            if self.dialect == "postgresql" and len(frame) >= _COPY_FROM:
+                self._upsert_by_copy(tx, table.name, key, frame, conflict)
+                return len(frame)
+            # Python tuples cost ~10x the frame's memory: build them one chunk at a time.
+            for start in range(0, len(frame), _CHUNK):
+                params = _frame_to_rows(frame.iloc[start : start + _CHUNK])
+                tx.exec_driver_sql(sql, params)  # type: ignore[arg-type]
+        return len(frame)
+
+    def _upsert_by_copy(
+        self, tx: Connection, table_name: str, key: str, frame: pd.DataFrame, conflict: str
+    ) -> None:
+        """PostgreSQL bulk path: COPY into a scratch table, then one INSERT ... ON CONFLICT.
+
+        Row-by-row INSERTs take ~40 s per million rows on PostgreSQL; COPY takes a few. The
+        scratch table has no constraints, and a key sent twice keeps its last row, as the
+        row-by-row path would.
+        """
+        frame = frame.drop_duplicates(subset=[key], keep="last")
+        names = ", ".join(frame.columns)
+        scratch = f"_upsert_{table_name}"
+        tx.exec_driver_sql(f"DROP TABLE IF EXISTS {scratch}")
+        tx.exec_driver_sql(
+            f"CREATE TEMP TABLE {scratch} ON COMMIT DROP AS "
+            f"SELECT {names} FROM {table_name} WITH NO DATA"
+        )
+        cursor = tx.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {scratch} ({names}) FROM STDIN") as copy:
+            for start in range(0, len(frame), _CHUNK):
+                for row in _frame_to_rows(frame.iloc[start : start + _CHUNK]):
+                    copy.write_row(row)
+        tx.exec_driver_sql(
+            f"INSERT INTO {table_name} ({names}) SELECT {names} FROM {scratch} "
+            f"ON CONFLICT ({key}) {conflict}"
+        )
+        tx.exec_driver_sql(f"DROP TABLE {scratch}")
 
     def _placeholder(self) -> str:
         return "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
@@ -222,6 +256,31 @@ class Store:
             return _empty(table, [c.name for c in cols])
         return pd.concat(frames, ignore_index=True)
 
+    def read_activity_bodies(
+        self, lead_ids: Sequence[str], types: Sequence[str], *, conn: Connection | None = None
+    ) -> pd.DataFrame:
+        """Live activities of the given leads and types that have a body (for the friction report):
+        activity_id, lead_id, type, occurred_at, owner_id, body, ordered by activity_id."""
+        table = _table("activity")
+        names = (C.ACTIVITY_ID, C.LEAD_ID, C.TYPE, C.OCCURRED_AT, C.OWNER_ID, C.BODY)
+        stmt = (
+            select(*[table.c[n] for n in names])
+            .where(
+                table.c.deleted_at.is_(None),
+                table.c.body.is_not(None),
+                table.c.type.in_(list(types)),
+                table.c.lead_id.in_(bindparam("ids", expanding=True)),
+            )
+            .order_by(table.c.activity_id)
+        )
+        frames = []
+        with self._tx(conn) as tx:
+            for start in range(0, len(lead_ids), 20_000):
+                frames.append(_read(tx, stmt, table, {"ids": list(lead_ids[start : start + 20_000])}))
+        if not frames:
+            return _empty(table, list(names))
+        return pd.concat(frames, ignore_index=True)
+
     def read_deals_closed(
         self, start: datetime, end: datetime, *, conn: Connection | None = None
     ) -> pd.DataFrame:
@@ -234,6 +293,19 @@ class Store:
         with self._tx(conn) as tx:
             return _read(tx, stmt, table)
 
+    def read_keys(
+        self, entity: str, *, include_deleted: bool = True, conn: Connection | None = None
+    ) -> pd.Index:
+        """The ids of one canonical table (cheap: no other column), e.g. to resolve references."""
+        table = _table(entity)
+        key = table.primary_key.columns.values()[0]
+        stmt = select(key)
+        if entity in SOFT_DELETED and not include_deleted:
+            stmt = stmt.where(table.c.deleted_at.is_(None))
+        with self._tx(conn) as tx:
+            ids = tx.execute(stmt).scalars().all()
+        return pd.Index(list(ids), dtype=object, name=key.name)
+
     def count_rows(self, *, conn: Connection | None = None) -> dict[str, int]:
         """Live rows per canonical entity."""
         out: dict[str, int] = {}
@@ -245,6 +317,29 @@ class Store:
                     stmt = stmt.where(table.c.deleted_at.is_(None))
                 out[entity] = int(tx.execute(stmt).scalar_one())
         return out
+
+    def read_time_range(
+        self, entity: str, column: str
+    ) -> tuple[datetime | None, datetime | None]:
+        """MIN and MAX of one timestamp column over live rows ((None, None) when there are none)."""
+        table = _table(entity)
+        stmt = select(func.min(table.c[column]), func.max(table.c[column]))
+        if entity in SOFT_DELETED:
+            stmt = stmt.where(table.c.deleted_at.is_(None))
+        with self.engine.connect() as conn:
+            low, high = conn.execute(stmt).one()
+        # Aggregates bypass the column type on SQLite (text comes back); normalise both ends.
+        ends = as_utc(pd.Series([low, high], dtype=object))
+        return tuple(None if pd.isna(v) else v.to_pydatetime() for v in ends)  # type: ignore[return-value]
+
+    def read_distinct(self, entity: str, column: str) -> list[Any]:
+        """Distinct non-null values of one column over live rows, sorted (for filters)."""
+        table = _table(entity)
+        stmt = select(table.c[column]).where(table.c[column].is_not(None)).distinct()
+        if entity in SOFT_DELETED:
+            stmt = stmt.where(table.c.deleted_at.is_(None))
+        with self.engine.connect() as conn:
+            return sorted(row[0] for row in conn.execute(stmt))
 
     def data_overview(self) -> dict[str, pd.DataFrame]:
         """What is loaded, for the Data page: owners by tier and team, leads by month and team."""
@@ -410,6 +505,98 @@ class Store:
         with self.engine.connect() as conn:
             return _read(conn, stmt, table)
 
+    # ---------------------------------------------------------------- SLA engine reads and records
+    def read_sla_inputs(
+        self, window_start: datetime, window_end: datetime, as_of: datetime
+    ) -> dict[str, pd.DataFrame]:
+        """What the SLA engine needs for clocks starting in [window_start, window_end), as known
+        at `as_of`: live leads handed off by `as_of` whose handoff or assignment falls in the
+        window, deals closed won in the window (and their leads), the calls, emails and meetings
+        of all those leads from the window start until `as_of`, every owner and team."""
+        lead_cols = (
+            "lead_id, created_at, handed_off_at, assigned_at, owner_id, source, status, "
+            "rejected_at, rejection_reason"
+        )
+        in_window = (
+            "deleted_at IS NULL AND closed_won_at >= :ws AND closed_won_at < :we "
+            "AND closed_won_at <= :as_of"
+        )
+        lead_filter = (
+            "l.deleted_at IS NULL AND ("
+            "(l.handed_off_at IS NOT NULL AND l.handed_off_at <= :as_of AND ("
+            "(l.handed_off_at >= :ws AND l.handed_off_at < :we) OR "
+            "(l.assigned_at >= :ws AND l.assigned_at < :we))) "
+            f"OR l.lead_id IN (SELECT lead_id FROM deal WHERE {in_window}))"
+        )
+        queries = {
+            "leads": f"SELECT {lead_cols} FROM lead l WHERE {lead_filter}",
+            "deals": f"SELECT deal_id, lead_id, closed_won_at, owner_id, amount FROM deal WHERE {in_window}",
+        }
+        # Only what can stop a clock: calls, emails and meetings from the window start to as_of.
+        activity_sql = (
+            "SELECT activity_id, lead_id, type, occurred_at, owner_id, direction, outcome "
+            "FROM activity WHERE deleted_at IS NULL AND type IN ('call', 'email', 'meeting') "
+            "AND occurred_at >= :ws AND occurred_at <= :as_of AND lead_id IN :ids"
+        )
+        stamp = T.UTCDateTime()
+        params: dict[str, Any] = {"ws": window_start, "we": window_end, "as_of": as_of}
+        typed = (
+            bindparam("ws", type_=stamp),
+            bindparam("we", type_=stamp),
+            bindparam("as_of", type_=stamp),
+        )
+        out: dict[str, pd.DataFrame] = {}
+        with self.engine.connect() as conn:
+            for name, sql in queries.items():
+                out[name] = _frame_of(conn.execute(text(sql).bindparams(*typed), params))
+            lead_ids = out["leads"]["lead_id"].tolist()
+            # Plain driver SQL for the id chunks: compiling 20k expanding parameters through
+            # SQLAlchemy costs more than the query itself.
+            bounds = self._format_timestamps(
+                pd.Series([window_start, as_of], dtype=object), "activity", C.OCCURRED_AT
+            ).tolist()
+            chunks = []
+            for lo in range(0, max(len(lead_ids), 1), 20_000):
+                ids = lead_ids[lo : lo + 20_000] or ["-"]
+                marks = ", ".join(self._placeholder() for _ in ids)
+                sql = activity_sql.replace(":ws", self._placeholder()).replace(
+                    ":as_of", self._placeholder()
+                ).replace(":ids", f"({marks})")
+                chunks.append(_frame_of(conn.exec_driver_sql(sql, (*bounds, *ids))))
+            out["activities"] = pd.concat(chunks, ignore_index=True)
+        out["owners"] = self.read_entity("owner")
+        out["teams"] = self.read_entity("team")
+        return out
+
+    def read_approved_exclusions(self) -> pd.DataFrame:
+        """Approved disputes and exclusions: sla_id, item_id, reason, kind."""
+        table = T.Dispute.__table__  # type: ignore[attr-defined]
+        stmt = select(table.c.sla_id, table.c.item_id, table.c.reason, table.c.kind).where(
+            table.c.status == "approved"
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt.order_by(table.c.id)).fetchall()
+        return pd.DataFrame.from_records(rows, columns=["sla_id", "item_id", "reason", "kind"])
+
+    def replace_snapshot(
+        self, month: str, payload: str, *, frozen_at: datetime, frozen_by: str | None, note: str | None
+    ) -> int:
+        """Store a frozen month; an earlier snapshot of it is kept, marked superseded (one
+        transaction, so a month never has two current snapshots or none)."""
+        table = T.VerdictSnapshot.__table__  # type: ignore[attr-defined]
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(table)
+                .where(table.c.month == month, table.c.superseded_at.is_(None))
+                .values(superseded_at=frozen_at)
+            )
+            new_id = conn.execute(
+                insert(table)
+                .values(month=month, frozen_at=frozen_at, frozen_by=frozen_by, note=note, payload=payload)
+                .returning(table.c.id)
+            ).scalar_one()
+        return int(new_id)
+
     def truncate_all(self) -> None:
         """Empty every table (tests and `handoff demo --replace` on a scratch database)."""
         names = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
@@ -437,6 +624,21 @@ def _frame_to_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
         as_object = values.astype(object)
         columns.append(as_object.where(values.notna(), None).tolist())
     return list(zip(*columns, strict=True))
+
+
+def _frame_of(result: Any) -> pd.DataFrame:
+    """A raw SQL result as a frame, built column-wise (far faster than from_records on Rows);
+    columns named *_at become aware UTC timestamps."""
+    names = list(result.keys())
+    rows = result.fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    frame = pd.DataFrame(
+        {name: pd.Series(np.asarray(values, dtype=object), dtype=object) for name, values in zip(names, columns, strict=True)}
+    )
+    for name in names:
+        if name.endswith("_at"):
+            frame[name] = as_utc(frame[name])
+    return frame
 
 
 def _empty(table: Any, names: list[str]) -> pd.DataFrame:
