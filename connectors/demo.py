@@ -20,7 +20,7 @@ from connectors.demo_activity import Activities, sales_activities
 from connectors.demo_leads import LeadPlan, make_leads
 from connectors.demo_people import CALENDAR_OF_TEAM, TEAMS, owners_frame, team_reps
 from connectors.demo_service import make_deals, service_activities
-from connectors.demo_time import NAT, NO_VALUE, WorkTable, build_table, read_calendars
+from connectors.demo_time import NAT, NO_VALUE, WorkTable, team_tables
 from models import columns as C
 from models import tables as T
 from models.errors import BadInputError
@@ -121,11 +121,9 @@ def _months(end_month: str | None, months: int, now: datetime) -> list[pd.Period
 
 def _calendars(sla_path: Path, periods: list[pd.Period]) -> dict[str, WorkTable]:
     """A work table per team calendar, covering the period plus room for late deals and contacts."""
-    specs = read_calendars(sla_path, tuple(sorted(set(CALENDAR_OF_TEAM.values()))))
-    first = periods[0].start_time.date() - timedelta(days=2)
-    last = periods[-1].end_time.date() + timedelta(days=200)
-    tables = {name: build_table(name, spec, first, last) for name, spec in specs.items()}
-    return {team_id: tables[calendar] for team_id, calendar in CALENDAR_OF_TEAM.items()}
+    first = periods[0].start_time.tz_localize(UTC) - timedelta(days=2)
+    last = periods[-1].end_time.tz_localize(UTC) + timedelta(days=200)
+    return team_tables(sla_path, CALENDAR_OF_TEAM, first, last)
 
 
 def _timestamps(values: np.ndarray) -> pd.Series:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,22 +16,21 @@ from typer.testing import CliRunner
 
 from connectors import demo_text
 from connectors.demo import generate_demo, load_demo
-from connectors.demo_time import build_table, read_calendars
+from connectors.demo_people import CALENDAR_OF_TEAM
+from connectors.demo_time import NAT, team_tables
 from models import columns as C
 from models import tables as T
+from models.calendar import business_minutes
+from models.config import load_config
 from models.errors import BadInputError
 from models.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)  # a Wednesday, mid-month
-SMALL = {"months": 2, "leads_per_month": 200, "now": NOW}
+SMALL: dict[str, Any] = {"months": 2, "leads_per_month": 200, "now": NOW}
 ENTITIES = ("team", "owner", "lead", "activity", "deal")
 SLOW_REPS = ("O09", "O13", "O20")
 SALES_REPS = {f"O{n:02d}" for n in range(5, 23)} | {"O30"}
-
-
-def _ns(stamps: pd.Series) -> np.ndarray:
-    return stamps.astype("datetime64[ns, UTC]").astype("int64").to_numpy()
 
 
 def _export(store: Store) -> dict[str, pd.DataFrame]:
@@ -159,10 +159,10 @@ def test_the_organisation_matches_the_sla_file(store: Store) -> None:
     load_demo(store, **SMALL)
     teams = store.read_entity("team")
     owners = store.read_entity("owner")
-    sla = tomllib.loads((ROOT / "data" / "sla.toml").read_text(encoding="utf-8"))
+    sla = load_config(ROOT / "data" / "sla.toml")
     assert set(teams[C.TIER]) == set(C.TIERS)
-    assert set(teams[C.CALENDAR]) <= set(sla["calendars"])
-    assert dict(zip(teams[C.NAME], teams[C.TIER], strict=True)) == sla["hubspot"]["team_tiers"]
+    assert set(teams[C.CALENDAR]) <= set(sla.calendars)
+    assert dict(zip(teams[C.NAME], teams[C.TIER], strict=True)) == sla.hubspot.team_tiers
     assert teams[C.MANAGER_EMAIL].str.contains("@").all()
     assert 28 <= len(owners) <= 32 and owners[C.EMAIL].is_unique
     assert (~owners[C.ACTIVE]).sum() == 1
@@ -251,7 +251,7 @@ def test_same_inputs_give_identical_frames_and_later_runs_extend_earlier_ones() 
 
 
 def test_slow_reps_are_clearly_slower(year: dict[str, pd.DataFrame]) -> None:
-    """Median business minutes to first touch, on each team's own calendar."""
+    """Median business minutes to first touch, on each team's own calendar (the SLA engine's)."""
     leads, activities = year["leads"], year["activities"]
     outbound = activities[
         (activities[C.DIRECTION] == "outbound") & activities[C.TYPE].isin(["call", "email"])
@@ -260,12 +260,11 @@ def test_slow_reps_are_clearly_slower(year: dict[str, pd.DataFrame]) -> None:
     assigned = leads.set_index(C.LEAD_ID)[C.ASSIGNED_AT].reindex(first.index)
     owner = leads.set_index(C.LEAD_ID)[C.OWNER_ID].reindex(first.index)
     team = owner.map(year["owners"].set_index(C.OWNER_ID)[C.TEAM_ID])
-    calendars = read_calendars(ROOT / "data" / "sla.toml", ("ny", "la"))
+    calendars = load_config(ROOT / "data" / "sla.toml").calendars
     minutes = pd.Series(np.nan, index=first.index)
     for team_id, calendar in (("sales-east", "ny"), ("sales-west", "la")):
-        table = build_table(calendar, calendars[calendar], date(2026, 3, 1), date(2027, 1, 31))
         rows = assigned.notna() & (team == team_id)
-        minutes[rows] = table.minutes_between(_ns(assigned[rows]), _ns(first[rows]))
+        minutes[rows] = business_minutes(calendars[calendar], assigned[rows], first[rows])
     median = minutes.groupby(owner).median()
     slow = median[median.index.isin(SLOW_REPS)]
     fast = median[~median.index.isin([*SLOW_REPS, "O30"])]
@@ -318,6 +317,70 @@ def test_an_end_month_in_the_past_is_complete() -> None:
     created = data["leads"][C.CREATED_AT].dt.tz_convert("America/New_York")
     assert set(created.dt.strftime("%Y-%m")) == {"2026-03"}
     assert len(data["leads"]) == round(100 * 1.07)
+
+
+# --------------------------------------------------------------------------- business time
+
+SHIPPED_CALENDARS = (ROOT / "data" / "sla.toml").read_text(encoding="utf-8").split("\n[[sla]]\n")[0]
+
+
+@pytest.mark.parametrize(
+    ("sla_text", "fragment"),
+    [
+        (SHIPPED_CALENDARS.replace("[calendars.la", "[calendars.west"), "needs calendars la;"),
+        (SHIPPED_CALENDARS.replace('"08:00-20:00"', '"8-20"'), "calendars.service.hours.mon[0]"),
+        (None, "file not found"),
+    ],
+)
+def test_a_bad_sla_file_is_refused_naming_the_calendar(
+    tmp_path: Path, sla_text: str | None, fragment: str
+) -> None:
+    sla_path = tmp_path / "sla.toml"
+    if sla_text is not None:
+        sla_path.write_text(sla_text, encoding="utf-8")
+    with pytest.raises(BadInputError) as caught:
+        generate_demo(**SMALL, sla_path=sla_path)
+    assert fragment in "\n".join([str(caught.value), *caught.value.problems])
+
+
+def _utc(text: str) -> int:
+    return pd.Timestamp(text).tz_convert(UTC).value
+
+
+@pytest.mark.parametrize(
+    ("team_id", "start", "minutes", "expected"),
+    [
+        # Friday 16:30 + 1 business hour on ny (to 17:00) is Monday 09:30.
+        ("sales-east", "2026-11-13T16:30-05:00", 60, "2026-11-16T09:30-05:00"),
+        # ...across the fall-back weekend: wall-clock hours, real instants.
+        ("sales-east", "2026-10-30T16:30-04:00", 60, "2026-11-02T09:30-05:00"),
+        # The lunch break and Thanksgiving (a holidays-package day) are skipped.
+        ("sales-east", "2026-11-25T11:30-05:00", 120, "2026-11-25T14:30-05:00"),
+        ("sales-east", "2026-11-25T16:00-05:00", 90, "2026-11-27T09:30-05:00"),
+        # An extra holiday of the SLA file (ny: 2026-12-24) is skipped too.
+        ("sales-east", "2026-12-23T16:00-05:00", 120, "2026-12-28T10:00-05:00"),
+        # sales-west runs on la; service works Saturdays 10-14.
+        ("sales-west", "2026-11-20T15:30-08:00", 60, "2026-11-23T08:30-08:00"),
+        ("service", "2026-11-20T17:30-05:00", 60, "2026-11-21T10:30-05:00"),
+        # No business time added to an off-hours instant leaves it where it is.
+        ("sales-east", "2026-11-14T03:00-05:00", 0, "2026-11-14T03:00-05:00"),
+    ],
+)
+def test_demo_business_time_follows_the_sla_calendars(
+    team_id: str, start: str, minutes: float, expected: str
+) -> None:
+    tables = team_tables(
+        ROOT / "data" / "sla.toml",
+        CALENDAR_OF_TEAM,
+        datetime(2026, 10, 1, tzinfo=UTC),
+        datetime(2027, 1, 31, tzinfo=UTC),
+    )
+    table = tables[team_id]
+    starts = np.array([_utc(start), NAT], dtype=np.int64)
+    later = table.add(starts, np.array([minutes, 30.0]))
+    assert later.tolist() == [_utc(expected), NAT]
+    elapsed = table.minutes_between(starts[:1], later[:1])
+    assert elapsed.tolist() == [minutes]
 
 
 # --------------------------------------------------------------------------- taxonomy
