@@ -53,6 +53,8 @@ DEFAULT_HUBSPOT_PROPERTIES: dict[str, str] = {
     "deal_owner": "hubspot_owner_id",
     "deal_stage": "dealstage",
     "deal_pipeline": "pipeline",
+    "meeting_outcome": "hs_meeting_outcome",
+    "task_status": "hs_task_status",
 }
 
 
