@@ -35,6 +35,8 @@ ConfigPath = Annotated[
     typer.Option("--config", help="SLA file; default HANDOFF_CONFIG or data/sla.toml."),
 ]
 T = TypeVar("T")
+# A wholly wrong file would print a line per row; the first few hundred say what to fix.
+MAX_PROBLEMS_SHOWN = 200
 
 
 def _settings(database_url: str | None = None, config: Path | None = None) -> Settings:
@@ -51,8 +53,11 @@ def _run(action: Callable[[], T]) -> T:
         return action()
     except BadInputError as exc:
         typer.echo(f"error: {exc.summary}", err=True)
-        for problem in exc.problems:
+        for problem in exc.problems[:MAX_PROBLEMS_SHOWN]:
             typer.echo(problem, err=True)
+        if len(exc.problems) > MAX_PROBLEMS_SHOWN:
+            hidden = len(exc.problems) - MAX_PROBLEMS_SHOWN
+            typer.echo(f"... and {hidden} more problem(s) not shown; fix these first.", err=True)
         raise typer.Exit(2) from None
     except HandoffError as exc:
         typer.echo(f"error: {exc}", err=True)
@@ -152,6 +157,9 @@ def evaluate(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="json, table or csv.")] = "table",
     team: Annotated[str | None, typer.Option(help="Only items of this team id.")] = None,
+    live: Annotated[
+        bool, typer.Option("--live", help="For a frozen month, evaluate afresh instead of showing the snapshot (nothing is stored).")
+    ] = False,
     database_url: DatabaseUrl = None,
     config: ConfigPath = None,
 ) -> None:
@@ -161,7 +169,8 @@ def evaluate(
     def body() -> None:
         settings = _settings(database_url, config)
         evaluation = evaluate_month(
-            _store(settings), settings.handoff_config, month, as_of=_parse_as_of(as_of), team_id=team
+            _store(settings), settings.handoff_config, month, as_of=_parse_as_of(as_of), team_id=team,
+            use_snapshot=not live,
         )
         typer.echo(render_evaluation(evaluation, fmt))
 
@@ -178,6 +187,127 @@ def _parse_as_of(text: str | None) -> datetime:
     if value.tzinfo is None:
         raise BadInputError(f"--as-of: {text!r} has no offset; add one, e.g. {text}+00:00 or {text}Z")
     return value
+
+
+@app.command()
+def freeze(
+    month: Annotated[str, typer.Option(help="Closed month to freeze, YYYY-MM.")],
+    note: Annotated[str | None, typer.Option(help="Why (kept with the snapshot).")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who freezes it (kept with the snapshot).")] = None,
+    refreeze: Annotated[
+        bool, typer.Option("--refreeze", help="Re-evaluate a frozen month; the old snapshot is kept, superseded.")
+    ] = False,
+    as_of: Annotated[str | None, typer.Option(help="Evaluation instant, ISO 8601 (default: now).")] = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigPath = None,
+) -> None:
+    """Freeze a closed month's verdicts so later data or rule changes don't alter its report."""
+    from models.verdicts import freeze_month, render_evaluation
+
+    def body() -> None:
+        settings = _settings(database_url, config)
+        evaluation = freeze_month(
+            _store(settings), settings.handoff_config, month, as_of=_parse_as_of(as_of),
+            frozen_by=by, note=note, refreeze=refreeze,
+        )
+        typer.echo(render_evaluation(evaluation, "table"))
+
+    _run(body)
+
+
+dispute_app = typer.Typer(help="Disputes of breaches and exclusions of items.", no_args_is_help=True)
+app.add_typer(dispute_app, name="dispute")
+
+
+@dispute_app.command("raise")
+def dispute_raise(
+    sla: Annotated[str, typer.Option("--sla", help="SLA id, e.g. first-touch.")],
+    item: Annotated[str, typer.Option("--item", help="Item id: the lead id (the deal id for service SLAs).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the breach should not count.")],
+    by: Annotated[str | None, typer.Option("--by", help="Who raises it.")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="dispute (a breach) or exclusion (any item).")] = "dispute",
+    database_url: DatabaseUrl = None,
+    config: ConfigPath = None,
+) -> None:
+    """Dispute a breached item (or ask to exclude an item); a manager decides."""
+    from models.verdicts import raise_dispute
+
+    def body() -> None:
+        settings = _settings(database_url, config)
+        new_id = raise_dispute(
+            _store(settings), settings.handoff_config, sla, item, reason,
+            as_of=datetime.now(UTC), raised_by=by, kind=kind,
+        )
+        typer.echo(f"{kind} {new_id} raised for {sla} {item}; decide it with `handoff dispute decide {new_id} --approve|--reject`")
+
+    _run(body)
+
+
+@dispute_app.command("list")
+def dispute_list(
+    status: Annotated[str | None, typer.Option(help="pending, approved or rejected.")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """List disputes and exclusions, newest first."""
+    from models.verdicts import list_disputes
+
+    def body() -> None:
+        rows = list_disputes(_store(_settings(database_url)), status)
+        if rows.empty:
+            typer.echo("no disputes")
+            return
+        shown = ["id", "sla_id", "item_id", "kind", "status", "reason", "raised_by", "raised_at", "decided_by", "decided_at", "decision_note"]
+        typer.echo(rows[shown].to_string(index=False))
+
+    _run(body)
+
+
+@dispute_app.command("decide")
+def dispute_decide(
+    dispute_id: Annotated[int, typer.Argument(help="Dispute id (see `handoff dispute list`).")],
+    approve: Annotated[bool | None, typer.Option("--approve/--reject", help="Approve (item excluded) or reject.")] = None,
+    note: Annotated[str | None, typer.Option(help="Decision note.")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who decides.")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Approve or reject a pending dispute (approved items are excluded, the reason kept)."""
+    from models.verdicts import decide_dispute
+
+    def body() -> None:
+        if approve is None:
+            raise BadInputError("say --approve or --reject")
+        row = decide_dispute(_store(_settings(database_url)), dispute_id, approve=approve, decided_by=by, note=note)
+        typer.echo(f"dispute {dispute_id} ({row['sla_id']} {row['item_id']}) {row['status']}")
+
+    _run(body)
+
+
+calendar_app = typer.Typer(help="Business-hours calendars of the SLA file.", no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
+
+
+@calendar_app.command("holidays")
+def calendar_holidays(
+    calendar: Annotated[str, typer.Option("--calendar", help="Calendar name from the SLA file.")],
+    year: Annotated[int, typer.Option("--year", help="Year, e.g. 2026.")],
+    config: ConfigPath = None,
+) -> None:
+    """Print the days off a calendar has in a year (generated holidays and extra ones)."""
+    from models.calendar import holidays_in_year
+    from models.config import load_config
+
+    def body() -> None:
+        loaded = load_config(_settings(None, config).handoff_config)
+        if calendar not in loaded.calendars:
+            raise BadInputError(f"--calendar: unknown calendar {calendar!r}; known: {', '.join(loaded.calendars)}")
+        days = holidays_in_year(loaded.calendars[calendar], year)
+        if days.empty:
+            typer.echo(f"{calendar} has no holidays in {year}")
+            return
+        for day, name, source in zip(days["date"], days["name"], days["source"], strict=True):
+            typer.echo(f"{day.isoformat()}  {day.strftime('%a')}  {name}  ({source})")
+
+    _run(body)
 
 
 @app.command()
@@ -221,11 +351,15 @@ def schedule(
     config: ConfigPath = None,
 ) -> None:
     """Run the scheduled jobs (nightly sync, monthly report) in the foreground."""
+    from connectors.hubspot.sync import sync_hubspot as run_sync
     from reports.scheduler import run_scheduler
 
     def body() -> None:
         settings = _settings(database_url, config)
-        run_scheduler(_store(settings), settings, once=once)
+        try:
+            run_scheduler(_store(settings), settings, once=once, sync=run_sync)
+        except KeyboardInterrupt:
+            typer.echo("schedule: stopped")
 
     _run(body)
 

@@ -1,0 +1,295 @@
+"""The SLA engine: verdicts for one month (SPEC.md section 3), pure and vectorised.
+
+    evaluation = evaluate(config, EvalInput(leads, activities, deals, owners, teams, exclusions),
+                          "2026-10", as_of=datetime(2026, 11, 5, tzinfo=UTC))
+
+No database and no clock: the data, the calendars (inside `config`) and `as_of` are parameters.
+Events after `as_of` are ignored as if not yet known. Extensions of the SPEC made here:
+- a provider-tier team with its own `calendar` (teams.calendar, a calendar of the SLA file) is
+  judged on that calendar instead of the SLA's (reps are judged on their own hours);
+- each item carries its explanation (start, stop and what stopped it, elapsed vs target, segment,
+  version, routing delay), its due instant and, when open, the business time left.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models import columns as C
+from models import engine_columns as E
+from models.config import PER_ITEM_KINDS, HandoffConfig, SlaDef
+from models.engine_explain import explain
+from models.engine_items import LEAD_KEY, Context, apply_rules, as_ns_utc, deal_items, lead_items
+from models.engine_json import evaluation_from_json, evaluation_to_json, normalise_items
+from models.engine_kinds import apply_exclusions, judge
+from models.engine_quota import evaluate_quota
+from models.engine_summary import credit_for, summarise
+from models.errors import BadInputError
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass
+class EvalInput:
+    """The data an evaluation reads. `exclusions`: approved disputes and exclusions with columns
+    sla_id, item_id, reason, kind."""
+
+    leads: pd.DataFrame
+    activities: pd.DataFrame
+    deals: pd.DataFrame
+    owners: pd.DataFrame
+    teams: pd.DataFrame
+    exclusions: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(E.EXCLUSION_COLUMNS))
+    )
+
+
+@dataclass
+class SlaResult:
+    """One SLA's verdicts for one month."""
+
+    sla_id: str
+    kind: str
+    provider: str
+    name: str
+    target_pct: float
+    versions: list[str]
+    items: pd.DataFrame
+    counts: dict[str, int]
+    compliance_pct: float | None
+    met: bool | None
+    average_attempts: float | None = None
+    min_attempts: int | None = None
+    quota: dict[str, Any] | None = None
+    credit: float | None = None
+    credit_bands: list[dict[str, float]] = field(default_factory=list)
+    warn_at_pct: float | None = None
+
+    @property
+    def at_risk_count(self) -> int:
+        if self.items.empty:
+            return 0
+        return int(self.items[E.AT_RISK].fillna(False).astype(bool).sum())
+
+    def to_json(self, *, with_items: bool = True) -> dict[str, Any]:
+        """SPEC.md section 5 shape of one SLA (plus extras)."""
+        from models.engine_json import sla_to_json
+
+        return sla_to_json(self, with_items=with_items)
+
+
+@dataclass
+class Evaluation:
+    """Every SLA's verdicts for one month at one instant; `frozen` describes a snapshot."""
+
+    month: str
+    as_of: datetime
+    team_id: str | None
+    slas: list[SlaResult]
+    frozen: dict[str, Any] | None = None
+
+    def sla(self, sla_id: str) -> SlaResult:
+        for result in self.slas:
+            if result.sla_id == sla_id:
+                return result
+        raise KeyError(
+            f"no SLA {sla_id!r} in this evaluation (have: {[s.sla_id for s in self.slas]})"
+        )
+
+    def items(self, kind: str | None = None) -> pd.DataFrame:
+        """All items of all per-item SLAs (optionally of one kind), with an `sla_id` column."""
+        frames = [
+            s.items
+            for s in self.slas
+            if s.kind in PER_ITEM_KINDS and (kind is None or s.kind == kind)
+        ]
+        frames = [f for f in frames if not f.empty]
+        if not frames:
+            return empty_items()
+        return pd.concat(frames, ignore_index=True)
+
+    def to_json(self, *, with_items: bool = True) -> dict[str, Any]:
+        """SPEC.md section 5: month, as_of, slas (with counts and items), plus extras."""
+        return evaluation_to_json(self, with_items=with_items)
+
+    @classmethod
+    def from_json(cls, payload: dict[str, Any]) -> Evaluation:
+        """Rebuild an evaluation from `to_json()` output (frozen snapshots)."""
+        return evaluation_from_json(payload, cls, SlaResult)
+
+
+def empty_items() -> pd.DataFrame:
+    """An items frame with every column and no row."""
+    return normalise_items(
+        pd.DataFrame({name: pd.Series([], dtype=object) for name in E.ITEM_COLUMNS})
+    )
+
+
+def check_month(month: str) -> str:
+    """`YYYY-MM` or a BadInputError saying so."""
+    if not isinstance(month, str) or not _MONTH.match(month):
+        raise BadInputError(f"--month: expected YYYY-MM like 2026-10, got {month!r}")
+    return month
+
+
+def evaluate(
+    config: HandoffConfig,
+    data: EvalInput,
+    month: str,
+    as_of: datetime,
+    team_id: str | None = None,
+) -> Evaluation:
+    """Every SLA of `config` for `month` as known at `as_of` (optionally one team's items only)."""
+    check_month(month)
+    stamp = pd.Timestamp(as_of)
+    if stamp.tzinfo is None:
+        raise BadInputError(f"as_of {as_of!r} has no time zone; pass an aware instant")
+    stamp = stamp.tz_convert("UTC").as_unit("ns")
+    ctx, leads, deals = _prepare(config, data, stamp)
+    exclusions = (
+        data.exclusions
+        if data.exclusions is not None
+        else pd.DataFrame(columns=list(E.EXCLUSION_COLUMNS))
+    )
+    month_end = (pd.Timestamp(f"{month}-01") + pd.offsets.MonthEnd(1)).date()
+    lead_based: pd.DataFrame | None = None
+    results: list[SlaResult] = []
+    for sla_id in config.sla_ids:
+        versions = [v for v in config.versions(sla_id) if v.effective_from <= month_end]
+        if not versions:
+            continue  # not yet agreed in this month
+        head = _headline_version(versions, month)
+        if head.kind == "lead_quota":
+            results.append(_quota_result(head, versions, leads, ctx, month))
+            continue
+        if head.kind == "service_first_contact":
+            items = deal_items(deals, leads, ctx)
+        else:
+            lead_based = lead_items(leads, ctx) if lead_based is None else lead_based
+            items = lead_based
+        items = apply_rules(items, versions, ctx, month)
+        if items.empty:
+            results.append(summarise(head, versions, empty_items()))
+            continue
+        items = judge(head.kind, items, head.provider, ctx)
+        items[E.SLA_ID] = sla_id
+        items = apply_exclusions(items, exclusions)
+        if team_id is not None:
+            items = items[items[E.TEAM_ID] == team_id]
+        items = explain(_tidy(items), config.calendars)
+        results.append(summarise(head, versions, items))
+    return Evaluation(month=month, as_of=stamp.to_pydatetime(), team_id=team_id, slas=results)
+
+
+def _headline_version(versions: list[SlaDef], month: str) -> SlaDef:
+    """The version whose target and name head the month: the one in force on its first day, or
+    the first that took effect during it."""
+    first = pd.Timestamp(f"{month}-01").date()
+    in_force = [v for v in versions if v.effective_from <= first]
+    return in_force[-1] if in_force else versions[0]
+
+
+def _quota_result(
+    head: SlaDef, versions: list[SlaDef], leads: pd.DataFrame, ctx: Context, month: str
+) -> SlaResult:
+    quota = evaluate_quota(head, leads, ctx.owner_team, month, ctx.as_of, ctx.calendars)
+    bands = [{"below_pct": b.below_pct, "credit": b.credit} for b in head.credits]
+    return SlaResult(
+        sla_id=head.id,
+        kind=head.kind,
+        provider=head.provider,
+        name=head.name,
+        target_pct=head.target_pct,
+        versions=[head.effective_from.isoformat()],
+        items=empty_items(),
+        counts={},
+        compliance_pct=quota["attainment_pct"],
+        met=quota["met"],
+        quota=quota,
+        credit=credit_for(quota["attainment_pct"], bands),
+        credit_bands=bands,
+    )
+
+
+def _prepare(
+    config: HandoffConfig, data: EvalInput, as_of: pd.Timestamp
+) -> tuple[Context, pd.DataFrame, pd.DataFrame]:
+    owners = _with(data.owners, (C.OWNER_ID, C.TEAM_ID))
+    teams = _with(data.teams, (C.TEAM_ID, C.TIER, C.CALENDAR))
+    owner_team = owners.drop_duplicates(C.OWNER_ID).set_index(C.OWNER_ID)[C.TEAM_ID]
+    teams = teams.drop_duplicates(C.TEAM_ID).set_index(C.TEAM_ID)
+    team_calendar = teams[C.CALENDAR].where(teams[C.CALENDAR].isin(list(config.calendars))).dropna()
+    leads = _with(
+        data.leads,
+        (C.LEAD_ID, C.HANDED_OFF_AT, C.ASSIGNED_AT, C.OWNER_ID, C.SOURCE, C.STATUS, C.REJECTED_AT),
+    )
+    for name in (C.HANDED_OFF_AT, C.ASSIGNED_AT, C.REJECTED_AT):
+        leads[name] = as_ns_utc(leads[name])
+    deals = _with(data.deals, (C.DEAL_ID, C.LEAD_ID, C.CLOSED_WON_AT, C.OWNER_ID))
+    deals[C.CLOSED_WON_AT] = as_ns_utc(deals[C.CLOSED_WON_AT])
+    acts = _with(
+        data.activities,
+        (C.ACTIVITY_ID, C.LEAD_ID, C.TYPE, C.OCCURRED_AT, C.OWNER_ID, C.DIRECTION, C.OUTCOME),
+    )
+    acts[C.OCCURRED_AT] = as_ns_utc(acts[C.OCCURRED_AT])
+    # One integer key per lead for every join between items and activities.
+    lead_index = pd.Index(
+        pd.unique(
+            np.concatenate([leads[C.LEAD_ID].to_numpy(object), deals[C.LEAD_ID].to_numpy(object)])
+        )
+    )
+    leads[LEAD_KEY] = lead_index.get_indexer(leads[C.LEAD_ID])
+    deals[LEAD_KEY] = lead_index.get_indexer(deals[C.LEAD_ID])
+    acts[LEAD_KEY] = lead_index.get_indexer(acts[C.LEAD_ID])
+    # Only what could stop a clock matters; anything after as_of is not known yet.
+    acts = acts[
+        (acts[C.OCCURRED_AT] <= as_of)
+        & acts[C.TYPE].isin(("call", "email", "meeting"))
+        & (acts[LEAD_KEY] >= 0)
+    ]
+    acts = acts.assign(tier=acts[C.OWNER_ID].map(owner_team).map(teams[C.TIER]))
+    # Few distinct values, compared many times: categories compare as small integers.
+    for name in (C.TYPE, C.DIRECTION, C.OUTCOME, "tier"):
+        acts[name] = acts[name].astype("category")
+    ctx = Context(
+        as_of=as_of,
+        calendars=config.calendars,
+        owner_team=owner_team,
+        team_tier=teams[C.TIER],
+        team_calendar=team_calendar,
+        activities=acts,
+    )
+    return ctx, leads, deals
+
+
+def _with(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
+    """The columns the engine reads, optional ones added as nulls when a source lacks them.
+
+    Text columns become plain object arrays: hashing them for isin/merge is many times faster
+    than on pandas' Arrow-backed strings."""
+    out = pd.DataFrame(index=frame.index)
+    for name in names:
+        values = (
+            frame[name]
+            if name in frame.columns
+            else pd.Series(None, index=frame.index, dtype=object)
+        )
+        if not isinstance(
+            values.dtype, pd.DatetimeTZDtype
+        ) and not pd.api.types.is_datetime64_any_dtype(values):
+            values = values.astype(object)
+        out[name] = values
+    return out
+
+
+def _tidy(items: pd.DataFrame) -> pd.DataFrame:
+    for name in E.ITEM_COLUMNS:
+        if name not in items.columns:
+            items[name] = None
+    return items[[*E.ITEM_COLUMNS[:-1], "_min_attempts"]].reset_index(drop=True)

@@ -1,0 +1,170 @@
+"""One sentence per item verdict, so a manager can answer "why is this lead breached?" from the
+output alone: when the clock started and why, what stopped it and when, elapsed against target,
+segment, version, routing delay and any exclusion. Times are the wall clock of the item's
+calendar, whose zone the sentence names.
+
+Vectorised string building (pandas string concatenation), no loop over items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from models import engine_columns as E
+from models.calendar import Calendar
+from models.engine_json import normalise_items
+
+_DAY_NAMES = np.array(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], dtype=object)
+
+
+def _local(items: pd.DataFrame, column: str, calendars: Mapping[str, Calendar]) -> pd.Series:
+    """ "Mon 2026-10-05 10:00" on the wall clock of each item's calendar ("" when missing)."""
+    values = items[column]
+    wall = np.full(len(items), np.datetime64("NaT"), dtype="datetime64[m]")
+    for name in items[E.CALENDAR].dropna().unique():
+        mine = (items[E.CALENDAR] == name).to_numpy()
+        zone = calendars[name].timezone if name in calendars else "UTC"
+        local = values[mine].dt.tz_convert(zone).dt.tz_localize(None)
+        wall[mine] = local.to_numpy().astype("datetime64[m]")
+    missing = np.isnat(wall)
+    days = np.where(missing, 0, wall.astype("datetime64[D]").astype(np.int64))
+    stamps = np.char.replace(np.datetime_as_string(wall, unit="m"), "T", " ").astype(object)
+    out = pd.Series(_DAY_NAMES[(days + 3) % 7] + " " + stamps, index=items.index, dtype=object)
+    return out.where(~missing, "")
+
+
+def _minutes(values: pd.Series) -> pd.Series:
+    """Minutes to one decimal, "60" rather than "60.0" ("" when missing)."""
+    numbers = pd.to_numeric(values, errors="coerce").astype(float).round(1).to_numpy()
+    known = ~np.isnan(numbers)
+    whole = known & (numbers == np.floor(np.where(known, numbers, 0)))
+    text = np.where(
+        whole, np.where(whole, numbers, 0).astype(np.int64).astype(str), numbers.astype(str)
+    ).astype(object)
+    return pd.Series(np.where(known, text, ""), index=values.index, dtype=object)
+
+
+def _text(values: pd.Series | np.ndarray) -> np.ndarray:
+    """A column as a numpy object array of Python strings ("" when missing)."""
+    if isinstance(values, pd.Series):
+        array = values.to_numpy(dtype=object, na_value="")
+    else:
+        array = np.array(values, dtype=object)
+        array[pd.isna(array)] = ""
+    if array.size and not isinstance(array[0], str):
+        array = array.astype(str).astype(object)  # numbers: the few columns that hold them
+    return array
+
+
+def _join(mask: np.ndarray, *parts: np.ndarray | str) -> np.ndarray:
+    """Concatenate `parts` (arrays or constants) for the rows in `mask` only."""
+    out = np.empty(int(mask.sum()), dtype=object)
+    out[:] = ""
+    for part in parts:
+        out = out + (part[mask] if isinstance(part, np.ndarray) else part)
+    return out
+
+
+def explain(items: pd.DataFrame, calendars: Mapping[str, Calendar]) -> pd.DataFrame:
+    """`items` with the `explanation` column filled in (and private helper columns dropped)."""
+    items = items.copy()
+    if items.empty:
+        items[E.EXPLANATION] = pd.Series([], dtype=object)
+        return normalise_items(items)
+    # Plain numpy object arrays: `+` concatenates Python strings element-wise in C. Each clause
+    # is built only for the rows it applies to.
+    n = len(items)
+    start = _local(items, E.START, calendars).to_numpy(dtype=object)
+    stop = _local(items, E.STOP, calendars).to_numpy(dtype=object)
+    state = _text(items[E.STATE])
+    reason = _text(items[E.STOP_REASON])
+    basis = np.where(
+        items[E.DEAL_ID].notna().to_numpy(),
+        "deal closed won",
+        np.where(
+            items[E.ASSIGNED_AT].notna().to_numpy(),
+            "assigned to the owner",
+            "handed off, not assigned",
+        ),
+    ).astype(object)
+    activity = _text(items[E.STOP_ACTIVITY_TYPE]) + " " + _text(items[E.STOP_ACTIVITY_ID])
+    attempts = _text(
+        pd.to_numeric(items[E.ATTEMPTS], errors="coerce").fillna(0).astype(np.int64).to_numpy()
+    )
+    goal = _text(items["_min_attempts"].astype(np.int64).to_numpy())
+    at_start = (items[E.STOP] == items[E.START]).to_numpy()
+    stopped_by = np.full(n, "no qualifying contact yet", dtype=object)
+    clauses = [
+        (reason == E.STOP_ACTIVITY, ("first contact: ", activity, " at ", stop)),
+        (
+            (reason == E.STOP_REJECTION) & at_start,
+            ("rejected before the clock started (zero business time)",),
+        ),
+        ((reason == E.STOP_REJECTION) & ~at_start, ("stopped by the rejection at ", stop)),
+        (
+            reason == E.STOP_ATTEMPTS,
+            (
+                "goal of ",
+                goal,
+                " attempts reached with ",
+                activity,
+                " at ",
+                stop,
+                " (",
+                attempts,
+                " in the window)",
+            ),
+        ),
+        (reason == E.STOP_REACHED, ("lead reached by ", activity, " at ", stop)),
+        (
+            reason == E.STOP_WINDOW_END,
+            ("window ended ", stop, " with ", attempts, " of ", goal, " attempts and no reach"),
+        ),
+    ]
+    for mask, parts in clauses:
+        if mask.any():
+            stopped_by[mask] = _join(mask, *parts)
+    sentence = _join(
+        np.ones(n, dtype=bool),
+        np.char.upper(state.astype(str)).astype(object), ": clock started ", start, " (", basis, "); ",
+        stopped_by, "; ", _minutes(items[E.ELAPSED]).to_numpy(dtype=object), " of ",
+        _minutes(items[E.TARGET]).to_numpy(dtype=object), " business minutes",
+    )  # fmt: skip
+    late = (state == E.BREACHED) & items[E.STOP].isna().to_numpy()
+    is_open = state == E.OPEN
+    if late.any() or is_open.any():
+        due = _local(items, E.DUE_AT, calendars).to_numpy(dtype=object)
+        sentence[late] = _join(late, sentence, "; target ran out ", due)
+        remaining = _minutes(items[E.REMAINING]).to_numpy(dtype=object)
+        sentence[is_open] = _join(
+            is_open, sentence, "; ", remaining, " business minutes left, due ", due
+        )
+    segment = _text(items[E.SEGMENT])
+    has_segment = segment != ""
+    sentence[has_segment] = _join(has_segment, sentence, "; segment ", segment)
+    zones = _text(items[E.CALENDAR].map({name: cal.timezone for name, cal in calendars.items()}))
+    sentence = (
+        sentence
+        + "; SLA version "
+        + _text(items[E.SLA_VERSION])
+        + "; calendar "
+        + _text(items[E.CALENDAR])
+    )
+    sentence = sentence + " (times " + np.where(zones == "", "UTC", zones).astype(object) + ")"
+    delayed = items[E.ROUTING_DELAY].notna().to_numpy()
+    if delayed.any():
+        sentence[delayed] = _join(
+            delayed, sentence, "; routing delay ", _minutes(items[E.ROUTING_DELAY]).to_numpy(dtype=object),
+            " min (", _minutes(items[E.ROUTING_DELAY_BUSINESS]).to_numpy(dtype=object),
+            " business), not counted against the owner",
+        )  # fmt: skip
+    excluded = state == E.EXCLUDED
+    if excluded.any():
+        sentence[excluded] = _join(
+            excluded, sentence, "; excluded: ", _text(items[E.EXCLUSION_REASON])
+        )
+    items[E.EXPLANATION] = pd.Series(sentence, index=items.index, dtype=object)
+    return normalise_items(items)

@@ -1,0 +1,274 @@
+"""Per-item SLA verdicts (SPEC.md section 3): first_touch, follow_up_attempts, service_first_contact.
+
+Pure and vectorised: DataFrames in, one DataFrame of item verdicts out (columns of
+`models.engine_columns`). Loops run over SLA versions, segments and calendars, never over rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from models import columns as C
+from models import engine_columns as E
+from models.calendar import Calendar, add_business_minutes, business_minutes
+from models.config import SlaDef
+
+CONTACT_TYPES = ("call", "email", "meeting")
+# Leads are joined to their activities on an integer key (see `engine._prepare`): hashing and
+# merging int64 is several times faster than object strings.
+LEAD_KEY = "_lead"
+ATTEMPT_TYPES = ("call", "email")
+NS_PER_MINUTE = 60_000_000_000
+
+
+def as_ns_utc(values: pd.Series) -> pd.Series:
+    """Any timestamp column as datetime64[ns, UTC] (one resolution, so merges and sorts agree)."""
+    return pd.to_datetime(values, utc=True, format="ISO8601").astype("datetime64[ns, UTC]")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every per-item SLA needs besides its items: the instant, calendars and the people."""
+
+    as_of: pd.Timestamp
+    calendars: Mapping[str, Calendar]
+    owner_team: pd.Series  # owner_id -> team_id
+    team_tier: pd.Series  # team_id -> tier
+    team_calendar: pd.Series  # team_id -> calendar name (only names the config knows)
+    activities: pd.DataFrame  # known by as_of, with a `tier` column (the owner's team tier)
+
+
+# -- items ----------------------------------------------------------------------------------------
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Text as a plain object column with a fresh index: hashing for isin/merge is much faster
+    than on Arrow-backed strings, and the engine does a lot of it."""
+    return pd.Series(values.to_numpy(dtype=object), dtype=object)
+
+
+def lead_items(leads: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """One item per handed-off lead whose clock has started by `as_of` (start = assigned_at, or
+    handed_off_at when not assigned; an assignment after `as_of` is not known yet)."""
+    known = leads[leads[C.HANDED_OFF_AT].notna() & (leads[C.HANDED_OFF_AT] <= ctx.as_of)]
+    assigned = known[C.ASSIGNED_AT].where(known[C.ASSIGNED_AT] <= ctx.as_of)
+    items = pd.DataFrame(
+        {
+            E.ITEM_ID: _text(known[C.LEAD_ID]),
+            E.LEAD_ID: _text(known[C.LEAD_ID]),
+            E.DEAL_ID: _text(pd.Series(None, index=known.index)),
+            E.OWNER_ID: _text(known[C.OWNER_ID]),
+            E.SOURCE: _text(known[C.SOURCE]),
+            C.STATUS: _text(known[C.STATUS]),
+            LEAD_KEY: known[LEAD_KEY].to_numpy(),
+            E.HANDED_OFF_AT: known[C.HANDED_OFF_AT].array,
+            E.ASSIGNED_AT: assigned.array,
+            E.START: assigned.fillna(known[C.HANDED_OFF_AT]).array,
+            C.REJECTED_AT: known[C.REJECTED_AT].where(known[C.REJECTED_AT] <= ctx.as_of).array,
+        }
+    )
+    items[E.TEAM_ID] = items[E.OWNER_ID].map(ctx.owner_team)
+    return items
+
+
+def deal_items(deals: pd.DataFrame, leads: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+    """One item per deal closed won by `as_of`; owner and team are the deal's owner's."""
+    known = deals[deals[C.CLOSED_WON_AT] <= ctx.as_of]
+    lead_facts = leads.drop_duplicates(C.LEAD_ID).set_index(C.LEAD_ID)
+    items = pd.DataFrame(
+        {
+            E.ITEM_ID: _text(known[C.DEAL_ID]),
+            E.LEAD_ID: _text(known[C.LEAD_ID]),
+            E.DEAL_ID: _text(known[C.DEAL_ID]),
+            E.OWNER_ID: _text(known[C.OWNER_ID]),
+            LEAD_KEY: known[LEAD_KEY].to_numpy(),
+            E.START: known[C.CLOSED_WON_AT].array,
+        }
+    )
+    items[E.SOURCE] = items[E.LEAD_ID].map(lead_facts[C.SOURCE]) if len(lead_facts) else None
+    items[C.STATUS] = items[E.LEAD_ID].map(lead_facts[C.STATUS]) if len(lead_facts) else None
+    items[E.HANDED_OFF_AT] = pd.Series(pd.NaT, index=items.index, dtype="datetime64[ns, UTC]")
+    items[E.ASSIGNED_AT] = items[E.HANDED_OFF_AT]
+    items[C.REJECTED_AT] = items[E.HANDED_OFF_AT]
+    items[E.TEAM_ID] = items[E.OWNER_ID].map(ctx.owner_team)
+    return items
+
+
+# -- rules: version, calendar, segment, target, month -------------------------------------------------
+
+
+def apply_rules(
+    items: pd.DataFrame, versions: Sequence[SlaDef], ctx: Context, month: str
+) -> pd.DataFrame:
+    """Give each item its SLA version (the one in force on its clock start's local date), its
+    calendar, segment and target; keep the items whose clock started in `month` (local time)."""
+    if items.empty or not versions:
+        return items.iloc[0:0].assign(**{E.CALENDAR: None, E.SLA_VERSION: None, E.SEGMENT: None})
+    provider = versions[0].provider
+    # Fairness (a SPEC extension): a provider team with its own calendar is judged on its hours.
+    tiers = items[E.TEAM_ID].map(ctx.team_tier)
+    override = items[E.TEAM_ID].map(ctx.team_calendar).where(tiers == provider)
+    chosen = np.full(len(items), -1)
+    calendar_by_version = []
+    for index, version in enumerate(versions):
+        names = override.astype(object).where(override.notna(), version.calendar or "")
+        calendar_by_version.append(names.to_numpy())
+        for name in names.unique():
+            zone = ctx.calendars[name].timezone
+            starts_local_day = pd.Timestamp(version.effective_from).tz_localize(zone)
+            chosen[(names.to_numpy() == name) & (items[E.START] >= starts_local_day).to_numpy()] = (
+                index
+            )
+    keep = chosen >= 0  # before the first version's effective_from no SLA was in force
+    items = items[keep].copy()
+    chosen = chosen[keep]
+    names_matrix = np.stack(calendar_by_version)[:, keep] if keep.any() else np.empty((0, 0))
+    items[E.CALENDAR] = names_matrix[chosen, np.arange(len(items))] if len(items) else []
+    items = _in_month(items, ctx, month)
+    chosen = chosen[items.pop("_row").to_numpy()] if len(items) else chosen[:0]
+    labels = np.array([v.effective_from.isoformat() for v in versions], dtype=object)
+    items[E.SLA_VERSION] = labels[chosen]
+    items[E.TARGET] = np.nan
+    items[E.SEGMENT] = None
+    items["_warn_pct"] = np.nan
+    items["_min_attempts"] = 0
+    for index, version in enumerate(versions):
+        mine = chosen == index
+        if not mine.any():
+            continue
+        target = np.full(int(mine.sum()), float(version.within_minutes or 0.0))
+        segment = np.full(int(mine.sum()), None, dtype=object)
+        unmatched = np.ones(int(mine.sum()), dtype=bool)
+        subset = items[mine]
+        for seg in version.segments:  # first match wins
+            hit = unmatched.copy()
+            for field, values in seg.match:
+                hit &= subset[field].isin(values).to_numpy()
+            target[hit] = seg.within_minutes
+            segment[hit] = seg.label
+            unmatched &= ~hit
+        items.loc[mine, E.TARGET] = target
+        items.loc[mine, E.SEGMENT] = segment
+        items.loc[mine, "_warn_pct"] = version.warn_at_pct
+        items.loc[mine, "_min_attempts"] = version.min_attempts or 0
+    items[E.MONTH] = month
+    return items
+
+
+def _in_month(items: pd.DataFrame, ctx: Context, month: str) -> pd.DataFrame:
+    first = pd.Timestamp(f"{month}-01")
+    following = first + pd.offsets.MonthBegin(1)
+    inside = np.zeros(len(items), dtype=bool)
+    starts = items[E.START]
+    for name in items[E.CALENDAR].unique():
+        zone = ctx.calendars[name].timezone
+        mine = (items[E.CALENDAR] == name).to_numpy()
+        lo = first.tz_localize(zone)
+        hi = following.tz_localize(zone)
+        inside |= mine & ((starts >= lo) & (starts < hi)).to_numpy()
+    items = items.assign(_row=np.arange(len(items)))
+    return items[inside].copy()
+
+
+# -- business time per calendar ----------------------------------------------------------------------
+
+
+def per_calendar_minutes(
+    items: pd.DataFrame, ctx: Context, starts: pd.Series, stops: pd.Series
+) -> np.ndarray:
+    """Business minutes in each item's own calendar between two columns (NaN where missing)."""
+    out = np.full(len(items), np.nan)
+    for name in items[E.CALENDAR].unique():
+        mine = (items[E.CALENDAR] == name).to_numpy()
+        out[mine] = business_minutes(ctx.calendars[name], starts[mine], stops[mine])
+    return out
+
+
+def per_calendar_add(items: pd.DataFrame, ctx: Context, minutes: pd.Series) -> pd.Series:
+    """The instant each item's target is reached, in its own calendar's business time."""
+    out = np.full(len(items), np.datetime64("NaT"), dtype="datetime64[ns]")
+    for name in items[E.CALENDAR].unique():
+        mine = (items[E.CALENDAR] == name).to_numpy()
+        reached = add_business_minutes(ctx.calendars[name], items.loc[mine, E.START], minutes[mine])
+        # Naive UTC ns in between: an aware column's to_numpy() would box every value.
+        out[mine] = (
+            pd.DatetimeIndex(reached).tz_convert("UTC").tz_localize(None).as_unit("ns").to_numpy()
+        )
+    return pd.Series(pd.DatetimeIndex(out).tz_localize("UTC"), index=items.index)
+
+
+# -- stops ---------------------------------------------------------------------------------------------
+
+
+def provider_activities(ctx: Context, provider: str, lead_ids: pd.Series) -> pd.DataFrame:  # keys
+    """Activities of these leads by owners whose team is in the provider tier, known by as_of."""
+    acts = ctx.activities
+    return acts[(acts["tier"] == provider) & acts[LEAD_KEY].isin(lead_ids)]
+
+
+def contacts(acts: pd.DataFrame) -> pd.DataFrame:
+    """Outbound calls, emails and meetings (a meeting counts unless it is marked inbound)."""
+    kind = acts[C.TYPE]
+    direction = acts[C.DIRECTION]
+    outbound = (kind.isin(ATTEMPT_TYPES) & (direction == "outbound")) | (
+        (kind == "meeting") & (direction != "inbound")
+    )
+    return acts[outbound]
+
+
+def first_contact_after_start(items: pd.DataFrame, acts: pd.DataFrame) -> pd.DataFrame:
+    """Per item: the first contact at or after its start (`contact_at`, id, type; NaT if none)."""
+    found = contacts(acts)[[LEAD_KEY, C.OCCURRED_AT, C.ACTIVITY_ID, C.TYPE]].rename(
+        columns={C.OCCURRED_AT: "contact_at", C.ACTIVITY_ID: "contact_id", C.TYPE: "contact_type"}
+    )
+    left = items[[E.ITEM_ID, LEAD_KEY, E.START]].sort_values(E.START, kind="stable")
+    merged = pd.merge_asof(
+        left,
+        found.sort_values("contact_at", kind="stable"),
+        left_on=E.START,
+        right_on="contact_at",
+        by=LEAD_KEY,
+        direction="forward",
+        allow_exact_matches=True,
+    )
+    return merged.set_index(E.ITEM_ID).reindex(items[E.ITEM_ID])
+
+
+def attempts_in_window(items: pd.DataFrame, acts: pd.DataFrame) -> pd.DataFrame:
+    """Per lead item: attempts inside [start, window_end], the instant (and activity) of the
+    min_attempts-th one, and the first reach (connected outbound call or any meeting)."""
+    is_attempt = acts[C.TYPE].isin(ATTEMPT_TYPES) & (acts[C.DIRECTION] == "outbound")
+    is_reach = (
+        (acts[C.TYPE] == "call")
+        & (acts[C.DIRECTION] == "outbound")
+        & (acts[C.OUTCOME] == "connected")
+    ) | (acts[C.TYPE] == "meeting")
+    events = acts.loc[is_attempt | is_reach, [LEAD_KEY, C.OCCURRED_AT, C.ACTIVITY_ID, C.TYPE]]
+    events = events.assign(
+        _attempt=is_attempt[is_attempt | is_reach], _reach=is_reach[is_attempt | is_reach]
+    )
+    window = items[[LEAD_KEY, E.START, E.WINDOW_END, "_min_attempts"]]
+    joined = events.merge(window, on=LEAD_KEY, how="inner")
+    joined = joined[
+        (joined[C.OCCURRED_AT] >= joined[E.START]) & (joined[C.OCCURRED_AT] <= joined[E.WINDOW_END])
+    ].sort_values([LEAD_KEY, C.OCCURRED_AT], kind="stable")
+    tried = joined[joined["_attempt"]]
+    rank = tried.groupby(LEAD_KEY, sort=False).cumcount()
+    count = tried.groupby(LEAD_KEY, sort=False).size()
+    enough = tried[(rank + 1) == tried["_min_attempts"]].drop_duplicates(LEAD_KEY)
+    reached = joined[joined["_reach"]].drop_duplicates(LEAD_KEY)
+    out = pd.DataFrame(index=pd.Index(items[LEAD_KEY], name=LEAD_KEY))
+    out[E.ATTEMPTS] = count.reindex(out.index).fillna(0).astype(int).to_numpy()
+    enough = enough.set_index(LEAD_KEY)
+    reached = reached.set_index(LEAD_KEY)
+    out["enough_at"] = enough[C.OCCURRED_AT].reindex(out.index).array
+    out["enough_id"] = enough[C.ACTIVITY_ID].reindex(out.index).to_numpy()
+    out["enough_type"] = enough[C.TYPE].reindex(out.index).to_numpy()
+    out["reached_at"] = reached[C.OCCURRED_AT].reindex(out.index).array
+    out["reached_id"] = reached[C.ACTIVITY_ID].reindex(out.index).to_numpy()
+    out["reached_type"] = reached[C.TYPE].reindex(out.index).to_numpy()
+    return out

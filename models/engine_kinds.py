@@ -1,0 +1,156 @@
+"""The clock rules of each per-item SLA kind and the verdict they lead to (SPEC.md section 3).
+
+`judge(kind, items, ...)` takes the items of one SLA in one month (from `engine_items.apply_rules`)
+and returns them with stop, elapsed business time, state, due and breach instants, risk and
+routing delay filled in. Pure and vectorised.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models import columns as C
+from models import engine_columns as E
+from models.engine_items import (
+    LEAD_KEY,
+    Context,
+    attempts_in_window,
+    first_contact_after_start,
+    per_calendar_add,
+    per_calendar_minutes,
+    provider_activities,
+)
+
+
+def judge(kind: str, items: pd.DataFrame, provider: str, ctx: Context) -> pd.DataFrame:
+    """Verdicts for the items of one per-item SLA (all timestamp columns ns UTC)."""
+    items = items.copy()
+    items[E.KIND] = kind
+    for name in (E.STOP_REASON, E.STOP_ACTIVITY_ID, E.STOP_ACTIVITY_TYPE):
+        items[name] = pd.Series([None] * len(items), index=items.index, dtype=object)
+    items[E.STOP] = pd.Series(pd.NaT, index=items.index, dtype="datetime64[ns, UTC]")
+    items[E.ATTEMPTS] = pd.array([pd.NA] * len(items), dtype="Int64")
+    items[E.REACHED] = pd.array([pd.NA] * len(items), dtype="boolean")
+    items[E.WINDOW_END] = items[E.STOP]
+    items[E.DUE_AT] = per_calendar_add(items, ctx, items[E.TARGET])
+    acts = provider_activities(ctx, provider, items[LEAD_KEY])
+    if kind == "follow_up_attempts":
+        _attempts(items, acts, ctx)
+    else:
+        _first_contact(items, acts, with_rejection=kind == "first_touch")
+    return _finish(items, ctx, window_based=kind == "follow_up_attempts")
+
+
+def _rejection_stop(items: pd.DataFrame) -> pd.Series:
+    """A rejection stops the clock; one made before the clock started stops it at the start."""
+    rejected = items[C.REJECTED_AT]
+    return rejected.where(rejected.isna() | (rejected >= items[E.START]), items[E.START])
+
+
+def _first_contact(items: pd.DataFrame, acts: pd.DataFrame, *, with_rejection: bool) -> None:
+    first = first_contact_after_start(items, acts)
+    contact_at = pd.Series(first["contact_at"].array, index=items.index).astype(
+        "datetime64[ns, UTC]"
+    )
+    has_contact = contact_at.notna()
+    items.loc[has_contact, E.STOP] = contact_at[has_contact]
+    items.loc[has_contact, E.STOP_REASON] = E.STOP_ACTIVITY
+    items.loc[has_contact, E.STOP_ACTIVITY_ID] = first["contact_id"].to_numpy()[
+        has_contact.to_numpy()
+    ]
+    items.loc[has_contact, E.STOP_ACTIVITY_TYPE] = first["contact_type"].to_numpy()[
+        has_contact.to_numpy()
+    ]
+    if with_rejection:
+        rejection = _rejection_stop(items)
+        # "whichever is first": a contact at the very instant of the rejection still counts as one.
+        earlier = rejection.notna() & (items[E.STOP].isna() | (rejection < items[E.STOP]))
+        items.loc[earlier, E.STOP] = rejection[earlier]
+        items.loc[earlier, E.STOP_REASON] = E.STOP_REJECTION
+        items.loc[earlier, E.STOP_ACTIVITY_ID] = None
+        items.loc[earlier, E.STOP_ACTIVITY_TYPE] = None
+
+
+def _attempts(items: pd.DataFrame, acts: pd.DataFrame, ctx: Context) -> None:
+    # The window ends at the earliest instant business time since start reaches `within`.
+    items[E.WINDOW_END] = items[E.DUE_AT]
+    found = attempts_in_window(items, acts)
+    items[E.ATTEMPTS] = pd.array(found[E.ATTEMPTS].to_numpy(), dtype="Int64")
+    reached_at = pd.Series(found["reached_at"].array, index=items.index).astype(
+        "datetime64[ns, UTC]"
+    )
+    enough_at = pd.Series(found["enough_at"].array, index=items.index).astype("datetime64[ns, UTC]")
+    items[E.REACHED] = pd.array(reached_at.notna().to_numpy(), dtype="boolean")
+    rejection = _rejection_stop(items)
+    rejection = rejection.where(rejection <= items[E.WINDOW_END])
+    # Met as soon as any of the three happens inside the window: the earliest one stops the clock.
+    earliest = pd.concat([enough_at, reached_at, rejection], axis=1).min(axis=1)
+    met = earliest.notna()
+    # On a tie the attempt explains the verdict best, then the reach, then the rejection.
+    which = pd.Series(
+        np.select(
+            [(enough_at == earliest).to_numpy(), (reached_at == earliest).to_numpy()],
+            [E.STOP_ATTEMPTS, E.STOP_REACHED],
+            default=E.STOP_REJECTION,
+        ),
+        index=items.index,
+    )
+    items.loc[met, E.STOP] = earliest[met]
+    items.loc[met, E.STOP_REASON] = which[met]
+    for reason, prefix in ((E.STOP_ATTEMPTS, "enough"), (E.STOP_REACHED, "reached")):
+        mine = (met & (which == reason)).to_numpy()
+        items.loc[mine, E.STOP_ACTIVITY_ID] = found[f"{prefix}_id"].to_numpy()[mine]
+        items.loc[mine, E.STOP_ACTIVITY_TYPE] = found[f"{prefix}_type"].to_numpy()[mine]
+    # The window ran out without any of them: breached, stopped at the window's end.
+    lapsed = ~met & (items[E.WINDOW_END] < ctx.as_of)
+    items.loc[lapsed, E.STOP] = items.loc[lapsed, E.WINDOW_END]
+    items.loc[lapsed, E.STOP_REASON] = E.STOP_WINDOW_END
+
+
+def _finish(items: pd.DataFrame, ctx: Context, *, window_based: bool) -> pd.DataFrame:
+    as_of = pd.Series(ctx.as_of, index=items.index).astype("datetime64[ns, UTC]")
+    until = items[E.STOP].where(items[E.STOP].notna(), as_of)
+    elapsed = per_calendar_minutes(items, ctx, items[E.START], until)
+    items[E.ELAPSED] = elapsed
+    stopped = items[E.STOP].notna().to_numpy()
+    over = elapsed > items[E.TARGET].to_numpy()
+    if window_based:
+        met = stopped & (items[E.STOP_REASON] != E.STOP_WINDOW_END).to_numpy()
+        breached = stopped & ~met
+    else:
+        met = stopped & ~over
+        breached = over  # stopped late, or not stopped and already past the target
+    state = np.where(met, E.MET, np.where(breached, E.BREACHED, E.OPEN))
+    items[E.STATE] = state
+    is_open = state == E.OPEN
+    items[E.REMAINING] = np.where(is_open, np.maximum(items[E.TARGET] - elapsed, 0.0), np.nan)
+    items[E.BREACHED_AT] = items[E.DUE_AT].where(state == E.BREACHED)
+    items[E.AT_RISK] = is_open & (
+        elapsed >= items["_warn_pct"].to_numpy() / 100.0 * items[E.TARGET].to_numpy()
+    )
+    delay = (items[E.ASSIGNED_AT] - items[E.HANDED_OFF_AT]).dt.total_seconds() / 60.0
+    items[E.ROUTING_DELAY] = delay.to_numpy()
+    items[E.ROUTING_DELAY_BUSINESS] = per_calendar_minutes(
+        items, ctx, items[E.HANDED_OFF_AT], items[E.ASSIGNED_AT]
+    )
+    items[E.EXCLUSION_REASON] = None
+    return items
+
+
+def apply_exclusions(items: pd.DataFrame, exclusions: pd.DataFrame) -> pd.DataFrame:
+    """Items covered by an approved exclusion or dispute become `excluded`, the reason kept."""
+    if exclusions.empty or items.empty:
+        return items
+    reasons = exclusions.drop_duplicates([E.SLA_ID, E.ITEM_ID], keep="last").set_index(
+        [E.SLA_ID, E.ITEM_ID]
+    )["reason"]
+    keys = pd.MultiIndex.from_arrays([items[E.SLA_ID], items[E.ITEM_ID]])
+    found = reasons.reindex(keys).to_numpy()
+    covered = pd.notna(found)
+    items = items.copy()
+    items.loc[covered, E.STATE] = E.EXCLUDED
+    items.loc[covered, E.EXCLUSION_REASON] = found[covered]
+    items.loc[covered, E.AT_RISK] = False
+    items.loc[covered, E.REMAINING] = np.nan
+    return items
