@@ -28,24 +28,56 @@ def _rows_for(data: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
     makers: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
         "import_100k_leads_1M_activities": lambda d: [
-            ("CSV import, 100k leads + 1M activities (SQLite): wall", f"{_num(d.get('wall_s_median'), 1)} s", "< 60 s", _lt(d.get("wall_s_median"), 60)),
-            ("CSV import, same: peak memory", f"{_num(d.get('peak_rss_mb'), 0)} MB", "< 2,048 MB", _lt(d.get("peak_rss_mb"), 2048)),
+            (
+                "CSV import, 100k leads + 1M activities (SQLite): wall",
+                f"{_num(d.get('wall_s_median'), 1)} s",
+                "< 60 s",
+                _lt(d.get("wall_s_median"), 60),
+            ),
+            (
+                "CSV import, same: peak memory",
+                f"{_num(d.get('peak_rss_mb'), 0)} MB",
+                "< 2,048 MB",
+                _lt(d.get("peak_rss_mb"), 2048),
+            ),
         ],
         "business_time_kernel": lambda d: [
-            ("Business-time kernel vs businesstimedelta, 10k pairs", f"{_num(d.get('speedup'), 0)}× faster (ours {_num(d.get('ours_s_median'), 4)} s)", "≥ 100×, identical results", _ge(d.get("speedup"), 100)),
+            (
+                "Business-time kernel vs businesstimedelta, 10k pairs",
+                f"{_num(d.get('speedup'), 0)}× faster (ours {_num(d.get('ours_s_median'), 4)} s)",
+                "≥ 100×, identical results",
+                _ge(d.get("speedup"), 100),
+            ),
         ],
         "evaluate_month_1M_leads_5M_activities": lambda d: [
-            ("Evaluate one month, 1M leads / 5M activities (SQLite): wall", f"{_num(d.get('wall_s_median'), 2)} s", "< 5 s", _lt(d.get("wall_s_median"), 5)),
-            ("Evaluate one month, same: peak memory", f"{_num(d.get('peak_rss_mb'), 0)} MB", "< 3,072 MB", _lt(d.get("peak_rss_mb"), 3072)),
+            (
+                "Evaluate one month, 1M leads / 5M activities (SQLite): wall",
+                f"{_num(d.get('wall_s_median'), 2)} s",
+                "< 5 s",
+                _lt(d.get("wall_s_median"), 5),
+            ),
+            (
+                "Evaluate one month, same: peak memory",
+                f"{_num(d.get('peak_rss_mb'), 0)} MB",
+                "< 3,072 MB",
+                _lt(d.get("peak_rss_mb"), 3072),
+            ),
         ],
         "demo_generation": lambda d: [
-            ("`handoff demo` (12 months × 1,500 leads)", f"{_num(d.get('wall_s_median'), 1)} s", "< 30 s", _lt(d.get("wall_s_median"), 30)),
+            (
+                "`handoff demo` (12 months × 1,500 leads)",
+                f"{_num(d.get('wall_s_median'), 1)} s",
+                "< 30 s",
+                _lt(d.get("wall_s_median"), 30),
+            ),
         ],
     }
     if name in makers:
         rows.extend(makers[name](data))
     elif "rows" in data and isinstance(data["rows"], list):
-        rows.extend((r["figure"], r["value"], r.get("target", ""), r.get("ok")) for r in data["rows"])
+        rows.extend(
+            (r["figure"], r["value"], r.get("target", ""), r.get("ok")) for r in data["rows"]
+        )
     return rows
 
 
@@ -80,7 +112,9 @@ def main() -> None:
         raise SystemExit(f"README.md has no {START} ... {END} section")
     head, rest = readme.split(START, 1)
     _, tail = rest.split(END, 1)
-    (ROOT / "README.md").write_text(f"{head}{START}\n{render_table()}\n{END}{tail}", encoding="utf-8")
+    (ROOT / "README.md").write_text(
+        f"{head}{START}\n{render_table()}\n{END}{tail}", encoding="utf-8"
+    )
     print(render_table())
 
 

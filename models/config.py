@@ -118,6 +118,7 @@ class HubSpotConfig:
     rejected_statuses: tuple[str, ...] = ("UNQUALIFIED",)
     rate_per_10s: int = 100
     search_per_second: float = 4.0
+    archived_scan_hours: float = 24.0  # re-read the archived lists this often (0 = every sync)
 
 
 @dataclass(frozen=True)
@@ -447,10 +448,17 @@ def _parse_hubspot(raw: Any, problems: list[str]) -> HubSpotConfig:
     if not isinstance(search, int | float) or search <= 0:
         problems.append(f"hubspot.search_per_second: expected a positive number, got {search!r}")
         search = 4.0
+    scan_hours = raw.get("archived_scan_hours", 24.0)
+    if isinstance(scan_hours, bool) or not isinstance(scan_hours, int | float) or not 0 <= scan_hours < float("inf"):
+        problems.append(
+            f"hubspot.archived_scan_hours: expected a number of hours >= 0 (0 = every sync), got {scan_hours!r}"
+        )
+        scan_hours = 24.0
     return HubSpotConfig(
         team_tiers=dict(tiers),
         properties=properties,
         rejected_statuses=tuple(rejected),
         rate_per_10s=rate,
         search_per_second=float(search),
+        archived_scan_hours=float(scan_hours),
     )

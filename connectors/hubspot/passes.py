@@ -107,7 +107,9 @@ def _consume(
             ready += 1
         # Commit several pages at once: mapping and writing 100 rows costs about as much as
         # 1,000, and a budget of 19 requests a second leaves ~50 ms per page.
-        if ready and (page.last or ready >= ctx.pages_per_commit or len(buffered) >= ctx.max_pages_buffered):
+        if ready and (
+            page.last or ready >= ctx.pages_per_commit or len(buffered) >= ctx.max_pages_buffered
+        ):
             _commit(ctx, stream, mode, buffered[:ready], state_after)
             del buffered[:ready]
         if page.last:
@@ -150,13 +152,17 @@ def _fetch(
     return Page(records, _needs(ctx, stream, mode, records), next_cursor, last)
 
 
-def _needs(ctx: PassContext, stream: ObjectStream, mode: str, records: list[dict[str, Any]]) -> list[str]:
+def _needs(
+    ctx: PassContext, stream: ObjectStream, mode: str, records: list[dict[str, Any]]
+) -> list[str]:
     names = ctx.config.properties
     if stream.entity == "lead":
         return mapping.rejecting_ids(records, names, ctx.config.rejected_statuses)
     if stream.entity == "deal":
         # Only won deals become rows, so only they need their contact.
-        records = [r for r in records if mapping.deal_is_won(r.get("properties") or {}, names, ctx.won)]
+        records = [
+            r for r in records if mapping.deal_is_won(r.get("properties") or {}, names, ctx.won)
+        ]
     if mode == "search":
         return [str(r["id"]) for r in records]
     return [str(r["id"]) for r in records if mapping.inline_contacts(r)[1]]
@@ -211,7 +217,9 @@ def map_records(
         for record in records:
             newer = ctx.extras.get(str(record["id"]))
             if newer is not None:  # the batch read is newer and carries the history
-                histories[str(record["id"])] = (newer.get("propertiesWithHistory") or {}).get(status, [])
+                histories[str(record["id"])] = (newer.get("propertiesWithHistory") or {}).get(
+                    status, []
+                )
                 record = newer
             fresh.append(record)
         return mapping.map_contacts(fresh, names, ctx.config.rejected_statuses, histories), []
@@ -228,17 +236,32 @@ def map_records(
     return mapping.map_activities(records, stream.activity_type, names, leads)
 
 
+def archived_scan_key(stream: ObjectStream) -> str:
+    """The sync-state row whose bookmark is when `stream`'s archived list was last read whole."""
+    return f"{stream.name}:archived"
+
+
 def run_archived_pass(
     ctx: PassContext,
     stream: ObjectStream,
     *,
     cursor: str | None,
     state_after: Callable[[str | None, bool], dict[str, Any]],
+    scanned_as_of: datetime,
 ) -> None:
-    """Archived records are not searchable: list them and mark them deleted (kept, not exported)."""
+    """Archived records are not searchable: list them and mark them deleted (kept, not exported).
+
+    The last page also records `scanned_as_of` as the time of the last complete scan, in the
+    same transaction. It is the start of the run that began the pass, not the end: a record
+    archived meanwhile (or before a resumed run) may sit behind the cursor, unseen.
+    """
     while True:
         body = ctx.client.list_page(
-            stream.name, after=cursor, properties=("hs_object_id",), archived=True, scope=stream.scope
+            stream.name,
+            after=cursor,
+            properties=("hs_object_id",),
+            archived=True,
+            scope=stream.scope,
         )
         records = list(body.get("results", []))
         next_cursor = _after(body)
@@ -257,6 +280,14 @@ def run_archived_pass(
             ctx.store.save_sync_state(
                 SOURCE, stream.name, conn=conn, **state_after(next_cursor, next_cursor is None)
             )
+            if next_cursor is None:
+                ctx.store.save_sync_state(
+                    SOURCE,
+                    archived_scan_key(stream),
+                    conn=conn,
+                    phase="done",
+                    bookmark=scanned_as_of,
+                )
         ctx.on_commit(stream, 0, len(ids), "archived")
         if next_cursor is None:
             return
@@ -299,8 +330,16 @@ def repoint_after_archival(
             continue
         found = ctx.client.read_associations(stream.name, rows[key].tolist(), scope=stream.scope)
         new_lead = rows[key].map(
-            lambda i, found=found: mapping.lowest_id(c for c in found.get(i, []) if c not in gone_contacts)
+            lambda i, found=found: mapping.lowest_id(
+                c for c in found.get(i, []) if c not in gone_contacts
+            )
         )
         moved = rows[new_lead.notna()].assign(lead_id=new_lead[new_lead.notna()])
-        out.append((entity, moved.drop(columns=["deleted_at"], errors="ignore"), rows.loc[new_lead.isna(), key].tolist()))
+        out.append(
+            (
+                entity,
+                moved.drop(columns=["deleted_at"], errors="ignore"),
+                rows.loc[new_lead.isna(), key].tolist(),
+            )
+        )
     return out

@@ -2,12 +2,16 @@
 
 Each object stream moves through phases, saved in `sync_state` with the page they cover:
 
-    full -> full_archived -> done -> incremental -> incremental_archived -> done -> ...
+    full -> full_archived -> done -> incremental [-> incremental_archived] -> done -> ...
 
 `full` lists every record (list endpoint, no 10k cap); `incremental` searches the window
-[bookmark - lookback, run start) sorted by hs_object_id; both are followed by a pass over the
-archived list (archived records are not searchable). A finished pass saves its window end as the
-new bookmark. A run killed anywhere resumes from the last committed page, in the same window.
+[bookmark - lookback, run start) sorted by hs_object_id. Archived records are not searchable, so
+deletions are found by reading the archived list: always after `full`, and after `incremental`
+only when the last complete scan (row `<type>:archived`) is `[hubspot] archived_scan_hours` old.
+That list holds every record ever archived and is the bulk of an otherwise idle sync's requests;
+the price is that a deletion in HubSpot reaches Handoff within that many hours (at once with
+`--full`, or with archived_scan_hours = 0). A finished pass saves its window end as the new
+bookmark. A run killed anywhere resumes from the last committed page, in the same window.
 """
 
 from __future__ import annotations
@@ -23,7 +27,14 @@ from typing import Any
 from connectors.hubspot import mapping
 from connectors.hubspot.budget import shared_budget
 from connectors.hubspot.client import DailyLimitReached, HttpOptions, HubSpotClient
-from connectors.hubspot.passes import SOURCE, PassContext, run_archived_pass, run_pass
+from connectors.hubspot.passes import (
+    SOURCE,
+    PassContext,
+    archived_scan_key,
+    run_archived_pass,
+    run_pass,
+)
+from connectors.hubspot.status import describe_status as describe_status  # the CLI's import
 from connectors.hubspot.streams import DEALS, STREAMS, ObjectStream
 from models.config import HubSpotConfig, load_config
 from models.errors import BadInputError, HandoffError
@@ -42,6 +53,7 @@ class SyncOptions:
     http: HttpOptions = field(default_factory=HttpOptions)
     max_pages_buffered: int = 20
     pages_per_commit: int = 10
+    # The run's start: the search window's end and what archived-scan due-ness is measured from.
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
@@ -70,9 +82,13 @@ class SyncResult:
 def _rates(settings: Settings, config: HubSpotConfig) -> tuple[int, float]:
     """Environment (HUBSPOT_RATE_PER_10S, HUBSPOT_SEARCH_PER_S) wins over the SLA file."""
     chosen = settings.model_fields_set
-    rate = settings.hubspot_rate_per_10s if "hubspot_rate_per_10s" in chosen else config.rate_per_10s
+    rate = (
+        settings.hubspot_rate_per_10s if "hubspot_rate_per_10s" in chosen else config.rate_per_10s
+    )
     search = (
-        settings.hubspot_search_per_s if "hubspot_search_per_s" in chosen else config.search_per_second
+        settings.hubspot_search_per_s
+        if "hubspot_search_per_s" in chosen
+        else config.search_per_second
     )
     return int(rate), float(search)
 
@@ -88,7 +104,10 @@ def sync_hubspot(
     """Sync HubSpot into the store; resumes from checkpoints. Never raises for HubSpot errors:
     the result says `failed` or `paused` (daily limit) with a message, and the run log has it."""
     options = options or SyncOptions()
-    if settings.hubspot_access_token is None or not settings.hubspot_access_token.get_secret_value():
+    if (
+        settings.hubspot_access_token is None
+        or not settings.hubspot_access_token.get_secret_value()
+    ):
         raise BadInputError(
             "HUBSPOT_ACCESS_TOKEN is not set: create a private app in HubSpot (Settings > "
             "Integrations > Private apps), copy its access token into HUBSPOT_ACCESS_TOKEN or "
@@ -97,7 +116,9 @@ def sync_hubspot(
     handoff_config = load_config(settings.handoff_config)
     config = handoff_config.hubspot
     lookback = timedelta(
-        minutes=float(handoff_config.section("hubspot").get("lookback_minutes", DEFAULT_LOOKBACK_MINUTES))
+        minutes=float(
+            handoff_config.section("hubspot").get("lookback_minutes", DEFAULT_LOOKBACK_MINUTES)
+        )
     )
     rate, search_rate = _rates(settings, config)
     budget = shared_budget(rate, search_rate)
@@ -132,7 +153,9 @@ def sync_hubspot(
     finally:
         run.progress.close()
     used = budget.used - used_before
-    store.finish_run(SyncRun, run_id, status=status, counts=run.counts, requests_used=used, error=message)
+    store.finish_run(
+        SyncRun, run_id, status=status, counts=run.counts, requests_used=used, error=message
+    )
     seconds = time.monotonic() - run.started_monotonic
     return SyncResult(status, run_id, dict(run.counts), used, seconds, message)
 
@@ -205,7 +228,9 @@ class _Run:
         with self.store.transaction() as conn:
             for stream in STREAMS:
                 self.store.save_sync_state(SOURCE, stream.name, conn=conn, **self._fresh_full())
-            self.store.save_sync_state(*FULL_MARKER, conn=conn, phase="full", window_end=self.started)
+            self.store.save_sync_state(
+                *FULL_MARKER, conn=conn, phase="full", window_end=self.started
+            )
 
     def _fresh_full(self) -> dict[str, Any]:
         return {"phase": "full", "cursor": None, "window_start": None, "window_end": self.started}
@@ -228,7 +253,9 @@ class _Run:
             self.store.upsert_frame("team", teams, origin=SOURCE, conn=conn)
             self.store.upsert_frame("owner", owners, origin=SOURCE, conn=conn)
             self.store.mark_deleted("owner", sorted(unknown), self.started, conn=conn)
-            self.store.save_sync_state(SOURCE, "owners", conn=conn, phase="done", bookmark=self.started)
+            self.store.save_sync_state(
+                SOURCE, "owners", conn=conn, phase="done", bookmark=self.started
+            )
         self.counts["owners"] += len(owners)
         self.counts["teams"] += len(teams)
 
@@ -254,7 +281,12 @@ class _Run:
             if changed and deals is not None and deals["phase"] != "full":
                 self.store.save_sync_state(SOURCE, DEALS.name, conn=conn, **self._fresh_full())
             self.store.save_sync_state(
-                SOURCE, "deal_pipelines", conn=conn, phase="done", cursor=snapshot, bookmark=self.started
+                SOURCE,
+                "deal_pipelines",
+                conn=conn,
+                phase="done",
+                cursor=snapshot,
+                bookmark=self.started,
             )
         return won
 
@@ -272,16 +304,19 @@ class _Run:
             }
             self.store.save_sync_state(SOURCE, stream.name, **state)
         window_end = state["window_end"]
+        scan = "incremental_archived" if self._archived_scan_due(stream) else "done"
         while state["phase"] != "done":
             phase = state["phase"]
             following = {
                 "full": "full_archived",
                 "full_archived": "done",
-                "incremental": "incremental_archived",
+                "incremental": scan,
                 "incremental_archived": "done",
             }[phase]
 
-            def state_after(cursor: str | None, finished: bool, following: str = following) -> dict[str, Any]:
+            def state_after(
+                cursor: str | None, finished: bool, following: str = following
+            ) -> dict[str, Any]:
                 if not finished:
                     return {"cursor": cursor}
                 values: dict[str, Any] = {"phase": following, "cursor": None}
@@ -299,8 +334,22 @@ class _Run:
                     cursor=state["cursor"], state_after=state_after, window=window,
                 )  # fmt: skip
             else:
-                run_archived_pass(ctx, stream, cursor=state["cursor"], state_after=state_after)
+                run_archived_pass(
+                    ctx,
+                    stream,
+                    cursor=state["cursor"],
+                    state_after=state_after,
+                    scanned_as_of=window_end,
+                )
             state = self.store.read_sync_state(SOURCE, stream.name) or {}
+
+    def _archived_scan_due(self, stream: ObjectStream) -> bool:
+        """Whether this run re-reads `stream`'s archived list after its incremental search."""
+        hours = self.config.archived_scan_hours
+        last = self.store.read_sync_state(SOURCE, archived_scan_key(stream))
+        if hours <= 0 or last is None or last["bookmark"] is None:
+            return True
+        return bool(self.started - last["bookmark"] >= timedelta(hours=hours))
 
     # ------------------------------------------------------------------ run log and progress
     def _on_commit(self, stream: ObjectStream, written: int, removed: int, why: str) -> None:
@@ -329,41 +378,3 @@ class _Run:
 
 def _ms(value: datetime) -> int:
     return int(value.timestamp() * 1000)
-
-
-def describe_status(store: Store) -> str:
-    """Recent HubSpot runs and each object's checkpoint, for `handoff sync status`."""
-    runs = store.read_runs(SyncRun, limit=50)
-    runs = runs[runs["source"] == SOURCE].head(10)
-    lines = ["Recent HubSpot syncs (newest first):"]
-    if runs.empty:
-        lines.append("  none yet: run `handoff sync hubspot`")
-    for run in runs.to_dict("records"):
-        started: Any = run["started_at"]
-        finished: Any = run["finished_at"]
-        took = "" if _missing(finished) else f" in {(finished - started).total_seconds():.0f}s"
-        kind = "full" if run["full"] else "incremental"
-        counts = json.loads(run["counts"]) if isinstance(run["counts"], str) and run["counts"] else {}
-        shown = ", ".join(f"{v} {k}" for k, v in counts.items() if v) or "no records"
-        lines.append(
-            f"  #{run['id']} {started:%Y-%m-%d %H:%M:%S} UTC {kind} {run['status']}{took}, "
-            f"{run['requests_used']} requests: {shown}"
-        )
-        if isinstance(run["error"], str) and run["error"]:
-            lines.append(f"      {run['error']}")
-    states = store.read_sync_states(SOURCE)
-    lines.append("Checkpoints:")
-    if states.empty:
-        lines.append("  none (the first sync reads everything)")
-    for state in states.to_dict("records"):
-        bookmark: Any = state["bookmark"]
-        until = "" if _missing(bookmark) else f", changes up to {bookmark:%Y-%m-%d %H:%M:%S} UTC"
-        cursor = state["cursor"]
-        resumable = isinstance(cursor, str) and state["phase"] != "done"
-        at = f", resumes after {cursor}" if resumable and state["object_type"] != "deal_pipelines" else ""
-        lines.append(f"  {state['object_type']}: {state['phase']}{at}{until}")
-    return "\n".join(lines)
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value) or str(value) == "NaT"

@@ -157,3 +157,19 @@ def full_table(store: Store, entity: str) -> list[Row]:
         clean["deleted"] = deleted is not None and deleted is not pd.NaT and not (isinstance(deleted, float) and math.isnan(deleted))
         rows.append(clean)
     return sorted(rows, key=lambda r: str(r[spec.key]))
+
+
+def csv_cells(entity: str, rows: list[Row]) -> list[dict[str, str]]:
+    """Expected rows as the text cells of their canonical CSV file (SPEC.md section 1), sorted by
+    key: empty for null, `true`/`false`, shortest float text, ISO 8601 UTC with `+00:00`."""
+    spec = ENTITY_BY_NAME[entity]
+
+    def text(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return repr(value) if isinstance(value, float) else str(value)
+
+    cells = [{name: text(row.get(name)) for name in spec.columns} for row in rows]
+    return sorted(cells, key=lambda r: r[spec.key])
