@@ -1,0 +1,248 @@
+"""The pain-point taxonomy (data/friction.toml) and the matcher that files notes under it.
+
+The taxonomy maps a category to phrases and explicit `#tags`:
+
+    [categories.pricing]
+    name = "Pricing and billing"
+    phrases = ["too expensive", "invoice"]
+    tags = ["pricing"]                # a note saying "#pricing" is filed here
+    advice = "Have the plan comparison ready."   # optional: what service should prepare
+
+Pure: strings and DataFrames in, DataFrames out. Matching is vectorised per category (one regex
+over the whole column), never a Python loop over notes.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from models.errors import BadInputError
+
+# The longest quote kept, so a pasted email thread does not swamp the report.
+QUOTE_CHARS = 220
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_HASHTAG = r"(?<![\w#])#([A-Za-z][\w-]*)"
+
+MATCH_COLUMNS = ["activity_id", "lead_id", "category", "via", "quote", "occurred_at"]
+
+
+@dataclass(frozen=True)
+class Category:
+    """One pain-point category: what matches it and what service should do about it."""
+
+    slug: str
+    name: str
+    phrases: tuple[str, ...]
+    tags: tuple[str, ...]
+    advice: str = ""
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    categories: tuple[Category, ...]
+    source: str = "<memory>"
+
+    def name_of(self, slug: str) -> str:
+        """The display name of a category slug (the slug itself when unknown)."""
+        for category in self.categories:
+            if category.slug == slug:
+                return category.name
+        return slug
+
+    @property
+    def tags(self) -> set[str]:
+        return {tag for c in self.categories for tag in c.tags}
+
+
+def load_taxonomy(path: str | Path) -> Taxonomy:
+    """Read and validate a taxonomy file; every problem is reported with its key path."""
+    source = str(path)
+    try:
+        with Path(path).open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise BadInputError(
+            f"The friction taxonomy {source} does not exist; create it "
+            "([categories.<slug>] with name, phrases, tags) or run `handoff demo`."
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInputError(f"The friction taxonomy {source} is not valid TOML: {exc}") from None
+    return parse_taxonomy(data, source)
+
+
+def parse_taxonomy(data: Mapping[str, Any], source: str = "<memory>") -> Taxonomy:
+    """Validate the `[categories.*]` tables; raises BadInputError listing `key.path: message`."""
+    problems: list[str] = []
+    raw = data.get("categories")
+    if not isinstance(raw, Mapping) or not raw:
+        problems.append("categories: expected at least one [categories.<slug>] table")
+        raw = {}
+    categories: list[Category] = []
+    seen_tags: dict[str, str] = {}
+    for slug, body in raw.items():
+        where = f"categories.{slug}"
+        if not _SLUG.match(str(slug)):
+            problems.append(f"{where}: slug must be lower-case letters, digits, - or _")
+        if not isinstance(body, Mapping):
+            problems.append(f"{where}: expected a table with name, phrases, tags")
+            continue
+        name = body.get("name", slug)
+        if not isinstance(name, str) or not name.strip():
+            problems.append(f"{where}.name: expected a non-empty string")
+            name = str(slug)
+        phrases = _string_list(body.get("phrases", []), f"{where}.phrases", problems)
+        tags = tuple(
+            t.lstrip("#").lower()
+            for t in _string_list(body.get("tags", []), f"{where}.tags", problems)
+        )
+        if not phrases and not tags:
+            problems.append(
+                f"{where}: give at least one phrase or tag, or the category matches nothing"
+            )
+        for tag in tags:
+            if tag in seen_tags and seen_tags[tag] != slug:
+                problems.append(
+                    f"{where}.tags: #{tag} is already a tag of categories.{seen_tags[tag]}"
+                )
+            seen_tags[tag] = str(slug)
+        advice = body.get("advice", "")
+        if not isinstance(advice, str):
+            problems.append(f"{where}.advice: expected a string")
+            advice = ""
+        categories.append(Category(str(slug), name.strip(), phrases, tags, advice.strip()))
+    if problems:
+        raise BadInputError(
+            f"The friction taxonomy {source} has {len(problems)} problem(s); fix them and run again:",
+            [f"{source}: {p}" for p in problems],
+        )
+    return Taxonomy(tuple(categories), source)
+
+
+def _string_list(value: Any, where: str, problems: list[str]) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        problems.append(f"{where}: expected a list of non-empty strings")
+        return ()
+    return tuple(v.strip() for v in value)
+
+
+def _phrase_pattern(phrases: tuple[str, ...]) -> str:
+    # Longest first so "too expensive for us" wins over "expensive" in the quoted span.
+    parts = [
+        r"\s+".join(re.escape(word) for word in p.split())
+        for p in sorted(phrases, key=len, reverse=True)
+    ]
+    return r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)"
+
+
+def _tag_pattern(tags: tuple[str, ...]) -> str:
+    return r"(?<![\w#])#(?:" + "|".join(re.escape(t) for t in tags) + r")(?![\w-])"
+
+
+def match_pain_points(
+    notes: pd.DataFrame, taxonomy: Taxonomy, *, quotes: bool = True
+) -> pd.DataFrame:
+    """One row per (note, category) that matches: activity_id, lead_id, category, via, quote.
+
+    `notes` needs activity_id, lead_id, body (and optionally occurred_at). `via` is `tag` when an
+    explicit #tag filed it, else `phrase`; the quote is the sentence around the first match
+    (left empty when `quotes` is false, which saves the extraction when only counts are needed).
+    """
+    if notes.empty:
+        return pd.DataFrame(columns=MATCH_COLUMNS)
+    bodies = notes["body"].fillna("").astype(str)
+    # Lower-case once and match case-sensitively: much faster than IGNORECASE per category.
+    lowered = bodies.str.lower()
+    occurred = (
+        notes["occurred_at"]
+        if "occurred_at" in notes.columns
+        else pd.Series(pd.NaT, index=notes.index)
+    )
+    frames: list[pd.DataFrame] = []
+    for category in taxonomy.categories:
+        phrase_re = (
+            _phrase_pattern(tuple(p.lower() for p in category.phrases))
+            if category.phrases
+            else None
+        )
+        tag_re = _tag_pattern(category.tags) if category.tags else None
+        anchor = "|".join(p for p in (phrase_re, tag_re) if p)
+        hit = lowered.str.contains(anchor, regex=True)
+        if not hit.any():
+            continue
+        by_tag = (
+            lowered[hit].str.contains(tag_re, regex=True)
+            if tag_re
+            else pd.Series(False, index=hit[hit].index)
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "activity_id": notes.loc[hit, "activity_id"].to_numpy(),
+                    "lead_id": notes.loc[hit, "lead_id"].to_numpy(),
+                    "category": category.slug,
+                    "via": by_tag.map({True: "tag", False: "phrase"}).to_numpy(),
+                    "quote": extract_sentence(bodies[hit], anchor).to_numpy() if quotes else "",
+                    "occurred_at": occurred[hit].to_numpy(),
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=MATCH_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
+def extract_sentence(bodies: pd.Series, anchor: str) -> pd.Series:
+    """The sentence of each body that contains the first match of `anchor`, trimmed and tidied."""
+    sentence = rf"([^.!?\n]*(?:{anchor})[^.!?\n]*[.!?]?)"
+    found = bodies.str.extract(sentence, flags=re.IGNORECASE, expand=False).fillna(bodies)
+    return tidy_quote(found)
+
+
+def tidy_quote(texts: pd.Series) -> pd.Series:
+    """Collapse whitespace and cut long quotes at a word boundary with an ellipsis."""
+    cleaned = texts.astype(str).str.replace(r"\s+", " ", regex=True).str.strip()
+    long = cleaned.str.len() > QUOTE_CHARS
+    cut = cleaned[long].str.slice(0, QUOTE_CHARS).str.replace(r"\s+\S*$", "", regex=True) + " …"
+    return cleaned.mask(long, cut)
+
+
+def uncategorised(notes: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:
+    """Notes that matched no category, grouped by their tidied text: text, notes, customers.
+
+    Grouping shows a recurring complaint once with its count, which is what someone extending
+    the taxonomy needs; single boilerplate lines ("left voicemail") also collapse to one row.
+    """
+    if notes.empty:
+        return pd.DataFrame(columns=["text", "notes", "customers"])
+    rest = notes[~notes["activity_id"].isin(matches["activity_id"])]
+    rest = rest[rest["body"].fillna("").str.strip() != ""]
+    if rest.empty:
+        return pd.DataFrame(columns=["text", "notes", "customers"])
+    text = tidy_quote(rest["body"])
+    grouped = (
+        pd.DataFrame({"text": text, "lead_id": rest["lead_id"]})
+        .groupby("text", sort=False)
+        .agg(notes=("lead_id", "size"), customers=("lead_id", "nunique"))
+        .reset_index()
+    )
+    return grouped.sort_values(["notes", "text"], ascending=[False, True], ignore_index=True)
+
+
+def unknown_tags(notes: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
+    """Hashtags used in notes that no category lists: tag, notes (candidates for the taxonomy)."""
+    if notes.empty:
+        return pd.DataFrame(columns=["tag", "notes"])
+    tags = notes["body"].fillna("").str.extractall(_HASHTAG)[0].str.lower()
+    tags = tags[~tags.isin(taxonomy.tags)]
+    if tags.empty:
+        return pd.DataFrame(columns=["tag", "notes"])
+    counts = tags.groupby(tags).size().rename("notes").reset_index().rename(columns={0: "tag"})
+    counts.columns = ["tag", "notes"]
+    return counts.sort_values(["notes", "tag"], ascending=[False, True], ignore_index=True)
