@@ -1,0 +1,210 @@
+"""Data: what is loaded, and how to load more (HubSpot sync, canonical CSV upload, the demo)."""
+
+from __future__ import annotations
+
+import plotly.express as px
+import streamlit as st
+
+from ui import actions, components, context, loaders
+from ui.data_summary import loaded_data
+from ui.theme import PLOTLY_TEMPLATE, TIER_LABELS, fmt_ago, fmt_count, fmt_when
+
+filters, me = context.current()
+components.page_header("Data", "What is loaded, where it came from, and how to load more.")
+
+if loaders.is_empty():
+    components.empty_database(context.load_demo_and_rerun, key="data")
+else:
+    loaded = loaded_data(filters.zone)
+    cols = list(st.columns(5))
+    for col, (label, entity) in zip(
+        cols,
+        [
+            ("Teams", "team"),
+            ("Reps", "owner"),
+            ("Leads", "lead"),
+            ("Activities", "activity"),
+            ("Deals won", "deal"),
+        ],
+        strict=True,
+    ):
+        with col:
+            components.metric_card(label, fmt_count(loaded.counts.get(entity, 0)))
+    st.caption(
+        f"Leads handed off from {fmt_when(loaded.first_handoff, filters.zone)} "
+        f"to {fmt_when(loaded.last_handoff, filters.zone)}."
+    )
+    last_import = loaders.runs("import", limit=1)
+    if not last_import.empty:
+        run = last_import.iloc[0]
+        st.caption(
+            f"Last {run['kind']} run: {fmt_when(run['started_at'], filters.zone)} "
+            f"({fmt_ago(run['started_at'], filters.now)}), {run['status']}"
+            + (f": {run['counts']}" if run["counts"] else "")
+        )
+    by_team, by_month, activity = st.tabs(["By tier and team", "By month", "Activities and deals"])
+    with by_team:
+        teams = loaded.teams.assign(tier=loaded.teams["tier"].map(lambda t: TIER_LABELS.get(t, t)))
+        components.data_table(
+            teams[["tier", "team_name", "team_id", "owners", "active_owners", "leads"]],
+            column_config={
+                "tier": "Tier",
+                "team_name": "Team",
+                "team_id": "Team id",
+                "owners": st.column_config.NumberColumn("Reps"),
+                "active_owners": st.column_config.NumberColumn("Active reps"),
+                "leads": st.column_config.NumberColumn(
+                    "Leads owned", help="Handed-off leads whose current owner is in the team"
+                ),
+            },
+        )
+    with by_month:
+        months = loaded.months
+        if months.empty:
+            components.empty_state("No lead has been handed off yet.")
+        else:
+            figure = px.bar(
+                months,
+                x="month",
+                y="leads",
+                color="name",
+                template=PLOTLY_TEMPLATE,
+                labels={"month": "Month handed off", "leads": "Leads", "name": "Team"},
+            )
+            figure.update_layout(height=320, bargap=0.2)
+            components.chart(figure, key="data_months")
+            pivot = months.pivot_table(
+                index="month", columns="name", values="leads", aggfunc="sum", fill_value=0
+            )
+            st.dataframe(pivot.sort_index(ascending=False), width="stretch")
+    with activity:
+        left, right = st.columns(2)
+        with left:
+            st.markdown("**Activities by type**")
+            components.data_table(
+                loaded.activities,
+                column_config={
+                    "type": "Type",
+                    "activities": st.column_config.NumberColumn("Count"),
+                    "first": components.when_column("First"),
+                    "last": components.when_column("Last"),
+                },
+            )
+        with right:
+            st.markdown("**Deals won**")
+            components.data_table(
+                loaded.deals,
+                column_config={
+                    "deals": st.column_config.NumberColumn("Deals"),
+                    "first": components.when_column("First closed"),
+                    "last": components.when_column("Last closed"),
+                },
+            )
+
+st.header("Load more", divider="gray")
+hubspot, csv, demo = st.tabs(["HubSpot", "CSV upload", "Demo organisation"])
+
+with hubspot:
+    syncs = loaders.runs("sync", limit=10)
+    token_set = loaders.settings().hubspot_access_token is not None
+    last = syncs.iloc[0] if not syncs.empty else None
+    cols = list(st.columns(3))
+    with cols[0]:
+        components.metric_card("Token", "configured" if token_set else "not set")
+    with cols[1]:
+        components.metric_card(
+            "Last sync", fmt_ago(last["started_at"], filters.now) if last is not None else "never"
+        )
+    with cols[2]:
+        components.metric_card("Last status", str(last["status"]) if last is not None else "—")
+    if not token_set:
+        st.info(
+            "To connect HubSpot, create a private app with the CRM read scopes (contacts, deals, "
+            "owners, calls, emails, meetings, notes, tasks), then set `HUBSPOT_ACCESS_TOKEN` in the "
+            "environment or in `.streamlit/secrets.toml` and restart the dashboard. "
+            "From a shell: `handoff sync hubspot`.",
+            icon=":material/key:",
+        )
+    left, right, _ = st.columns([1, 1, 3])
+    sync_now = left.button("Sync HubSpot now", type="primary", disabled=not token_set)
+    sync_full = right.button("Full re-sync", disabled=not token_set)
+    if sync_now or sync_full:
+        with st.spinner("Syncing from HubSpot…"):
+            outcome = actions.sync_hubspot(full=sync_full)
+        context.flash("success" if outcome.ok else "error", outcome.message)
+        st.rerun()
+    if not syncs.empty:
+        components.data_table(
+            syncs[
+                [
+                    "id",
+                    "started_at",
+                    "finished_at",
+                    "full",
+                    "status",
+                    "counts",
+                    "requests_used",
+                    "error",
+                ]
+            ],
+            column_config={
+                "id": "Run",
+                "started_at": components.when_column("Started"),
+                "finished_at": components.when_column("Finished"),
+                "full": st.column_config.CheckboxColumn("Full"),
+                "status": "Status",
+                "counts": "Records",
+                "requests_used": st.column_config.NumberColumn("API calls"),
+                "error": "Error",
+            },
+        )
+        with st.expander("Checkpoints (`handoff sync status`)"):
+            st.code(loaders.hubspot_status(), language=None)
+
+with csv:
+    st.markdown(
+        "Upload canonical CSV files: `teams.csv`, `owners.csv`, `leads.csv`, `activities.csv`, "
+        "`deals.csv` (any subset; see the README for the columns). Import is all-or-nothing and "
+        "re-importing the same rows changes nothing."
+    )
+    uploads = st.file_uploader("Canonical CSV files", type=["csv"], accept_multiple_files=True)
+    if st.button("Import files", disabled=not uploads):
+        with st.spinner("Importing…"):
+            outcome = actions.import_csv_files([(f.name, f.getvalue()) for f in uploads or []])
+        if outcome.ok:
+            context.flash("success", outcome.message)
+            st.rerun()
+        st.error(outcome.message + "\n\n" + "\n".join(f"- `{p}`" for p in outcome.problems[:50]))
+        if len(outcome.problems) > 50:
+            st.caption(f"… and {len(outcome.problems) - 50} more problems.")
+    imports = loaders.runs("import", limit=10)
+    if imports.empty:
+        st.caption("No import or demo run yet.")
+    else:
+        st.markdown("**Recent imports and demo runs**")
+        components.data_table(
+            imports[
+                ["id", "kind", "path", "started_at", "finished_at", "status", "counts", "error"]
+            ],
+            column_config={
+                "id": "Run",
+                "kind": "Kind",
+                "path": "From",
+                "started_at": components.when_column("Started"),
+                "finished_at": components.when_column("Finished"),
+                "status": "Status",
+                "counts": "Records",
+                "error": "Error",
+            },
+        )
+
+with demo:
+    if loaders.is_empty():
+        st.markdown("A year of a realistic organisation: marketing, two sales teams, service.")
+        if st.button("Load demo data", type="primary", key="demo_tab_load"):
+            context.load_demo_and_rerun()
+    else:
+        st.markdown(
+            "The database already holds data, so the demo button is off (loading the demo into "
+            "real data would mix the two). `handoff demo` from a shell replaces earlier demo data."
+        )

@@ -1,0 +1,186 @@
+"""Drill-down for managers: team → rep → lead. A lead's timeline explains each SLA verdict;
+breaches can be disputed here and managers approve or reject disputes. Links are shareable."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import components, context, disputes, loaders
+from ui import drilldown as dd
+from ui.filters import query_select, set_query, share_url
+from ui.theme import fmt_count, state_badge
+from ui.timeline import clocks_table, lead_timeline
+
+filters, me = context.current()
+context.require_data()
+components.page_header(
+    "Drill-down", "Team → rep → lead. Pick a team in the sidebar, then a rep and a lead."
+)
+
+if me.is_manager:
+    disputes.pending_panel(filters, me)
+
+if filters.team_id is None:
+    set_query(rep=None, lead=None)
+    st.subheader("Teams this month")
+    teams = dd.teams_table(filters)
+    if teams.empty:
+        components.empty_state("No SLA item this month.", "Pick another month in the sidebar.")
+    else:
+        shown = teams.drop(columns=["team_id"])
+        components.data_table(
+            shown,
+            column_config={
+                **dd.compliance_columns(shown, filters),
+                "breached": st.column_config.NumberColumn("Breached"),
+                "open": st.column_config.NumberColumn("Open"),
+                "items": st.column_config.NumberColumn("Items"),
+                "Open": components.link_column("Drill-down", display="Open team"),
+            },
+            key="dd_teams",
+        )
+        st.caption("Open a team (or choose it under Team in the sidebar) to see its reps.")
+        cols = st.columns(min(len(teams), 6))
+        for index, row in enumerate(components.records(teams)):
+            cols[index % len(cols)].page_link(
+                "pages/drilldown.py",
+                label=f"{row['Team']} →",
+                query_params=filters.query(team=str(row["team_id"])),
+            )
+    st.stop()
+
+team_name = (
+    loaders.directory()["teams"].set_index("team_id")["name"].get(filters.team_id, filters.team_id)
+)
+reps = dd.reps_table(filters)
+st.subheader(f"Team: {team_name}")
+if reps.empty:
+    components.empty_state(
+        f"{team_name} has no SLA item this month.", "Pick another month or team in the sidebar."
+    )
+    st.stop()
+
+rep_names = dict(zip(reps["owner_id"].astype(str), reps["Rep"].astype(str), strict=False))
+shown = reps.drop(columns=["owner_id"])
+components.data_table(
+    shown,
+    column_config={
+        **dd.compliance_columns(shown, filters),
+        "breached": st.column_config.NumberColumn("Breached"),
+        "open": st.column_config.NumberColumn("Open"),
+        "items": st.column_config.NumberColumn("Items"),
+        "Open": components.link_column("Drill-down", display="Open rep"),
+    },
+    key="dd_reps",
+)
+rep = query_select(
+    "Rep",
+    list(rep_names),
+    key="dd_rep",
+    param="rep",
+    format_func=lambda o: rep_names.get(o, o),
+    placeholder="Choose a rep…",
+)
+if rep is None:
+    set_query(lead=None)
+    st.stop()
+
+items = dd.rep_items(filters, rep)
+st.subheader(f"{rep_names.get(rep, rep)}'s items")
+if items.empty:
+    components.empty_state("No item for this rep with the current filters.")
+    st.stop()
+components.state_legend()
+components.data_table(
+    items.drop(
+        columns=["sla_id", "explanation"] + (["deal_id"] if items["deal_id"].isna().all() else [])
+    ),
+    column_config={
+        "lead_id": "Lead",
+        "deal_id": "Deal",
+        "state": "State",
+        "start": components.when_column("Clock started"),
+        "Business hours": components.hours_column("Business hours"),
+        "Target hours": components.hours_column("Target"),
+        "Link": components.link_column("Link", display="Open lead"),
+    },
+    key="dd_items",
+    height=280,
+)
+choices = dd.lead_choices(filters, rep)
+lead = query_select(
+    "Lead",
+    list(choices),
+    key="dd_lead",
+    param="lead",
+    format_func=lambda lead_id: choices.get(lead_id, lead_id),
+    placeholder="Choose a lead…",
+)
+if lead is None:
+    st.stop()
+
+story = dd.lead_story(filters, lead)
+if story.lead is None:
+    components.empty_state(f"Lead {lead} is not in the database (deleted?).")
+    st.stop()
+config = loaders.get_config()
+zone = dd.lead_zone(story, config.calendars, filters.zone)
+
+st.subheader(f"Lead {lead}")
+facts = story.lead
+st.markdown(
+    " · ".join(
+        part
+        for part in (
+            f"**{facts['company']}**" if isinstance(facts.get("company"), str) else None,
+            f"source `{facts['source']}`" if isinstance(facts.get("source"), str) else None,
+            f"owner **{story.owner_names.get(str(facts['owner_id']), facts['owner_id'])}**"
+            if facts.get("owner_id")
+            else "unassigned",
+            f"rejected: {facts['rejection_reason'] or 'no reason given'}"
+            if facts.get("rejected_at") is not None and str(facts.get("rejected_at")) != "NaT"
+            else None,
+            f"{fmt_count(len(story.activities))} activities",
+        )
+        if part
+    )
+)
+for item in components.records(story.items):
+    st.markdown(
+        f"{state_badge(str(item['state']))} **{dd.sla_title(str(item['sla_id']), filters)}** — {item['explanation']}"
+    )
+
+components.chart(
+    lead_timeline(
+        story.lead,
+        story.items,
+        story.activities,
+        story.deals,
+        config.calendars,
+        filters.as_of,
+        story.owner_names,
+    ),
+    key="lead_timeline",
+)
+st.markdown("**SLA clocks**")
+st.dataframe(
+    clocks_table(story.items, zone),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Clock started": components.when_column("Clock started"),
+        "Clock stopped": components.when_column("Clock stopped"),
+        "Breached at": components.when_column("Breached at"),
+        "Business hours counted": components.hours_column("Business hours counted"),
+        "Target (business hours)": components.hours_column("Target"),
+    },
+)
+with st.expander(f"Activities ({len(story.activities)})"):
+    components.data_table(
+        dd.activities_table(story, zone),
+        column_config={"When": st.column_config.DatetimeColumn("When", format="ddd D MMM, HH:mm")},
+    )
+
+disputes.lead_panel(filters, me, story)
+if st.context.url:
+    st.caption(f"Share this view: {share_url(st.context.url, st.query_params.to_dict())}")

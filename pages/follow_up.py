@@ -1,0 +1,226 @@
+"""Follow-up: how fast and how persistently sales works the leads marketing hands over."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import charts, components, context
+from ui import follow_up as fu
+from ui.theme import fmt_count, fmt_pct
+
+filters, me = context.current()
+context.require_data()
+components.page_header(
+    "Follow-up", "Sales' side of the marketing → sales handoff: first touch, attempts, routing."
+)
+
+touch = fu.sla_view(filters, "first_touch")
+if touch is None:
+    components.empty_state(
+        "The SLA file has no first-touch SLA for this month.", "Add one on the SLA settings page."
+    )
+else:
+    st.subheader(f"Time to first touch · {touch.name}")
+    s = touch.summary
+    cols = list(st.columns(5))
+    with cols[0]:
+        components.metric_card(
+            "Within target",
+            fmt_pct(s["compliance_pct"]),
+            delta=f"target {touch.target_pct:.0f}%",
+            delta_color="off",
+        )
+    with cols[1]:
+        components.metric_card(
+            "Median to first touch (business hours)",
+            f"{s['median_hours']:.1f} h" if s["median_hours"] is not None else "—",
+        )
+    with cols[2]:
+        components.metric_card(
+            "P90 to first touch (business hours)",
+            f"{s['p90_hours']:.1f} h" if s["p90_hours"] is not None else "—",
+        )
+    with cols[3]:
+        components.metric_card(
+            "Routing delay, median (business hours)",
+            f"{s['routing_median_hours']:.1f} h" if s["routing_median_hours"] is not None else "—",
+            help="Hand-off to assignment: routing, not the rep's fault. Not counted in the rep's clock.",
+        )
+    with cols[4]:
+        components.metric_card(
+            "Never touched",
+            fmt_count(s["never_touched"]),
+            help="Breached or open leads with no qualifying contact at all",
+        )
+
+    worst = fu.worst_rep(touch)
+    if worst is not None:
+        with st.container(border=True):
+            st.markdown(
+                f"**Slowest rep for first touch this month: {worst['rep']}** ({worst['team']}) — "
+                f"{fmt_pct(worst['compliance_pct'])} within target, median "
+                f"{worst['median_hours']:.1f} business h, {fmt_count(worst['breached'])} breached of {fmt_count(worst['decided'])} decided."
+            )
+            st.page_link(
+                "pages/drilldown.py",
+                label=f"Open {worst['rep']}'s leads in the drill-down →",
+                query_params=filters.query(team=str(worst["team_id"]), rep=str(worst["owner_id"])),
+            )
+
+    components.state_legend()
+    components.chart(
+        charts.hours_distribution(
+            touch.items["elapsed_hours"],
+            touch.items["state"],
+            touch.target_hours,
+            "Business hours from assignment to first touch (open: so far)",
+        ),
+        key="touch_hist",
+    )
+    by_team_tab, by_rep_tab, routing_tab, untouched_tab = st.tabs(
+        ["By team", "By rep", "Routing vs rep delay", "Never touched"]
+    )
+    hours = components.hours_column
+    link = components.link_column("Drill-down", display="Open")
+    with by_team_tab:
+        components.data_table(
+            touch.by_team[
+                [
+                    "team",
+                    "compliance_pct",
+                    "met",
+                    "breached",
+                    "open",
+                    "excluded",
+                    "median_hours",
+                    "p90_hours",
+                    "link",
+                ]
+            ],
+            column_config={
+                "team": "Team",
+                "compliance_pct": components.progress_column("Within target"),
+                "met": "Met",
+                "breached": "Breached",
+                "open": "Open",
+                "excluded": "Excluded",
+                "median_hours": hours("Median"),
+                "p90_hours": hours("P90"),
+                "link": link,
+            },
+            key="ft_team",
+        )
+    with by_rep_tab:
+        components.chart(
+            charts.rep_scatter(touch.by_rep.dropna(subset=["median_hours", "compliance_pct"])),
+            key="rep_scatter",
+        )
+        components.data_table(
+            touch.by_rep[
+                [
+                    "rep",
+                    "team",
+                    "compliance_pct",
+                    "met",
+                    "breached",
+                    "open",
+                    "median_hours",
+                    "p90_hours",
+                    "link",
+                ]
+            ],
+            column_config={
+                "rep": "Rep",
+                "team": "Team",
+                "compliance_pct": components.progress_column("Within target"),
+                "met": "Met",
+                "breached": "Breached",
+                "open": "Open",
+                "median_hours": hours("Median"),
+                "p90_hours": hours("P90"),
+                "link": link,
+            },
+            key="ft_rep",
+        )
+        st.caption(
+            "Sorted worst first. Median and P90 count business hours from assignment to the first outbound call, email or meeting."
+        )
+    with routing_tab:
+        st.markdown(
+            "Routing delay (hand-off → assignment) is the routing's, not the rep's: the rep's clock starts at assignment. "
+            "Both in business hours."
+        )
+        components.data_table(
+            touch.by_team[["team", "routing_median_hours", "median_hours", "items"]],
+            column_config={
+                "team": "Team",
+                "routing_median_hours": hours("Routing delay (median)"),
+                "median_hours": hours("Rep delay to first touch (median)"),
+                "items": "Leads",
+            },
+            key="ft_routing",
+        )
+    with untouched_tab:
+        never = touch.items[touch.items["never_touched"]].sort_values(
+            "elapsed_hours", ascending=False
+        )
+        if never.empty:
+            components.empty_state("Every lead of this selection has been touched.")
+        else:
+            components.data_table(
+                never[["lead_id", "rep", "team", "state", "elapsed_hours", "target_hours", "link"]],
+                column_config={
+                    "lead_id": "Lead",
+                    "rep": "Rep",
+                    "team": "Team",
+                    "state": "State",
+                    "elapsed_hours": hours("Business hours waiting"),
+                    "target_hours": hours("Target"),
+                    "link": link,
+                },
+                key="ft_never",
+            )
+
+attempts = fu.sla_view(filters, "follow_up_attempts")
+if attempts is not None:
+    st.subheader(f"Attempts per lead · {attempts.name}")
+    a = attempts.summary
+    cols = list(st.columns(3))
+    with cols[0]:
+        components.metric_card(
+            "Average attempts per decided lead",
+            f"{a['average_attempts']:.1f}" if a["average_attempts"] is not None else "—",
+            delta=f"goal {attempts.min_attempts}",
+            delta_color="off",
+        )
+    with cols[1]:
+        components.metric_card(
+            "Within target",
+            fmt_pct(a["compliance_pct"]),
+            delta=f"target {attempts.target_pct:.0f}%",
+            delta_color="off",
+        )
+    with cols[2]:
+        components.metric_card("Open windows", fmt_count(a["counts"].get("open", 0)))
+    left, right = st.columns(2)
+    with left:
+        decided = attempts.items[attempts.items["state"].isin(["met", "breached"])]
+        components.chart(
+            charts.attempts_histogram(decided["attempts"].astype(float), attempts.min_attempts),
+            key="attempts_hist",
+        )
+    with right:
+        components.data_table(
+            attempts.by_rep[
+                ["rep", "team", "average_attempts", "compliance_pct", "breached", "link"]
+            ],
+            column_config={
+                "rep": "Rep",
+                "team": "Team",
+                "average_attempts": st.column_config.NumberColumn("Avg attempts", format="%.1f"),
+                "compliance_pct": components.progress_column("Within target"),
+                "breached": "Breached",
+                "link": components.link_column("Drill-down", display="Open"),
+            },
+            key="att_rep",
+        )

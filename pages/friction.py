@@ -1,0 +1,55 @@
+"""Friction: the monthly friction report on screen, section by section, with downloads."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import components, context
+from ui import friction as fr
+
+filters, me = context.current()
+context.require_data()
+report = fr.report(filters)
+components.page_header(
+    report.title,
+    f"As of {filters.as_of.astimezone(filters.zone):%d %b %Y %H:%M %Z}"
+    + (" · frozen month" if report.frozen else "")
+    + " · the same report `handoff report` writes.",
+)
+
+cols = list(st.columns(4))
+for col, (label, file_name, mime, make) in zip(cols, fr.downloads(report), strict=True):
+    col.download_button(
+        f"Download {label}",
+        data=make,
+        file_name=file_name,
+        mime=mime,
+        key=f"dl_{label}",
+        width="stretch",
+    )
+
+summary = report.summary
+with st.container(border=True):
+    st.markdown(summary.paragraph)
+    left, right, third = st.columns(3)
+    for col, title, lines in (
+        (left, "Improved", summary.improved),
+        (right, "Worse", summary.worsened),
+        (third, "What to do", summary.actions),
+    ):
+        with col:
+            st.markdown(f"**{title}**")
+            st.markdown("\n".join(f"- {line}" for line in lines) if lines else "—")
+
+handoff_tab, customer_tab = st.tabs(["Handoff friction", "Customer friction"])
+for section in fr.sections():
+    tab = handoff_tab if section.part == "handoff" else customer_tab
+    with tab:
+        st.markdown(f"#### {section.title}")
+        st.caption(section.intro)
+        table = report.table(section.key)
+        if table.empty:
+            st.caption("Nothing this month.")
+            continue
+        shown, config = fr.readable(table)
+        components.data_table(shown, column_config=config, key=f"fr_{section.key}")

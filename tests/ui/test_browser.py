@@ -1,0 +1,256 @@
+"""The dashboard in a real browser: headless Chromium (Debian's /usr/bin/chromium) driven by
+Playwright against `handoff serve --headless` on the demo organisation.
+
+Done when: a manager, tried as a new user would, opens the dashboard, sees this month's state,
+finds the worst rep for first touch, opens one of their breached leads, understands why it
+breached, disputes it, and approves the dispute as a manager. Screenshots go to
+artifacts/screenshots/ (CI keeps them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from connectors.demo import load_demo
+from models import tables as T
+from models.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "artifacts" / "screenshots"
+NOW = datetime(2026, 10, 20, 15, 0, tzinfo=UTC)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Navigation label -> the page's heading.
+PAGES = {
+    "Overview": "Overview",
+    "Follow-up": "Follow-up",
+    "Service handoff": "Service handoff",
+    "Friction": "friction report",
+    "Drill-down": "Drill-down",
+    "SLA settings": "SLA settings",
+    "Data": "Data",
+}
+
+pytestmark = pytest.mark.browser
+
+
+def _require_browser() -> None:
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("HANDOFF_REQUIRE_BROWSER") == "1":
+        pytest.fail(
+            f"{CHROMIUM} is missing and HANDOFF_REQUIRE_BROWSER=1: apt-get install chromium"
+        )
+    pytest.skip(
+        f"{CHROMIUM} is missing (apt-get install chromium); set HANDOFF_REQUIRE_BROWSER=1 to fail instead"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def demo_store(_migrated_store: Store) -> Store:
+    _require_browser()
+    _migrated_store.truncate_all()
+    load_demo(_migrated_store, months=3, leads_per_month=150, now=NOW)
+    return _migrated_store
+
+
+@pytest.fixture(scope="module")
+def server(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`handoff serve --headless --port P` on the demo database, with the clock pinned."""
+    config = tmp_path_factory.mktemp("config") / "sla.toml"
+    shutil.copy(ROOT / "data" / "sla.toml", config)
+    shutil.copy(ROOT / "data" / "friction.toml", config.parent / "friction.toml")
+    port = _free_port()
+    env = dict(
+        os.environ,
+        DATABASE_URL=demo_store.url,
+        HANDOFF_CONFIG=str(config),
+        HANDOFF_NOW=NOW.isoformat(),
+    )
+    handoff = Path(sys.executable).parent / "handoff"
+    log = (tmp_path_factory.mktemp("serve") / "serve.log").open("w")
+    process = subprocess.Popen(
+        [str(handoff), "serve", "--headless", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://localhost:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                    if reply.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("the dashboard did not start within 60 s")
+        yield url
+    finally:
+        os.killpg(process.pid, 15)  # the server and its streamlit child, nothing else
+        process.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1440, "height": 1800})  # type: ignore[attr-defined]
+    tab = context.new_page()
+    tab.set_default_timeout(60_000)
+    yield tab
+    context.close()
+
+
+def settle(tab: object, heading: str | None = None) -> None:
+    """Wait until Streamlit has finished running the script (and shows `heading`, if given)."""
+    # A rerun starts a moment after the click that caused it; a fast one may be over before we look.
+    with contextlib.suppress(Exception):
+        tab.wait_for_selector('[data-testid="stStatusWidget"]', timeout=1500)  # type: ignore[attr-defined]
+    try:
+        tab.wait_for_function(  # type: ignore[attr-defined]
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+            timeout=120_000,
+        )
+    except Exception:
+        shot(tab, "timeout")  # what the browser showed, for the CI artifacts
+        raise
+    if heading is not None:
+        tab.locator('[data-testid="stMainBlockContainer"] h1', has_text=heading).first.wait_for(
+            timeout=120_000
+        )  # type: ignore[attr-defined]
+    time.sleep(0.5)
+
+
+def assert_no_error(tab: object, where: str) -> None:
+    exceptions = tab.locator('[data-testid="stException"]')  # type: ignore[attr-defined]
+    errors = tab.locator('[data-testid="stAlertContentError"]')  # type: ignore[attr-defined]
+    assert exceptions.count() == 0, f"{where}: {exceptions.all_inner_texts()}"
+    assert errors.count() == 0, f"{where}: {errors.all_inner_texts()}"
+
+
+def shot(tab: object, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def open_nav(tab: object, label: str) -> None:
+    tab.locator('[data-testid="stSidebarNav"] a', has_text=label).first.click()  # type: ignore[attr-defined]
+    settle(tab, PAGES[label])
+
+
+def choose(tab: object, label: str, text: str | None = None) -> None:
+    """Pick an option of the selectbox labelled `label`: the first one containing `text`, or the
+    first option when `text` is None."""
+    box = tab.locator('[data-testid="stSelectbox"]', has=tab.get_by_text(label, exact=True)).first  # type: ignore[attr-defined]
+    box.click()
+    if text:
+        tab.keyboard.type(text)  # type: ignore[attr-defined]  # the list is virtual: filter it
+    options = tab.locator('[role="option"]')  # type: ignore[attr-defined]
+    options.first.wait_for()
+    target = options.filter(has_text=text).first if text else options.first
+    target.click()
+    settle(tab)
+
+
+def test_every_page_loads_without_error(server: str, page: object) -> None:
+    page.goto(f"{server}/overview")  # type: ignore[attr-defined]
+    settle(page, "Overview")
+    for index, label in enumerate(PAGES, start=1):
+        open_nav(page, label)
+        assert_no_error(page, label)
+        assert page.locator('[data-testid="stMainBlockContainer"] h1').count() >= 1  # type: ignore[attr-defined]
+        shot(page, f"{index:02d}-{label.lower().replace(' ', '-')}")
+
+
+def test_manager_finds_worst_rep_disputes_a_breach_and_approves_it(
+    server: str, page: object, demo_store: Store
+) -> None:
+    tab = page
+    tab.goto(server)  # type: ignore[attr-defined]
+    settle(tab, "Overview")
+    assert_no_error(tab, "overview")
+    tab.get_by_text("Per-lead SLAs").wait_for()  # type: ignore[attr-defined]
+    tab.locator('[data-testid="stMetric"]').nth(7).wait_for()  # type: ignore[attr-defined]  # quota and SLA cards
+    shot(tab, "flow-0-overview")
+
+    open_nav(tab, "Follow-up")
+    callout = tab.get_by_text(re.compile(r"Slowest rep for first touch this month: ")).first  # type: ignore[attr-defined]
+    rep = re.search(r"this month: ([^(\n]+?)\s*(?:\(|$)", callout.inner_text()).group(1)  # type: ignore[union-attr]
+    shot(tab, "flow-1-follow-up-worst-rep")
+    tab.get_by_role("link", name=re.compile(f"Open {re.escape(rep)}'s leads")).click()  # type: ignore[attr-defined]
+    settle(tab, "Drill-down")
+    tab.get_by_text(f"{rep}'s items").wait_for()  # type: ignore[attr-defined]
+    assert_no_error(tab, "drill-down rep")
+    assert "rep=" in tab.url  # type: ignore[attr-defined]
+
+    choose(tab, "Lead")  # breached leads come first
+    assert_no_error(tab, "drill-down lead")
+    lead = re.search(r"lead=([^&]+)", tab.url).group(1)  # type: ignore[attr-defined, union-attr]
+    tab.get_by_text(re.compile(r"BREACHED: clock started")).first.wait_for()  # type: ignore[attr-defined]
+    tab.locator('[data-testid="stPlotlyChart"]').first.wait_for()  # type: ignore[attr-defined]
+    shot(tab, "flow-2-lead-timeline")
+
+    choose(tab, "I am", f"Rep · {rep}")
+    tab.get_by_label("Reason").first.fill(
+        "Duplicate of an existing customer; worked on the original lead"
+    )  # type: ignore[attr-defined]
+    tab.get_by_role("button", name="File dispute").first.click()  # type: ignore[attr-defined]
+    settle(tab)
+    assert_no_error(tab, "dispute filed")
+    tab.get_by_text(re.compile(r"Dispute #\d+ filed")).wait_for()  # type: ignore[attr-defined]
+    shot(tab, "flow-3-dispute-filed")
+    filed = demo_store.select_rows(T.Dispute)
+    assert list(filed["status"]) == ["pending"]
+
+    choose(tab, "I am", "Manager ·")
+    tab.get_by_role("button", name="Approve").first.click()  # type: ignore[attr-defined]
+    settle(tab)
+    assert_no_error(tab, "dispute approved")
+    tab.get_by_text(re.compile(r"approved: the item is now excluded")).wait_for()  # type: ignore[attr-defined]
+    shot(tab, "flow-4-dispute-approved")
+    decided = demo_store.select_rows(T.Dispute).iloc[0]
+    assert decided["status"] == "approved"
+    assert str(decided["item_id"]) in (lead, lead.split("%")[0])

@@ -1,0 +1,241 @@
+"""Plotly figures shared by the pages, all in the house template and state colours."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from ui.theme import (
+    ACCENT,
+    PLOTLY_TEMPLATE,
+    STATE_COLORS,
+    STATES,
+    TARGET_COLOR,
+    state_label,
+)
+
+
+def quota_pace(figures: Mapping[str, Any]) -> go.Figure:
+    """Accepted leads against the straight pace line to the target over the month's business days,
+    with the projection to month end."""
+    total = float(figures.get("business_days_total") or 0)
+    gone = float(figures.get("business_days_gone") or 0)
+    target = float(figures.get("target") or 0)
+    accepted = float(figures.get("accepted") or 0)
+    projected = figures.get("projected_accepted")
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=[0, total],
+            y=[0, target],
+            mode="lines",
+            name="Pace to target",
+            line={"color": TARGET_COLOR, "dash": "dot"},
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[0, gone],
+            y=[0, accepted],
+            mode="lines+markers",
+            name="Accepted so far",
+            line={"color": ACCENT, "width": 3},
+        )
+    )
+    if projected is not None and gone < total:
+        figure.add_trace(
+            go.Scatter(
+                x=[gone, total],
+                y=[accepted, float(projected)],
+                mode="lines+markers",
+                name="Projection",
+                line={"color": ACCENT, "dash": "dash"},
+            )
+        )
+    figure.add_hline(
+        y=target,
+        line_color=STATE_COLORS["met"],
+        line_dash="dot",
+        annotation_text=f"target {target:,.0f}",
+        annotation_position="top left",
+    )
+    figure.update_layout(
+        template=PLOTLY_TEMPLATE,
+        height=280,
+        xaxis_title=f"Business days ({gone:.0f} of {total:.0f} gone)",
+        yaxis_title="Accepted leads",
+    )
+    return figure
+
+
+def compliance_trend(trend: pd.DataFrame) -> go.Figure:
+    """Compliance per SLA per month, with each SLA's target as a dotted line."""
+    figure = go.Figure()
+    for index, (sla_id, rows) in enumerate(trend.groupby("sla_id", sort=False)):
+        color = _series_color(index)
+        name = str(rows["name"].iloc[0])
+        figure.add_trace(
+            go.Scatter(
+                x=rows["month"],
+                y=rows["compliance_pct"],
+                mode="lines+markers",
+                name=name,
+                line={"color": color, "width": 2.5},
+                legendgroup=str(sla_id),
+                hovertemplate="%{x}: %{y:.1f}%<extra>" + name + "</extra>",
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=rows["month"],
+                y=rows["target_pct"],
+                mode="lines",
+                name=f"target {rows['target_pct'].iloc[-1]:.0f}%",
+                line={"color": color, "dash": "dot", "width": 1},
+                legendgroup=str(sla_id),
+                showlegend=False,
+                hovertemplate="target %{y:.0f}%<extra>" + name + "</extra>",
+            )
+        )
+    figure.update_layout(
+        template=PLOTLY_TEMPLATE,
+        height=320,
+        yaxis_title="% of decided items within target",
+        yaxis_ticksuffix="%",
+        xaxis_title=None,
+        xaxis_type="category",
+    )
+    return figure
+
+
+def _series_color(index: int) -> str:
+    palette = ["#3b5bdb", "#12b886", "#f59f00", "#ae3ec9", "#1098ad", "#e8590c"]
+    return palette[index % len(palette)]
+
+
+def state_bars(counts: pd.DataFrame, by: str, label: str) -> go.Figure:
+    """Stacked bars of items per state for each `by` value (teams, reps, months)."""
+    figure = go.Figure()
+    for state in STATES:
+        if state not in counts.columns:
+            continue
+        figure.add_trace(
+            go.Bar(
+                y=counts[by],
+                x=counts[state],
+                name=state_label(state),
+                orientation="h",
+                marker_color=STATE_COLORS[state],
+                hovertemplate="%{y}: %{x:,} " + state_label(state).lower() + "<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        template=PLOTLY_TEMPLATE,
+        barmode="stack",
+        height=max(220, 28 * len(counts) + 90),
+        xaxis_title="Items",
+        yaxis_title=label,
+        yaxis={"autorange": "reversed"},
+    )
+    return figure
+
+
+def hours_distribution(
+    hours: pd.Series, states: pd.Series, target_hours: float | None, title: str
+) -> go.Figure:
+    """Histogram of business hours (e.g. to first touch), coloured by verdict, target marked."""
+    figure = go.Figure()
+    clipped_at = float(np.nanpercentile(hours, 98)) if len(hours.dropna()) else 0.0
+    for state in ("met", "breached", "open"):
+        values = hours[states == state].clip(upper=clipped_at if clipped_at > 0 else None)
+        if values.empty:
+            continue
+        figure.add_trace(
+            go.Histogram(
+                x=values, name=state_label(state), marker_color=STATE_COLORS[state], nbinsx=40
+            )
+        )
+    if target_hours is not None:
+        figure.add_vline(
+            x=target_hours,
+            line_color=TARGET_COLOR,
+            line_dash="dash",
+            annotation_text=f"target {target_hours:g} h",
+            annotation_position="top right",
+        )
+    figure.update_layout(
+        template=PLOTLY_TEMPLATE,
+        barmode="stack",
+        height=300,
+        xaxis_title=title,
+        yaxis_title="Items",
+        bargap=0.05,
+        showlegend=False,
+    )
+    return figure
+
+
+def rep_scatter(reps: pd.DataFrame) -> go.Figure:
+    """Median business hours to first touch against compliance, one dot per rep."""
+    colors = np.where(
+        reps["meets_target"].fillna(False).astype(bool),
+        STATE_COLORS["met"],
+        STATE_COLORS["breached"],
+    )
+    figure = go.Figure(
+        go.Scatter(
+            x=reps["median_hours"],
+            y=reps["compliance_pct"],
+            mode="markers+text",
+            text=reps["rep"],
+            textposition="top center",
+            marker={
+                "size": np.clip(reps["decided"] ** 0.5 * 2, 8, 30),
+                "color": colors,
+                "line": {"width": 1, "color": "white"},
+            },
+            hovertemplate="%{text}<br>median %{x:.1f} business h<br>%{y:.1f}% within target<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        template=PLOTLY_TEMPLATE,
+        height=360,
+        xaxis_title="Median business hours to first touch",
+        yaxis_title="% within target",
+        yaxis_ticksuffix="%",
+        showlegend=False,
+    )
+    return figure
+
+
+def attempts_histogram(attempts: pd.Series, goal: int | None) -> go.Figure:
+    figure = go.Figure(
+        go.Histogram(
+            x=attempts,
+            marker_color=ACCENT,
+            nbinsx=int(max(attempts.max() if len(attempts) else 1, 1)) + 1,
+        )
+    )
+    if goal:
+        figure.add_vline(
+            x=goal, line_color=TARGET_COLOR, line_dash="dash", annotation_text=f"goal {goal}"
+        )
+    figure.update_layout(
+        template=PLOTLY_TEMPLATE,
+        height=280,
+        xaxis_title="Attempts in the window",
+        yaxis_title="Leads",
+    )
+    return figure
+
+
+def monthly_bars(frame: pd.DataFrame, x: str, y: str, label: str) -> go.Figure:
+    figure = go.Figure(go.Bar(x=frame[x], y=frame[y], marker_color=ACCENT))
+    figure.update_layout(
+        template=PLOTLY_TEMPLATE, height=260, yaxis_title=label, xaxis_type="category"
+    )
+    return figure

@@ -1,0 +1,58 @@
+"""The dashboard's clock: the only place below the pages that reads the current time.
+
+Everything else (engine, rollups, connectors) receives "now" as a parameter. `HANDOFF_NOW`
+(ISO 8601 with an offset) pins the clock, for demos and tests that must see a fixed month.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+# Verdicts are computed "as of" the start of the current 5-minute bucket, so a manager clicking
+# around gets cached figures instead of a re-evaluation on every click. The pages say so.
+EVALUATION_BUCKET = timedelta(minutes=5)
+DEFAULT_MONTH_ZONE = ZoneInfo("America/New_York")
+
+
+def now() -> datetime:
+    """The current instant (UTC), or the pinned `HANDOFF_NOW`."""
+    pinned = os.environ.get("HANDOFF_NOW")
+    if pinned:
+        value = datetime.fromisoformat(pinned.replace("Z", "+00:00"))
+        if value.tzinfo is None:
+            raise ValueError(f"HANDOFF_NOW={pinned!r} has no offset; add one, e.g. {pinned}Z")
+        return value.astimezone(UTC)
+    return datetime.now(UTC)
+
+
+def evaluation_instant(current: datetime) -> datetime:
+    """`current` floored to the evaluation bucket (the as-of every page shares)."""
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    buckets = (current - epoch) // EVALUATION_BUCKET
+    return epoch + buckets * EVALUATION_BUCKET
+
+
+def month_of(instant: datetime, zone: ZoneInfo = DEFAULT_MONTH_ZONE) -> str:
+    """The YYYY-MM month that `instant` falls in, in `zone`."""
+    return instant.astimezone(zone).strftime("%Y-%m")
+
+
+def month_end(month: str, zone: ZoneInfo = DEFAULT_MONTH_ZONE) -> datetime:
+    """The first instant after `month` (YYYY-MM) in `zone`, as UTC."""
+    year, number = (int(part) for part in month.split("-"))
+    nxt = datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=zone)
+    return nxt.astimezone(UTC)
+
+
+def previous_months(month: str, count: int) -> list[str]:
+    """The `count` months up to and including `month`, oldest first."""
+    year, number = (int(part) for part in month.split("-"))
+    out = []
+    for _ in range(count):
+        out.append(f"{year:04d}-{number:02d}")
+        number -= 1
+        if number == 0:
+            year, number = year - 1, 12
+    return list(reversed(out))

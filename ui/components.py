@@ -1,0 +1,165 @@
+"""Reusable pieces of every page: headers, metric cards, empty states, the state legend, tables.
+
+Pages compose these; they never style things themselves, so the dashboard keeps one look.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from models.errors import BadInputError, HandoffError
+from ui.theme import STATE_COLORS, STATE_LABELS, STATES
+
+log = logging.getLogger("handoff.ui")
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as plain dicts (for the handful of rows a page loops over to draw cards)."""
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def page_header(title: str, caption: str | None = None) -> None:
+    st.title(title)
+    if caption:
+        st.caption(caption)
+
+
+def metric_card(
+    label: str,
+    value: str,
+    *,
+    delta: str | None = None,
+    delta_color: str = "normal",
+    help: str | None = None,
+    chart: list[float] | None = None,
+) -> None:
+    """One bordered metric (value as text so units like "3.5 h" or "94.1%" stay readable)."""
+    st.metric(
+        label,
+        value,
+        delta=delta,
+        delta_color=delta_color,  # type: ignore[arg-type]
+        help=help,
+        border=True,
+        chart_data=chart,
+        chart_type="line",
+    )
+
+
+def state_legend() -> None:
+    """The four SLA states in their colours (the same on every page)."""
+    chips = " ".join(
+        f"<span style='display:inline-block;margin-right:14px'>"
+        f"<span style='display:inline-block;width:10px;height:10px;border-radius:2px;"
+        f"background:{STATE_COLORS[s]};margin-right:5px'></span>{STATE_LABELS[s]}</span>"
+        for s in STATES
+    )
+    st.markdown(
+        f"<div style='font-size:0.85rem;color:#52606d'>{chips}</div>", unsafe_allow_html=True
+    )
+
+
+def empty_database(load_demo: Callable[[], None] | None = None, *, key: str = "empty") -> None:
+    """The fresh-install state: say what to do, with the button that does it."""
+    with st.container(border=True):
+        st.subheader("No data yet")
+        st.markdown(
+            "Handoff has nothing to measure yet. Load the demo organisation to look around, "
+            "or bring your own data:\n\n"
+            "- **Demo:** run `handoff demo`, or press **Load demo data** below.\n"
+            "- **HubSpot:** set `HUBSPOT_ACCESS_TOKEN` and run `handoff sync hubspot` "
+            "(or use the **Data** page).\n"
+            "- **CSV:** upload `teams.csv`, `owners.csv`, `leads.csv`, `activities.csv` and "
+            "`deals.csv` on the **Data** page, or run `handoff import DIR`."
+        )
+        if load_demo is not None and st.button("Load demo data", type="primary", key=f"{key}_demo"):
+            load_demo()
+
+
+def empty_state(message: str, hint: str | None = None) -> None:
+    """Nothing to show for this selection: say so, and what to change."""
+    st.info(message + (f"\n\n{hint}" if hint else ""), icon=":material/info:")
+
+
+def data_table(
+    frame: pd.DataFrame,
+    *,
+    column_config: Mapping[str, Any] | None = None,
+    key: str | None = None,
+    select: bool = False,
+    height: int | str = "auto",
+) -> Any:
+    """A sortable table (st.dataframe); with `select`, one row can be picked (returns the event)."""
+    kwargs: dict[str, Any] = {
+        "hide_index": True,
+        "column_config": dict(column_config or {}),
+        "height": height,
+        "width": "stretch",
+    }
+    if select:
+        return st.dataframe(
+            frame, key=key, on_select="rerun", selection_mode="single-row", **kwargs
+        )
+    return st.dataframe(frame, key=key, **kwargs)
+
+
+def selected_row(event: Any, frame: pd.DataFrame) -> pd.Series | None:
+    """The row picked in a `data_table(..., select=True)`, if any."""
+    try:
+        rows = event.selection.rows
+    except AttributeError:
+        return None
+    if not rows:
+        return None
+    index = rows[0]
+    return frame.iloc[index] if 0 <= index < len(frame) else None
+
+
+@contextmanager
+def friendly_errors(where: str) -> Iterator[None]:
+    """Show a person-readable message instead of a traceback; log the details for operators."""
+    try:
+        yield
+    except BadInputError as exc:
+        st.error(f"**{exc.summary}**\n\n" + "\n".join(f"- `{p}`" for p in exc.problems[:30]))
+    except HandoffError as exc:
+        st.error(f"{where} failed: {exc}")
+    except Exception as exc:  # a user never sees a traceback; the console log keeps it
+        log.exception("%s failed", where)
+        st.error(
+            f"{where} failed: {type(exc).__name__}: {exc}. The details are in the server log; "
+            "if it persists, check the data with `handoff evaluate` or report it."
+        )
+
+
+def hours_column(label: str, help: str | None = None) -> Any:
+    return st.column_config.NumberColumn(label, format="%.1f h", help=help)
+
+
+def pct_column(label: str, help: str | None = None) -> Any:
+    return st.column_config.NumberColumn(label, format="%.1f%%", help=help)
+
+
+def progress_column(label: str, help: str | None = None) -> Any:
+    return st.column_config.ProgressColumn(
+        label, format="%.1f%%", min_value=0, max_value=100, help=help
+    )
+
+
+def when_column(label: str) -> Any:
+    return st.column_config.DatetimeColumn(label, format="ddd D MMM, HH:mm")
+
+
+def link_column(label: str, display: str | None = None) -> Any:
+    return st.column_config.LinkColumn(label, display_text=display)
+
+
+def chart(figure: Any, *, key: str) -> None:
+    """A plotly figure in the house template (Streamlit's theme would override its layout)."""
+    st.plotly_chart(figure, key=key, theme=None, config={"displaylogo": False})

@@ -1,0 +1,69 @@
+"""What is loaded, summarised for the Data page (pure pandas over the store's data overview)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from ui import loaders
+
+
+@dataclass(frozen=True)
+class LoadedData:
+    counts: dict[str, int]
+    first_handoff: datetime | None
+    last_handoff: datetime | None
+    teams: pd.DataFrame  # tier, team, owners, active owners, leads
+    months: pd.DataFrame  # month, tier, team, leads handed off, rejected
+    activities: pd.DataFrame  # type, activities, first, last
+    deals: pd.DataFrame  # deals, first, last
+
+
+@st.cache_data(show_spinner="Summarising the data…", ttl=loaders.TTL_SECONDS)
+def _summarise(url: str, stamp: str, zone_name: str) -> LoadedData:
+    del url, stamp
+    zone = ZoneInfo(zone_name)
+    overview = loaders.data_overview()
+    owners, leads = overview["owners"], overview["leads"]
+    teams = loaders.directory()["teams"][["team_id", "name", "tier"]]
+    handed = leads[leads["handed_off_at"].notna()]
+    per_team = handed.groupby("team_id", dropna=False).size().rename("leads").reset_index()
+    team_table = owners.merge(per_team, on="team_id", how="left").fillna({"leads": 0})
+    team_table = team_table.rename(columns={"team": "team_name"})
+    team_table["leads"] = team_table["leads"].astype(int)
+
+    local = handed["handed_off_at"].dt.tz_convert(zone)
+    by_month = pd.DataFrame(
+        {
+            "month": local.dt.strftime("%Y-%m"),
+            "team_id": handed["team_id"].fillna("(no team)"),
+            "rejected": handed["rejected_at"].notna(),
+        }
+    )
+    months = (
+        by_month.groupby(["month", "team_id"])
+        .agg(leads=("rejected", "size"), rejected=("rejected", "sum"))
+        .reset_index()
+    )
+    months = months.merge(teams, on="team_id", how="left")
+    months["name"] = months["name"].fillna(months["team_id"])
+    months["tier"] = months["tier"].fillna("(none)")
+    return LoadedData(
+        counts=loaders.counts(),
+        first_handoff=None if handed.empty else handed["handed_off_at"].min().to_pydatetime(),
+        last_handoff=None if handed.empty else handed["handed_off_at"].max().to_pydatetime(),
+        teams=team_table,
+        months=months.sort_values(["month", "tier", "name"]),
+        activities=overview["activities"],
+        deals=overview["deals"],
+    )
+
+
+def loaded_data(zone: ZoneInfo) -> LoadedData:
+    """Counts by tier, team and month, and date ranges of what is loaded."""
+    url, stamp = loaders.stamp_and_url()
+    return _summarise(url, stamp, str(zone))

@@ -1,0 +1,119 @@
+"""Dispute widgets: raise a dispute on a breached item, and the manager's approve/reject panel."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from models import engine_columns as E
+from ui import actions, context
+from ui import drilldown as dd
+from ui.components import records
+from ui.filters import Filters, Identity
+from ui.theme import state_badge
+
+
+def _finish(outcome: actions.Outcome) -> None:
+    context.flash("success" if outcome.ok else "error", outcome.message)
+    st.rerun()
+
+
+def lead_panel(filters: Filters, me: Identity, story: dd.LeadStory) -> None:
+    """Disputes of this lead's items: file one on a breach, see their status, decide (managers)."""
+    st.markdown("#### Disputes")
+    breached = story.items[story.items[E.STATE] == E.BREACHED]
+    shown_any = False
+    for row in records(story.disputes):
+        shown_any = True
+        with st.container(border=True):
+            st.markdown(
+                f"**Dispute #{row['id']}** on {dd.sla_title(str(row['sla_id']), filters)} · "
+                f"{_status_badge(str(row['status']))} · raised by {row['raised_by'] or 'unknown'}\n\n> {row['reason']}"
+            )
+            if row["status"] != "pending":
+                note = f": {row['decision_note']}" if row["decision_note"] else ""
+                st.caption(
+                    f"{str(row['status']).title()} by {row['decided_by'] or 'unknown'}{note}"
+                )
+            elif me.is_manager:
+                _decision_buttons(int(row["id"]), me, key=f"lead_{row['id']}")
+            else:
+                st.caption("Waiting for a manager (choose a manager under “I am” to decide).")
+    disputed = (
+        set(story.disputes.loc[story.disputes["status"].isin(["pending", "approved"]), "sla_id"])
+        if not story.disputes.empty
+        else set()
+    )
+    for item in records(breached):
+        sla_id, item_id = str(item["sla_id"]), str(item["item_id"])
+        if sla_id in disputed:
+            continue
+        shown_any = True
+        title = dd.sla_title(sla_id, filters)
+        with st.form(key=f"dispute_{sla_id}_{item_id}", border=True):
+            st.markdown(f"Dispute the **{title}** breach of {item_id}")
+            reason = st.text_area(
+                "Reason",
+                key=f"reason_{sla_id}_{item_id}",
+                placeholder="e.g. the lead was a duplicate of L123 and was worked there",
+            )
+            if st.form_submit_button("File dispute", type="primary"):
+                if not reason.strip():
+                    st.error(
+                        "Say why the breach should not count; the reason is kept with the decision."
+                    )
+                else:
+                    _finish(
+                        actions.raise_dispute(
+                            sla_id, item_id, reason, raised_by=me.person, as_of=filters.as_of
+                        )
+                    )
+    if not shown_any:
+        st.caption("Nothing to dispute: this lead has no breached SLA item this month.")
+
+
+def pending_panel(filters: Filters, me: Identity) -> None:
+    """Every dispute awaiting a decision (managers only)."""
+    pending = dd.pending_disputes(filters)
+    label = f"Disputes awaiting your decision ({len(pending)})"
+    with st.expander(label, expanded=not pending.empty):
+        if pending.empty:
+            st.caption("No pending dispute.")
+            return
+        for row in records(pending):
+            with st.container(border=True):
+                lead = row["lead_id"] if isinstance(row["lead_id"], str) else str(row["item_id"])
+                rep = row["rep"] if isinstance(row["rep"], str) else "unknown"
+                st.markdown(
+                    f"**#{row['id']}** · {row['SLA']} · lead {lead} · rep {rep} · "
+                    f"raised by {row['raised_by'] or 'unknown'} on {pd.Timestamp(row['raised_at']):%d %b %H:%M}\n\n> {row['reason']}"
+                )
+                st.page_link(
+                    "pages/drilldown.py",
+                    label="Open the lead",
+                    query_params=filters.query(
+                        team=_text(row["team_id"]), rep=_text(row["owner_id"]), lead=lead
+                    ),
+                )
+                _decision_buttons(int(row["id"]), me, key=f"pending_{row['id']}")
+
+
+def _decision_buttons(dispute_id: int, me: Identity, *, key: str) -> None:
+    note = st.text_input("Decision note (optional)", key=f"{key}_note")
+    left, right, _ = st.columns([1, 1, 4])
+    if left.button("Approve", key=f"{key}_approve", type="primary"):
+        _finish(actions.decide_dispute(dispute_id, approve=True, decided_by=me.person, note=note))
+    if right.button("Reject", key=f"{key}_reject"):
+        _finish(actions.decide_dispute(dispute_id, approve=False, decided_by=me.person, note=note))
+
+
+def _status_badge(status: str) -> str:
+    return {
+        "pending": ":orange-badge[pending]",
+        "approved": state_badge("excluded").replace("Excluded", "approved"),
+        "rejected": ":red-badge[rejected]",
+    }.get(status, status)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)

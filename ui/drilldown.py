@@ -1,0 +1,278 @@
+"""The Drill-down page's data: team → rep → lead, a lead's full story, and its disputes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from models import engine_columns as E
+from models.calendar import Calendar
+from models.rollups import rollup
+from ui import evaluations, loaders, views
+from ui.components import records
+from ui.filters import Filters
+from ui.overview import drill_link
+
+_STATE_RANK = {E.BREACHED: 0, E.OPEN: 1, E.MET: 2, E.EXCLUDED: 3}
+
+
+def _sla_names(evaluation: Any) -> dict[str, str]:
+    return {s.sla_id: s.name for s in evaluation.slas}
+
+
+def _wide(items: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """One row per group: compliance per SLA side by side (columns named by SLA id), plus
+    breached and open totals."""
+    table = rollup(items, [*keys, E.SLA_ID])
+    if table.empty:
+        return pd.DataFrame(columns=keys)
+    wide = table.pivot_table(
+        index=keys, columns=E.SLA_ID, values="compliance_pct", aggfunc="first", dropna=False
+    )
+    wide.columns = [f"{c} %" for c in wide.columns]
+    totals = table.groupby(keys, dropna=False)[[E.BREACHED, E.OPEN, "items"]].sum()
+    return wide.join(totals).reset_index()
+
+
+def compliance_columns(table: pd.DataFrame, filters: Filters) -> dict[str, Any]:
+    """Progress-bar column settings for the "<sla_id> %" columns, the SLA's name as help."""
+    names = _sla_names(evaluations.evaluation(filters.month, filters.as_of))
+    out: dict[str, Any] = {}
+    for column in table.columns:
+        if isinstance(column, str) and column.endswith(" %"):
+            sla_id = column.removesuffix(" %")
+            out[column] = st.column_config.ProgressColumn(
+                sla_id,
+                help=f"{names.get(sla_id, sla_id)}: % of decided items within target",
+                format="%.1f%%",
+                min_value=0,
+                max_value=100,
+            )
+    return out
+
+
+@st.cache_data(show_spinner="Computing verdicts…", ttl=loaders.TTL_SECONDS)
+def _teams(stamp: str, filters: Filters) -> pd.DataFrame:
+    del stamp
+    evaluation = evaluations.evaluation(filters.month, filters.as_of)
+    unfiltered = replace(filters, team_id=None)
+    items = views.scoped_items(evaluation, unfiltered)
+    teams = loaders.directory()["teams"]
+    table = _wide(items[items[E.TEAM_ID].notna()], [E.TEAM_ID])
+    if table.empty:
+        return table
+    table.insert(
+        0, "Team", table[E.TEAM_ID].map(dict(zip(teams["team_id"], teams["name"], strict=False)))
+    )
+    table["Open"] = [drill_link(unfiltered, team=t) for t in table[E.TEAM_ID]]
+    return table.sort_values(E.BREACHED, ascending=False)
+
+
+def teams_table(filters: Filters) -> pd.DataFrame:
+    """Every team with items this month: compliance per SLA, breaches, and a link."""
+    return _teams(loaders.data_stamp(), filters)
+
+
+@st.cache_data(show_spinner="Computing verdicts…", ttl=loaders.TTL_SECONDS)
+def _reps(stamp: str, filters: Filters) -> pd.DataFrame:
+    del stamp
+    evaluation = evaluations.evaluation(filters.month, filters.as_of)
+    items = views.scoped_items(evaluation, filters)
+    owners = loaders.directory()["owners"]
+    table = _wide(items, [E.OWNER_ID])
+    if table.empty:
+        return table
+    table.insert(
+        0,
+        "Rep",
+        table[E.OWNER_ID]
+        .map(dict(zip(owners["owner_id"], owners["name"], strict=False)))
+        .fillna("(unassigned)"),
+    )
+    table["Open"] = [drill_link(filters, team=filters.team_id, rep=o) for o in table[E.OWNER_ID]]
+    return table.sort_values(E.BREACHED, ascending=False)
+
+
+def reps_table(filters: Filters) -> pd.DataFrame:
+    """The team's reps (filters.team_id): compliance per SLA, breaches, and a link."""
+    return _reps(loaders.data_stamp(), filters)
+
+
+@st.cache_data(show_spinner=False, ttl=loaders.TTL_SECONDS)
+def _leads(stamp: str, filters: Filters, owner_id: str) -> pd.DataFrame:
+    del stamp
+    evaluation = evaluations.evaluation(filters.month, filters.as_of)
+    items = views.scoped_items(evaluation, filters)
+    mine = items[items[E.OWNER_ID] == owner_id].copy()
+    if mine.empty:
+        return pd.DataFrame()
+    names = _sla_names(evaluation)
+    mine["rank"] = mine[E.STATE].map(_STATE_RANK)
+    mine[E.START] = pd.to_datetime(mine[E.START], utc=True).dt.tz_convert(filters.zone)
+    mine["SLA"] = mine[E.SLA_ID].map(names)
+    mine["Business hours"] = pd.to_numeric(mine[E.ELAPSED], errors="coerce") / 60.0
+    mine["Target hours"] = pd.to_numeric(mine[E.TARGET], errors="coerce") / 60.0
+    mine["Link"] = [
+        drill_link(filters, team=filters.team_id, rep=owner_id, lead=lead)
+        for lead in mine[E.LEAD_ID]
+    ]
+    mine = mine.sort_values(["rank", "Business hours"], ascending=[True, False])
+    return mine[
+        [
+            E.LEAD_ID,
+            E.DEAL_ID,
+            E.SLA_ID,
+            "SLA",
+            E.STATE,
+            E.START,
+            "Business hours",
+            "Target hours",
+            E.EXPLANATION,
+            "Link",
+        ]
+    ]
+
+
+def rep_items(filters: Filters, owner_id: str) -> pd.DataFrame:
+    """The rep's items this month, breached first, then open, met, excluded."""
+    return _leads(loaders.data_stamp(), filters, owner_id)
+
+
+@st.cache_data(show_spinner=False, ttl=loaders.TTL_SECONDS)
+def _lead_choices(stamp: str, filters: Filters, owner_id: str) -> dict[str, str]:
+    items = _leads(stamp, filters, owner_id)
+    if items.empty:
+        return {}
+    # Items are sorted worst first, so a lead's first row is its worst item.
+    worst = items.drop_duplicates(E.LEAD_ID)
+    labels = (
+        worst[E.LEAD_ID].astype(str)
+        + " · "
+        + worst["SLA"].astype(str)
+        + ": "
+        + worst[E.STATE].astype(str)
+        + " ("
+        + worst["Business hours"].round(1).astype(str)
+        + " of "
+        + worst["Target hours"].round(1).astype(str)
+        + " business h)"
+    )
+    return dict(zip(worst[E.LEAD_ID].astype(str), labels, strict=True))
+
+
+def lead_choices(filters: Filters, owner_id: str) -> dict[str, str]:
+    """The rep's leads, worst first (breached, open, met, excluded): lead id -> label."""
+    return _lead_choices(loaders.data_stamp(), filters, owner_id)
+
+
+def _items_where(evaluation: Any, column: str, values: list[str]) -> pd.DataFrame:
+    """Items of every per-item SLA whose `column` is one of `values` (SLA by SLA: no big concat)."""
+    frames = [
+        result.items[result.items[column].astype(str).isin(values)]
+        for result in evaluation.slas
+        if not result.items.empty
+    ]
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else evaluation.items().head(0)
+
+
+@dataclass
+class LeadStory:
+    """Everything about one lead this month: record, activities, deals, SLA items, disputes."""
+
+    lead: dict[str, Any] | None
+    activities: pd.DataFrame
+    deals: pd.DataFrame
+    items: pd.DataFrame
+    disputes: pd.DataFrame
+    owner_names: dict[str, str]
+
+
+def lead_story(filters: Filters, lead_id: str) -> LeadStory:
+    """Read one lead (a handful of rows, not cached: a dispute must show at once)."""
+    store = loaders.get_store()
+    evaluation = evaluations.evaluation(filters.month, filters.as_of)
+    items = _items_where(evaluation, E.LEAD_ID, [lead_id])
+    leads = store.read_entity("lead", ids=[lead_id])
+    activities = store.read_activities_for_leads([lead_id]).sort_values("occurred_at")
+    deal_ids = [str(d) for d in items[E.DEAL_ID].dropna().unique()]
+    deals = (
+        store.read_entity("deal", ids=deal_ids)
+        if deal_ids
+        else pd.DataFrame(columns=["deal_id", "closed_won_at"])
+    )
+    item_ids = [str(i) for i in items[E.ITEM_ID].dropna().unique()] or [lead_id]
+    disputes = store.select_rows(
+        _dispute_model(), {"item_id": item_ids}, order_by="id", descending=True
+    )
+    owners = loaders.directory()["owners"]
+    return LeadStory(
+        lead=None if leads.empty else records(leads)[0],
+        activities=activities,
+        deals=deals,
+        items=items,
+        disputes=disputes,
+        owner_names=dict(
+            zip(owners["owner_id"].astype(str), owners["name"].astype(str), strict=False)
+        ),
+    )
+
+
+def lead_zone(story: LeadStory, calendars: Mapping[str, Calendar], default: ZoneInfo) -> ZoneInfo:
+    """The zone of the lead's first SLA calendar (its clocks run there), else `default`."""
+    for name in story.items[E.CALENDAR].dropna() if not story.items.empty else []:
+        if name in calendars:
+            return calendars[name].zone
+    return default
+
+
+def _dispute_model() -> Any:
+    from models.tables import Dispute
+
+    return Dispute
+
+
+def pending_disputes(filters: Filters) -> pd.DataFrame:
+    """Disputes awaiting a manager, newest first, with the lead, owner and SLA named."""
+    from models.verdicts import list_disputes
+
+    pending = list_disputes(loaders.get_store(), "pending")
+    if pending.empty:
+        return pending
+    evaluation = evaluations.evaluation(filters.month, filters.as_of)
+    items = _items_where(evaluation, E.ITEM_ID, [str(i) for i in pending[E.ITEM_ID]])
+    columns = [E.SLA_ID, E.ITEM_ID, E.LEAD_ID, E.OWNER_ID, E.TEAM_ID, E.STATE]
+    pending = pending.merge(items[columns], on=[E.SLA_ID, E.ITEM_ID], how="left")
+    owners = loaders.directory()["owners"]
+    pending["rep"] = pending[E.OWNER_ID].map(
+        dict(zip(owners["owner_id"], owners["name"], strict=False))
+    )
+    pending["SLA"] = pending[E.SLA_ID].map(_sla_names(evaluation)).fillna(pending[E.SLA_ID])
+    return pending
+
+
+def activities_table(story: LeadStory, zone: Any) -> pd.DataFrame:
+    """The lead's activities for a table (local times, owner names)."""
+    acts = story.activities
+    if acts.empty:
+        return acts
+    return pd.DataFrame(
+        {
+            "When": acts["occurred_at"].dt.tz_convert(zone).dt.tz_localize(None),
+            "Type": acts["type"],
+            "Direction": acts["direction"],
+            "Outcome": acts["outcome"],
+            "By": acts["owner_id"].astype(str).map(story.owner_names).fillna(acts["owner_id"]),
+        }
+    )
+
+
+def sla_title(sla_id: str, filters: Filters) -> str:
+    """The SLA's name as the SLA file gives it."""
+    evaluation = evaluations.evaluation(filters.month, filters.as_of)
+    return _sla_names(evaluation).get(sla_id, sla_id)

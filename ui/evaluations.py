@@ -1,0 +1,77 @@
+"""The month's SLA evaluation, computed once per (month, as-of, data stamp) and shared by every
+page and session (`st.cache_resource`: one copy in memory, never pickled).
+
+A *settled* month (over, with no item still open) cannot change while the data and the SLA file
+stay the same, whatever the as-of instant: it is kept apart, keyed without the as-of, so the
+5-minute as-of rollover only re-evaluates the current month (the trend's past months stay warm).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from datetime import datetime
+from typing import Any
+
+import streamlit as st
+
+from models import engine_columns as E
+from ui import clock, loaders
+
+# Twelve months of trend plus a few as-of buckets: enough for a busy day, bounded in memory.
+_MAX_ENTRIES = 32
+_settled: OrderedDict[tuple[str, ...], Any] = OrderedDict()
+_settled_lock = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False, ttl=loaders.TTL_SECONDS, max_entries=_MAX_ENTRIES)
+def _evaluation(
+    url: str, config_path: str, config_mtime: float, month: str, as_of: str, stamp: str
+) -> Any:
+    del url, config_path, config_mtime, stamp  # cache key only
+    from models.verdicts import evaluate_month
+
+    return evaluate_month(
+        loaders.get_store(), loaders.get_config(), month, as_of=datetime.fromisoformat(as_of)
+    )
+
+
+def _is_settled(evaluation: Any, as_of: datetime) -> bool:
+    if as_of < clock.month_end(evaluation.month):
+        return False
+    return all(
+        result.items.empty or not (result.items[E.STATE] == E.OPEN).any()
+        for result in evaluation.slas
+    )
+
+
+def evaluation(month: str, as_of: datetime) -> Any:
+    """Every SLA's verdicts for `month` as known at `as_of` (frozen months come from their
+    snapshot, as `handoff evaluate` shows them)."""
+    where = loaders.source()
+    stamp = loaders.data_stamp()
+    key = (where.database_url, where.config_path, str(where.config_mtime), month, stamp)
+    with _settled_lock:
+        if key in _settled:
+            _settled.move_to_end(key)
+            return _settled[key]
+    result = _evaluation(
+        where.database_url, where.config_path, where.config_mtime, month, as_of.isoformat(), stamp
+    )
+    if _is_settled(result, as_of):
+        with _settled_lock:
+            _settled[key] = result
+            while len(_settled) > _MAX_ENTRIES:
+                _settled.popitem(last=False)
+    return result
+
+
+def evaluations(months: list[str], as_of: datetime) -> list[Any]:
+    """Evaluations of several months (oldest first), each cached on its own."""
+    return [evaluation(month, as_of) for month in months]
+
+
+def clear() -> None:
+    _evaluation.clear()
+    with _settled_lock:
+        _settled.clear()

@@ -1,0 +1,266 @@
+"""Shared sidebar filters (month, tier/team, source), the "I am" selector, and shareable URLs.
+
+Filters live in session state (so they survive page switches) and are mirrored in the query
+string (`?month=2026-10&team=sales-east&source=demo_request`), so a copied link opens the same
+view. A query parameter that differs from what this session last wrote wins: that is a link
+someone followed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from ui import clock, loaders
+from ui.theme import SOURCE_ALL, TEAM_ALL, TIER_ALL, TIER_LABELS
+
+_SYNCED = "_query_synced"
+MANAGER = "manager"
+OWNER = "owner"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What every page shows: one month, optionally one tier, team and lead source."""
+
+    month: str
+    tier: str | None
+    team_id: str | None
+    source: str | None
+    now: datetime
+    as_of: datetime
+    zone: ZoneInfo
+    tier_teams: tuple[str, ...] = ()  # with a tier: the tier's team ids
+
+    @property
+    def is_current_month(self) -> bool:
+        return self.month == clock.month_of(self.now, self.zone)
+
+    def query(self, **extra: str | None) -> dict[str, str]:
+        """Query parameters that reproduce this view (plus `extra`), for links."""
+        params = {"month": self.month, "team": self.team_id, "source": self.source}
+        params.update(extra)
+        return {k: v for k, v in params.items() if v}
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is using the dashboard (no sign-in: a declared role, used for disputes)."""
+
+    role: str  # MANAGER | OWNER
+    person: str  # manager e-mail or owner id
+    label: str
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == MANAGER
+
+
+def _sync_from_query(name: str, key: str, valid: list[Any]) -> None:
+    """Apply `?name=` to the widget `key` when it is new to this session and a valid option."""
+    synced: dict[str, Any] = st.session_state.setdefault(_SYNCED, {})
+    wanted = st.query_params.get(name)
+    if wanted is not None and wanted in valid and wanted != synced.get(name):
+        st.session_state[key] = wanted
+        synced[name] = wanted
+    elif key in st.session_state:
+        # Re-assign the value: a widget drawn by another script (a page run on its own instead
+        # of through app.py) would otherwise start from its default and lose the filter.
+        st.session_state[key] = st.session_state[key]
+
+
+def _write_query(name: str, value: str | None) -> None:
+    synced: dict[str, Any] = st.session_state.setdefault(_SYNCED, {})
+    synced[name] = value
+    if value:
+        if st.query_params.get(name) != value:
+            st.query_params[name] = value
+    elif name in st.query_params:
+        del st.query_params[name]
+
+
+def set_query(**values: str | None) -> None:
+    """Set (or with None, remove) query parameters and remember them as this session's own."""
+    for name, value in values.items():
+        _write_query(name, value)
+
+
+def query_value(name: str) -> str | None:
+    return st.query_params.get(name)
+
+
+def month_options(now: datetime, zone: ZoneInfo) -> list[str]:
+    """Months that hold handed-off leads, plus the current month; newest first."""
+    current = clock.month_of(now, zone)
+    first, last = loaders.lead_month_range(zone)
+    if first is None or last is None:
+        return [current]
+    last = max(last, current)
+    months: list[str] = []
+    year, number = (int(p) for p in last.split("-"))
+    while f"{year:04d}-{number:02d}" >= first and len(months) < 120:
+        months.append(f"{year:04d}-{number:02d}")
+        number -= 1
+        if number == 0:
+            year, number = year - 1, 12
+    return months
+
+
+def sidebar_filters() -> Filters:
+    """Draw the shared filters in the sidebar and return them."""
+    current = clock.now()
+    zone = loaders.month_zone()
+    months = month_options(current, zone)
+    teams = loaders.directory()["teams"]
+    sources = loaders.lead_sources()
+
+    _sync_from_query("month", "f_month", months)
+    if st.session_state.get("f_month") not in months:
+        st.session_state["f_month"] = (
+            clock.month_of(current, zone) if clock.month_of(current, zone) in months else months[0]
+        )
+    team_ids = teams["team_id"].astype(str).tolist() if not teams.empty else []
+    _sync_from_query("team", "f_team", [TEAM_ALL, *team_ids])
+    _sync_from_query("source", "f_source", [SOURCE_ALL, *sources])
+    team_from_url = st.session_state.get("f_team")
+    if team_from_url and team_from_url != TEAM_ALL and "f_tier" not in st.session_state:
+        tier_of = teams.set_index("team_id")["tier"].to_dict() if not teams.empty else {}
+        st.session_state["f_tier"] = tier_of.get(team_from_url, TIER_ALL)
+
+    with st.sidebar:
+        st.selectbox("Month", months, key="f_month", format_func=_month_label)
+        tier_options = [
+            TIER_ALL,
+            *[t for t in TIER_LABELS if not teams.empty and t in set(teams["tier"])],
+        ]
+        # (Re-)assigning keeps the value when another script draws this widget (see above).
+        st.session_state["f_tier"] = (
+            st.session_state.get("f_tier")
+            if st.session_state.get("f_tier") in tier_options
+            else TIER_ALL
+        )
+        tier = st.selectbox(
+            "Tier", tier_options, key="f_tier", format_func=lambda t: TIER_LABELS.get(t, t)
+        )
+        visible = teams if tier == TIER_ALL or teams.empty else teams[teams["tier"] == tier]
+        names = dict(zip(visible["team_id"].astype(str), visible["name"].astype(str), strict=False))
+        team_options = [TEAM_ALL, *sorted(names, key=lambda t: names[t])]
+        if st.session_state.get("f_team") not in team_options:
+            st.session_state["f_team"] = TEAM_ALL
+        team = st.selectbox(
+            "Team", team_options, key="f_team", format_func=lambda t: names.get(t, t)
+        )
+        source_options = [SOURCE_ALL, *sources]
+        if st.session_state.get("f_source") not in source_options:
+            st.session_state["f_source"] = SOURCE_ALL
+        source = st.selectbox(
+            "Lead source", source_options, key="f_source", format_func=_source_label
+        )
+
+    month = st.session_state["f_month"]
+    _write_query("month", month)
+    _write_query("team", None if team == TEAM_ALL else team)
+    _write_query("source", None if source == SOURCE_ALL else source)
+    return Filters(
+        month=month,
+        tier=None if tier == TIER_ALL else tier,
+        team_id=None if team == TEAM_ALL else team,
+        source=None if source == SOURCE_ALL else source,
+        now=current,
+        as_of=clock.evaluation_instant(current),
+        zone=zone,
+        tier_teams=tuple(sorted(names)) if tier != TIER_ALL else (),
+    )
+
+
+def identity_selector() -> Identity:
+    """The "I am" selector: a manager approves disputes, a rep raises them."""
+    people = loaders.directory()
+    teams, owners = people["teams"], people["owners"]
+    options: dict[str, Identity] = {}
+    if not teams.empty:
+        for team in teams.sort_values(["tier", "name"]).to_dict("records"):
+            email = (
+                team["manager_email"]
+                if isinstance(team["manager_email"], str) and team["manager_email"]
+                else None
+            )
+            person = email or f"manager@{team['team_id']}"
+            key = f"{MANAGER}:{person}"
+            if key not in options:
+                options[key] = Identity(MANAGER, person, f"Manager · {team['name']} ({person})")
+    if not owners.empty:
+        active = owners[owners["active"]] if "active" in owners else owners
+        for owner in active.sort_values(["team_name", "name"], na_position="last").to_dict(
+            "records"
+        ):
+            team_name = owner["team_name"] if isinstance(owner["team_name"], str) else "no team"
+            options[f"{OWNER}:{owner['owner_id']}"] = Identity(
+                OWNER, str(owner["owner_id"]), f"Rep · {owner['name']} ({team_name})"
+            )
+    if not options:
+        options[f"{MANAGER}:manager"] = Identity(MANAGER, "manager", "Manager")
+    keys = list(options)
+    _sync_from_query("as", "f_identity", keys)
+    if st.session_state.get("f_identity") not in keys:
+        st.session_state["f_identity"] = keys[0]
+    with st.sidebar:
+        st.divider()
+        chosen = st.selectbox(
+            "I am",
+            keys,
+            key="f_identity",
+            format_func=lambda k: options[k].label,
+            help="No sign-in: choose who you are. Reps and managers can dispute a breach; "
+            "only managers approve or reject disputes.",
+        )
+    return options[chosen]
+
+
+def _month_label(month: str) -> str:
+    try:
+        return pd.Timestamp(f"{month}-01").strftime("%B %Y")
+    except ValueError:
+        return month
+
+
+def _source_label(source: str) -> str:
+    return source if source == SOURCE_ALL else source.replace("_", " ")
+
+
+def query_select(
+    label: str,
+    options: list[str],
+    *,
+    key: str,
+    param: str,
+    format_func: Any = str,
+    placeholder: str = "Choose…",
+) -> str | None:
+    """A selectbox mirrored in `?param=` (shareable); None until something is chosen."""
+    _sync_from_query(param, key, options)
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = None
+    chosen = st.selectbox(
+        label, options, key=key, format_func=format_func, index=None, placeholder=placeholder
+    )
+    _write_query(param, chosen)
+    return chosen
+
+
+def choose(key: str, value: str | None) -> None:
+    """Set a widget's value from a callback (e.g. a row picked in a table)."""
+    st.session_state[key] = value
+
+
+def share_url(base: str, params: dict[str, Any]) -> str:
+    """The page's address with its query string: a link that opens this exact view."""
+    from urllib.parse import urlencode
+
+    query = urlencode({k: v for k, v in params.items() if v})
+    return f"{base.split('?', 1)[0]}?{query}" if query else base

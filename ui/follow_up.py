@@ -1,0 +1,211 @@
+"""The Follow-up and Service pages' data: per-team and per-rep tables of one SLA's items.
+
+Time figures are business hours. "Time to first touch" uses the items a contact actually
+stopped (a rejection also stops the clock, but is not a touch); compliance uses every decided
+item, as the engine does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from models import engine_columns as E
+from ui import evaluations, loaders, views
+from ui.filters import Filters
+from ui.overview import drill_link
+
+
+@dataclass
+class SlaView:
+    """One SLA of the month, filtered, with everything its page draws."""
+
+    sla_id: str
+    name: str
+    kind: str
+    target_pct: float
+    target_hours: float | None
+    min_attempts: int | None
+    summary: dict[str, Any]
+    items: pd.DataFrame  # items with owner/team names, hours columns and a drill-down link
+    by_team: pd.DataFrame
+    by_rep: pd.DataFrame
+
+
+def _names() -> tuple[dict[str, str], dict[str, str]]:
+    people = loaders.directory()
+    owners = dict(
+        zip(
+            people["owners"]["owner_id"].astype(str),
+            people["owners"]["name"].astype(str),
+            strict=False,
+        )
+    )
+    teams = dict(
+        zip(
+            people["teams"]["team_id"].astype(str),
+            people["teams"]["name"].astype(str),
+            strict=False,
+        )
+    )
+    return owners, teams
+
+
+def _group(items: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Counts by state, compliance, hours to stop (median, P90) and attempts per group."""
+    if items.empty:
+        return pd.DataFrame()
+    frame = items.assign(
+        _met=items[E.STATE] == E.MET,
+        _breached=items[E.STATE] == E.BREACHED,
+        _open=items[E.STATE] == E.OPEN,
+        _excluded=items[E.STATE] == E.EXCLUDED,
+        _touch=items["touch_hours"],
+        _routing=items["routing_hours"],
+        _attempts=pd.to_numeric(items[E.ATTEMPTS], errors="coerce").where(
+            items[E.STATE].isin((E.MET, E.BREACHED))
+        ),
+        _untouched=items["never_touched"],
+    )
+    grouped = frame.groupby(keys, dropna=False)
+    out = grouped.agg(
+        items=(E.STATE, "size"),
+        met=("_met", "sum"),
+        breached=("_breached", "sum"),
+        open=("_open", "sum"),
+        excluded=("_excluded", "sum"),
+        median_hours=("_touch", "median"),
+        p90_hours=(
+            "_touch",
+            lambda v: float(np.nanpercentile(v, 90)) if v.notna().any() else np.nan,
+        ),
+        routing_median_hours=("_routing", "median"),
+        average_attempts=("_attempts", "mean"),
+        never_touched=("_untouched", "sum"),
+    ).reset_index()
+    out["decided"] = out["met"] + out["breached"]
+    out["compliance_pct"] = np.where(
+        out["decided"] > 0, 100.0 * out["met"] / out["decided"].where(out["decided"] > 0, 1), np.nan
+    )
+    return out
+
+
+@st.cache_data(show_spinner="Computing verdicts…", ttl=loaders.TTL_SECONDS)
+def _sla_view(stamp: str, filters: Filters, kind: str, sla_id: str | None) -> SlaView | None:
+    del stamp
+    evaluation = evaluations.evaluation(filters.month, filters.as_of)
+    results = [r for r in views.scoped_results(evaluation, filters) if r.kind == kind]
+    if sla_id is not None:
+        results = [r for r in results if r.sla_id == sla_id] or results
+    if not results:
+        return None
+    result = results[0]
+    owners, teams = _names()
+    items = result.items.copy()
+    touched = items[E.STOP_REASON].isin((E.STOP_ACTIVITY, E.STOP_REACHED, E.STOP_ATTEMPTS))
+    items["touch_hours"] = (pd.to_numeric(items[E.ELAPSED], errors="coerce") / 60.0).where(touched)
+    items["elapsed_hours"] = pd.to_numeric(items[E.ELAPSED], errors="coerce") / 60.0
+    items["target_hours"] = pd.to_numeric(items[E.TARGET], errors="coerce") / 60.0
+    items["routing_hours"] = pd.to_numeric(items[E.ROUTING_DELAY_BUSINESS], errors="coerce") / 60.0
+    items["never_touched"] = items[E.STOP].isna() & items[E.STATE].isin((E.BREACHED, E.OPEN))
+    items[E.START] = pd.to_datetime(items[E.START], utc=True).dt.tz_convert(filters.zone)
+    items["rep"] = items[E.OWNER_ID].map(owners).fillna("(unassigned)")
+    items["team"] = items[E.TEAM_ID].map(teams).fillna("(unassigned)")
+    items["link"] = [
+        drill_link(filters, team=t, rep=o, lead=lead)
+        for t, o, lead in zip(items[E.TEAM_ID], items[E.OWNER_ID], items[E.LEAD_ID], strict=True)
+    ]
+    by_team = _group(items, [E.TEAM_ID, "team"])
+    if not by_team.empty:
+        by_team["link"] = [drill_link(filters, team=t) for t in by_team[E.TEAM_ID]]
+    by_rep = _group(items, [E.TEAM_ID, "team", E.OWNER_ID, "rep"])
+    if not by_rep.empty:
+        by_rep["link"] = [
+            drill_link(filters, team=t, rep=o)
+            for t, o in zip(by_rep[E.TEAM_ID], by_rep[E.OWNER_ID], strict=True)
+        ]
+        by_rep["meets_target"] = by_rep["compliance_pct"] >= result.target_pct
+    targets = items["target_hours"].dropna()
+    return SlaView(
+        sla_id=result.sla_id,
+        name=result.name,
+        kind=result.kind,
+        target_pct=result.target_pct,
+        target_hours=float(targets.mode().iloc[0]) if len(targets) else None,
+        min_attempts=result.min_attempts,
+        summary={
+            "counts": dict(result.counts),
+            "compliance_pct": result.compliance_pct,
+            "met": result.met,
+            "average_attempts": result.average_attempts,
+            "median_hours": float(items["touch_hours"].median())
+            if items["touch_hours"].notna().any()
+            else None,
+            "p90_hours": float(np.nanpercentile(items["touch_hours"], 90))
+            if items["touch_hours"].notna().any()
+            else None,
+            "routing_median_hours": float(items["routing_hours"].median())
+            if items["routing_hours"].notna().any()
+            else None,
+            "never_touched": int(items["never_touched"].sum()),
+        },
+        items=items,
+        by_team=by_team.sort_values("compliance_pct", na_position="last")
+        if not by_team.empty
+        else by_team,
+        by_rep=by_rep.sort_values(
+            ["compliance_pct", "median_hours"], ascending=[True, False], na_position="last"
+        )
+        if not by_rep.empty
+        else by_rep,
+    )
+
+
+def sla_view(filters: Filters, kind: str, sla_id: str | None = None) -> SlaView | None:
+    """The first SLA of `kind` (or `sla_id`) for the filters; None when the SLA file has none."""
+    return _sla_view(loaders.data_stamp(), filters, kind, sla_id)
+
+
+def sla_choices(filters: Filters, kind: str) -> list[tuple[str, str]]:
+    """(sla_id, name) of every SLA of `kind` this month."""
+    evaluation = evaluations.evaluation(filters.month, filters.as_of)
+    return [(r.sla_id, r.name) for r in evaluation.slas if r.kind == kind]
+
+
+def worst_rep(view: SlaView, min_decided: int = 3) -> pd.Series | None:
+    """The rep with the lowest compliance (ties: slowest median), among reps with enough items."""
+    reps = view.by_rep
+    if reps.empty:
+        return None
+    eligible = reps[(reps["decided"] >= min_decided) & reps[E.OWNER_ID].notna()]
+    if eligible.empty:
+        eligible = reps[reps["decided"] > 0]
+    if eligible.empty:
+        return None
+    ranked = eligible.sort_values(
+        ["compliance_pct", "median_hours"], ascending=[True, False], na_position="last"
+    )
+    return ranked.iloc[0]
+
+
+def monthly_customers(filters: Filters, kind: str, months: list[str]) -> pd.DataFrame:
+    """Items and median business hours to first contact per month (for the Service page)."""
+    rows = []
+    for month in months:
+        view = sla_view(replace(filters, month=month), kind)
+        if view is None:
+            continue
+        rows.append(
+            {
+                "month": month,
+                "customers": len(view.items),
+                "median_hours": view.summary["median_hours"],
+                "p90_hours": view.summary["p90_hours"],
+                "compliance_pct": view.summary["compliance_pct"],
+            }
+        )
+    return pd.DataFrame(rows)

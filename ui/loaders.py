@@ -1,0 +1,232 @@
+"""Cached loaders: every page gets its data through these functions, never from SQL or the engine.
+
+Two cache layers: the heavy, shared objects (the store, the SLA file, a month's evaluation) are
+`st.cache_resource` (one copy, never pickled, so a warm page does not pay for copying 100k items);
+the small per-page summaries built from them are `st.cache_data` with a TTL. Every key carries a
+*data stamp* (the newest import, sync, SLA-version and dispute rows), so a sync or import run from
+the command line is picked up on the next click, and `clear_caches()` drops everything after an
+action taken in the dashboard itself.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from models import tables as T
+from models.config import HandoffConfig, load_config
+from models.errors import BadInputError
+from models.settings import Settings, load_settings
+from models.store import Store
+from ui import clock
+
+TTL_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the dashboard reads from: the database URL and the SLA file (with its mtime)."""
+
+    database_url: str
+    config_path: str
+    config_mtime: float
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def source() -> Source:
+    current = settings()
+    path = Path(current.handoff_config)
+    mtime = path.stat().st_mtime if path.exists() else 0.0
+    return Source(current.database_url, str(path), mtime)
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> Store:
+    # Store(url) brings the schema up to date, so a fresh database works on the first click.
+    return Store(url)
+
+
+def get_store() -> Store:
+    """The shared store for DATABASE_URL (migrated on first use)."""
+    return _store(settings().database_url)
+
+
+@st.cache_resource(show_spinner=False, ttl=TTL_SECONDS)
+def _config(path: str, mtime: float) -> HandoffConfig:
+    del mtime  # part of the key: an edited file is read again
+    return load_config(path)
+
+
+def get_config() -> HandoffConfig:
+    """The SLA file in force (raises models.config.ConfigError with every problem)."""
+    where = source()
+    return _config(where.config_path, where.config_mtime)
+
+
+def data_stamp() -> str:
+    """A short fingerprint of everything that changes verdicts: runs, SLA versions, frozen months
+    and disputes. A few tiny reads per click; far cheaper than any cache miss they prevent."""
+    store = get_store()
+    parts = []
+    for model in (T.ImportRun, T.SyncRun, T.SlaVersion, T.VerdictSnapshot):
+        newest = store.select_rows(model, order_by="id", descending=True, limit=1)
+        if newest.empty:
+            parts.append("0")
+            continue
+        row = newest.iloc[0]
+        marker = [str(row["id"])]
+        for name in ("status", "finished_at", "superseded_at"):
+            if name in newest.columns:
+                marker.append(str(row[name]))
+        parts.append(":".join(marker))
+    # A decision changes an old row, so count decisions rather than look at the newest dispute.
+    disputes = store.select_rows(T.Dispute)
+    decided = int((disputes["status"] != "pending").sum()) if not disputes.empty else 0
+    parts.append(f"{len(disputes)}:{decided}")
+    return "|".join(parts)
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_SECONDS)
+def load_directory(url: str, stamp: str) -> dict[str, pd.DataFrame]:
+    """Teams and owners (with their team's name and tier) for labels and filters."""
+    del stamp
+    store = _store(url)
+    teams = store.read_entity("team")
+    owners = store.read_entity("owner")
+    owners = owners.merge(
+        teams[["team_id", "name", "tier"]].rename(columns={"name": "team_name"}),
+        on="team_id",
+        how="left",
+    )
+    return {"teams": teams, "owners": owners}
+
+
+def directory() -> dict[str, pd.DataFrame]:
+    return load_directory(get_store().url, data_stamp())
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_SECONDS)
+def load_counts(url: str, stamp: str) -> dict[str, int]:
+    del stamp
+    return _store(url).count_rows()
+
+
+def counts() -> dict[str, int]:
+    """Live rows per canonical entity (team, owner, lead, activity, deal)."""
+    return load_counts(get_store().url, data_stamp())
+
+
+def is_empty() -> bool:
+    """True when no lead is loaded yet (the fresh-install state)."""
+    return counts().get("lead", 0) == 0
+
+
+@st.cache_data(show_spinner="Reading what is loaded…", ttl=TTL_SECONDS)
+def load_data_overview(url: str, stamp: str) -> dict[str, pd.DataFrame]:
+    del stamp
+    return _store(url).data_overview()
+
+
+def data_overview() -> dict[str, pd.DataFrame]:
+    return load_data_overview(get_store().url, data_stamp())
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_SECONDS)
+def load_lead_facets(url: str, stamp: str) -> dict[str, Any]:
+    """Distinct lead sources and the handed-off date range (cheap aggregates for the sidebar)."""
+    del stamp
+    store = _store(url)
+    first, last = store.read_time_range("lead", "handed_off_at")
+    return {
+        "sources": [str(v) for v in store.read_distinct("lead", "source")],
+        "first": first,
+        "last": last,
+    }
+
+
+def lead_sources() -> list[str]:
+    return list(load_lead_facets(get_store().url, data_stamp())["sources"])
+
+
+def lead_month_range(zone: ZoneInfo) -> tuple[str | None, str | None]:
+    """First and last month (YYYY-MM in `zone`) with a handed-off lead."""
+    facets = load_lead_facets(get_store().url, data_stamp())
+    first, last = facets["first"], facets["last"]
+    if first is None or last is None:
+        return None, None
+    return first.astimezone(zone).strftime("%Y-%m"), last.astimezone(zone).strftime("%Y-%m")
+
+
+def month_zone() -> ZoneInfo:
+    """The zone that months are counted in: the lead quota's, else the first SLA calendar's."""
+    try:
+        config = get_config()
+    except BadInputError:
+        return clock.DEFAULT_MONTH_ZONE
+    for sla in config.slas:
+        if sla.kind == "lead_quota":
+            return ZoneInfo(sla.timezone)
+    for sla in config.slas:
+        if sla.calendar and sla.calendar in config.calendars:
+            return ZoneInfo(config.calendars[sla.calendar].timezone)
+    return clock.DEFAULT_MONTH_ZONE
+
+
+def runs(kind: str, limit: int = 10) -> pd.DataFrame:
+    """Newest import (kind="import") or sync (kind="sync") runs, counts decoded."""
+    model = T.ImportRun if kind == "import" else T.SyncRun
+    frame = get_store().read_runs(model, limit=limit)
+    if not frame.empty and "counts" in frame.columns:
+        frame["counts"] = frame["counts"].map(_decode_counts)
+    return frame
+
+
+def _decode_counts(raw: Any) -> str:
+    if not raw:
+        return ""
+    try:
+        values = json.loads(raw)
+    except (TypeError, ValueError):
+        return str(raw)
+    if isinstance(values, dict):
+        return ", ".join(
+            f"{v:,} {k}" if isinstance(v, int) else f"{k}: {v}" for k, v in values.items()
+        )
+    return str(values)
+
+
+def hubspot_status() -> str:
+    """The sync checkpoints as the CLI's `handoff sync status` shows them."""
+    try:
+        from connectors.hubspot.sync import describe_status
+    except ImportError:
+        return "The HubSpot connector is not installed in this build."
+    return describe_status(get_store())
+
+
+def clear_caches() -> None:
+    """Drop every cached value (after a sync, an import, a demo load or an SLA change)."""
+    st.cache_data.clear()
+    for cached in (_config,):
+        cached.clear()
+    from ui import evaluations
+
+    evaluations.clear()
+
+
+def stamp_and_url() -> tuple[str, str]:
+    return get_store().url, data_stamp()
+
+
+def as_iso(value: datetime) -> str:
+    return value.isoformat()

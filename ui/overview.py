@@ -1,0 +1,151 @@
+"""The Overview page's data: quota, per-SLA compliance with trend, and the at-risk list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from ui import clock, evaluations, loaders, views
+from ui.filters import Filters
+from ui.theme import fmt_count, fmt_pct
+
+TREND_MONTHS = 6
+AT_RISK_ROWS = 25
+
+
+@dataclass
+class Board:
+    month: str
+    month_label: str
+    caption: str
+    quota: dict[str, Any] | None
+    quota_sentence: str
+    slas: pd.DataFrame
+    at_risk: pd.DataFrame
+    open_total: int
+
+
+def drill_link(filters: Filters, *, team: Any = None, rep: Any = None, lead: Any = None) -> str:
+    """A shareable relative link to the drill-down page for a team, rep or lead."""
+    params = filters.query(team=_text(team), rep=_text(rep), lead=_text(lead))
+    return "drilldown?" + urlencode(params)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def month_label(month: str) -> str:
+    return pd.Timestamp(f"{month}-01").strftime("%B %Y")
+
+
+@st.cache_data(show_spinner="Computing this month's SLA verdicts…", ttl=loaders.TTL_SECONDS)
+def _board(stamp: str, filters: Filters) -> Board:
+    del stamp
+    evaluation = evaluations.evaluation(filters.month, filters.as_of)
+    people = loaders.directory()
+    names = dict(
+        zip(
+            people["owners"]["owner_id"].astype(str),
+            people["owners"]["name"].astype(str),
+            strict=False,
+        )
+    )
+    teams = dict(
+        zip(
+            people["teams"]["team_id"].astype(str),
+            people["teams"]["name"].astype(str),
+            strict=False,
+        )
+    )
+    risky = views.at_risk(evaluation, filters, names, teams, limit=AT_RISK_ROWS)
+    if not risky.empty:
+        risky["Open"] = [
+            drill_link(filters, team=t, rep=o, lead=lead)
+            for t, o, lead in zip(
+                risky["team_id"], risky["owner_id"], risky["lead_id"], strict=True
+            )
+        ]
+    open_total = int(sum(views.sla_summary(evaluation, filters)["open"])) if evaluation.slas else 0
+    found = views.quota(evaluation)
+    quota = found[1] if found is not None else None
+    frozen = getattr(evaluation, "frozen", None)
+    caption = f"As of {filters.as_of.astimezone(filters.zone):%a %d %b %Y, %H:%M %Z}"
+    if frozen:
+        caption += f" · frozen month (snapshot of {frozen.get('frozen_at', '')})"
+    scope = [
+        s
+        for s in (filters.team_id and teams.get(filters.team_id, filters.team_id), filters.source)
+        if s
+    ]
+    if scope:
+        caption += " · filtered to " + ", ".join(scope)
+    return Board(
+        month=filters.month,
+        month_label=month_label(filters.month),
+        caption=caption,
+        quota=quota,
+        quota_sentence=_quota_sentence(found[0].name if found else "", quota) if quota else "",
+        slas=views.sla_summary(evaluation, filters),
+        at_risk=risky,
+        open_total=open_total,
+    )
+
+
+@dataclass
+class Trend:
+    months: list[str]
+    table: pd.DataFrame  # month, sla_id, name, target_pct, compliance_pct, met, breached
+
+
+@st.cache_data(show_spinner="Computing the trend over recent months…", ttl=loaders.TTL_SECONDS)
+def _trend(stamp: str, filters: Filters) -> Trend:
+    del stamp
+    months = clock.previous_months(filters.month, TREND_MONTHS)
+    first_data, _ = loaders.lead_month_range(filters.zone)
+    if first_data:
+        months = [m for m in months if m >= first_data] or [filters.month]
+    return Trend(months, views.trend(evaluations.evaluations(months, filters.as_of), filters))
+
+
+def trend(filters: Filters) -> Trend:
+    """Compliance per SLA over the last months (settled months stay cached across as-of rollovers)."""
+    return _trend(loaders.data_stamp(), filters)
+
+
+def load(filters: Filters) -> Board:
+    """Everything the Overview draws, for the sidebar's filters."""
+    return _board(loaders.data_stamp(), filters)
+
+
+def _quota_sentence(name: str, q: dict[str, Any]) -> str:
+    status = "on pace" if (q.get("pace_pct") or 0) >= 100 else "behind pace"
+    if q.get("month_complete"):
+        status = "met" if q.get("met") else "missed"
+    return (
+        f"**{name}**\n\n"
+        f"Marketing has delivered **{fmt_count(q['delivered'])}** leads; sales accepted "
+        f"**{fmt_count(q['accepted'])}** of the **{fmt_count(q['target'])}** agreed "
+        f"({fmt_pct(q['attainment_pct'])}). With {q.get('business_days_gone', 0):.0f} of "
+        f"{q.get('business_days_total', 0):.0f} business days gone that is **{status}**; "
+        f"at this rate the month ends near **{fmt_count(q.get('projected_accepted'))}**."
+    )
+
+
+def counts_line(row: dict[str, Any]) -> str:
+    """The four state counts as coloured badges (the same colours as every chart)."""
+    colors = {"met": "green", "breached": "red", "open": "blue", "excluded": "gray"}
+    return " ".join(f":{colors[s]}-badge[{fmt_count(row[s])} {s}]" for s in colors)
+
+
+def number(value: Any) -> float | None:
+    """A float, or None for a missing value (None or NaN)."""
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def page_for(kind: str) -> str:
+    return "pages/service.py" if kind == "service_first_contact" else "pages/follow_up.py"

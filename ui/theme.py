@@ -1,0 +1,165 @@
+"""One visual language for every page: state colours, labels, units and the plotly look.
+
+Every chart, badge and table that shows an SLA state takes its colour from `STATE_COLORS`, so
+"breached" is the same red on the Overview, in a rep's table and on a lead's timeline.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+MET = "met"
+BREACHED = "breached"
+OPEN = "open"
+EXCLUDED = "excluded"
+STATES = (MET, BREACHED, OPEN, EXCLUDED)
+
+STATE_COLORS: dict[str, str] = {
+    MET: "#1f9d55",
+    BREACHED: "#d64545",
+    OPEN: "#3b7dd8",
+    EXCLUDED: "#9aa3ad",
+}
+STATE_LABELS: dict[str, str] = {
+    MET: "Met",
+    BREACHED: "Breached",
+    OPEN: "Open",
+    EXCLUDED: "Excluded",
+}
+# Markdown icons (Material Symbols ship with Streamlit; emoji fonts are not everywhere).
+STATE_ICONS: dict[str, str] = {
+    MET: ":green[:material/check_circle:]",
+    BREACHED: ":red[:material/cancel:]",
+    OPEN: ":blue[:material/pending:]",
+    EXCLUDED: ":gray[:material/remove_circle:]",
+}
+AT_RISK_COLOR = "#e8a317"
+TARGET_COLOR = "#4a5568"
+OFF_HOURS_COLOR = "rgba(120, 130, 145, 0.13)"
+ACCENT = "#3b5bdb"
+
+TIER_LABELS = {"marketing": "Marketing", "sales": "Sales", "service": "Service"}
+KIND_LABELS = {
+    "first_touch": "First touch",
+    "follow_up_attempts": "Follow-up attempts",
+    "service_first_contact": "Service first contact",
+    "lead_quota": "Lead quota",
+}
+SOURCE_ALL = "All sources"
+TEAM_ALL = "All teams"
+TIER_ALL = "All tiers"
+
+PLOTLY_TEMPLATE = "handoff"
+
+
+def register_plotly_template() -> None:
+    """A quiet plotly template (white, thin grid, our font sizes) used by every figure."""
+    if PLOTLY_TEMPLATE in pio.templates:
+        return
+    template = go.layout.Template()
+    template.layout = go.Layout(
+        font={"family": "Source Sans Pro, Segoe UI, sans-serif", "size": 13, "color": "#1f2933"},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        colorway=[ACCENT, "#12b886", "#f59f00", "#ae3ec9", "#1098ad", "#e8590c", "#495057"],
+        xaxis={
+            "gridcolor": "#e9ecef",
+            "zerolinecolor": "#dee2e6",
+            "linecolor": "#ced4da",
+            "automargin": True,
+        },
+        yaxis={
+            "gridcolor": "#e9ecef",
+            "zerolinecolor": "#dee2e6",
+            "linecolor": "#ced4da",
+            "automargin": True,
+        },
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        margin={"l": 60, "r": 20, "t": 50, "b": 50},
+        hoverlabel={"font": {"size": 12}},
+    )
+    pio.templates[PLOTLY_TEMPLATE] = template
+
+
+def state_label(state: str) -> str:
+    return STATE_LABELS.get(state, state.title())
+
+
+def business_hours(minutes: float | None) -> float | None:
+    """Business minutes -> business hours (people think in hours)."""
+    if minutes is None or (isinstance(minutes, float) and math.isnan(minutes)):
+        return None
+    return round(float(minutes) / 60.0, 2)
+
+
+def fmt_business(minutes: float | None) -> str:
+    """A business duration for people: "45 min", "3.5 h" (business time)."""
+    if minutes is None or (isinstance(minutes, float) and math.isnan(minutes)):
+        return "—"
+    minutes = float(minutes)
+    if abs(minutes) < 60:
+        return f"{minutes:.0f} min"
+    return f"{minutes / 60:.1f} h"
+
+
+def fmt_pct(value: float | None, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:.{digits}f}%"
+
+
+def fmt_count(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{int(value):,}"
+
+
+def fmt_when(value: datetime | None, zone: Any = None) -> str:
+    """An instant for people, in `zone` (a tzinfo) when given, with the zone's abbreviation."""
+    if value is None:
+        return "—"
+    try:
+        stamp = value.astimezone(zone) if zone is not None else value
+    except (ValueError, TypeError, OverflowError):
+        return "—"
+    return stamp.strftime("%a %d %b %Y, %H:%M %Z").strip()
+
+
+def fmt_ago(value: datetime | None, now: datetime) -> str:
+    """ "3 h ago", "2 days ago" (wall-clock, for "last sync")."""
+    if value is None:
+        return "never"
+    delta: timedelta = now - value
+    seconds = max(delta.total_seconds(), 0)
+    if seconds < 90:
+        return "just now"
+    if seconds < 3600 * 1.5:
+        return f"{seconds / 60:.0f} min ago"
+    if seconds < 86400 * 1.5:
+        return f"{seconds / 3600:.0f} h ago"
+    return f"{seconds / 86400:.0f} days ago"
+
+
+def compliance_color(compliance: float | None, target: float | None) -> str:
+    """Met colour at or above target, breached colour below, grey when nothing is decided."""
+    if (
+        compliance is None
+        or target is None
+        or (isinstance(compliance, float) and math.isnan(compliance))
+    ):
+        return STATE_COLORS[EXCLUDED]
+    return STATE_COLORS[MET] if compliance >= target else STATE_COLORS[BREACHED]
+
+
+def state_badge(state: str) -> str:
+    """Coloured markdown badge for a state (st.markdown understands :color-badge[...])."""
+    color = {MET: "green", BREACHED: "red", OPEN: "blue", EXCLUDED: "gray"}.get(state, "gray")
+    return f":{color}-badge[{state_label(state)}]"
+
+
+register_plotly_template()  # every module that draws imports this one

@@ -1,0 +1,139 @@
+"""Page-ready summaries of an evaluation, for the shared filters (team, source).
+
+The verdicts themselves come from the engine; here they are only filtered, counted and named.
+Figures of a filtered set are recomputed by the engine's own summariser, so the dashboard and
+`handoff evaluate --team` count the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models import engine_columns as E
+from ui.filters import Filters
+from ui.theme import KIND_LABELS
+
+PER_ITEM_KINDS = ("first_touch", "follow_up_attempts", "service_first_contact")
+
+
+def scoped_items(evaluation: Any, filters: Filters, kind: str | None = None) -> pd.DataFrame:
+    """The evaluation's items narrowed to the sidebar's tier or team, and source."""
+    items = evaluation.items(kind)
+    if items.empty:
+        return items
+    return items[_item_mask(items, filters)]
+
+
+def is_filtered(filters: Filters) -> bool:
+    return bool(filters.team_id or filters.source or filters.tier)
+
+
+def _item_mask(items: pd.DataFrame, filters: Filters) -> pd.Series:
+    mask = pd.Series(True, index=items.index)
+    if filters.team_id:
+        mask &= items[E.TEAM_ID] == filters.team_id
+    elif filters.tier:
+        # A tier without a team: items owned by any team of that tier.
+        mask &= items[E.TEAM_ID].isin(list(filters.tier_teams))
+    if filters.source:
+        mask &= items[E.SOURCE] == filters.source
+    return mask
+
+
+def scoped_result(result: Any, filters: Filters) -> Any:
+    """One SLA's result for the filtered items, its figures recomputed by the engine's own
+    summariser (so a team's compliance here equals `handoff evaluate --team`)."""
+    if result.kind not in PER_ITEM_KINDS or not is_filtered(filters) or result.items.empty:
+        return result
+    from models.engine_summary import resummarise
+
+    return resummarise(result, result.items[_item_mask(result.items, filters)])
+
+
+def scoped_results(evaluation: Any, filters: Filters) -> list[Any]:
+    """Per-item SLA results of the evaluation, narrowed to the filters' items."""
+    return [scoped_result(r, filters) for r in evaluation.slas if r.kind in PER_ITEM_KINDS]
+
+
+def sla_summary(evaluation: Any, filters: Filters) -> pd.DataFrame:
+    """One row per per-item SLA: target, counts by state, compliance, at risk (filtered)."""
+    rows = []
+    for result in scoped_results(evaluation, filters):
+        row: dict[str, Any] = {
+            "sla_id": result.sla_id,
+            "name": result.name,
+            "kind": result.kind,
+            "kind_label": KIND_LABELS.get(result.kind, result.kind),
+            "provider": result.provider,
+            "target_pct": result.target_pct,
+            **{state: int(result.counts.get(state, 0)) for state in E.STATES},
+            "compliance_pct": result.compliance_pct,
+            "meets_target": result.met,
+            "at_risk": result.at_risk_count,
+            "average_attempts": result.average_attempts,
+            "min_attempts": result.min_attempts,
+            "credit": result.credit,
+        }
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def quota(evaluation: Any) -> tuple[Any, dict[str, Any]] | None:
+    """The lead-quota SLA and its figures, if the SLA file has one."""
+    for result in evaluation.slas:
+        if result.kind == "lead_quota" and result.quota:
+            return result, dict(result.quota)
+    return None
+
+
+def trend(evaluations: list[Any], filters: Filters) -> pd.DataFrame:
+    """Compliance per SLA per month (filtered like the rest), oldest first."""
+    frames = []
+    for evaluation in evaluations:
+        summary = sla_summary(evaluation, filters)
+        if summary.empty:
+            continue
+        summary["month"] = evaluation.month
+        frames.append(
+            summary[["month", "sla_id", "name", "target_pct", "compliance_pct", "met", "breached"]]
+        )
+    if not frames:
+        return pd.DataFrame(columns=["month", "sla_id", "name", "target_pct", "compliance_pct"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def at_risk(
+    evaluation: Any, filters: Filters, names: dict[str, str], teams: dict[str, str], limit: int = 25
+) -> pd.DataFrame:
+    """Open items that will breach soonest (least business time left first), with owner and time left."""
+    items = scoped_items(evaluation, filters)
+    if items.empty:
+        return pd.DataFrame()
+    open_items = items[items[E.STATE] == E.OPEN].copy()
+    if open_items.empty:
+        return pd.DataFrame()
+    open_items["_left"] = pd.to_numeric(open_items[E.REMAINING], errors="coerce")
+    open_items = open_items.sort_values(["_left", E.DUE_AT], na_position="last").head(limit)
+    sla_names = {s.sla_id: s.name for s in evaluation.slas}
+    return pd.DataFrame(
+        {
+            "sla_id": open_items[E.SLA_ID],
+            "SLA": open_items[E.SLA_ID].map(sla_names),
+            "lead_id": open_items[E.LEAD_ID],
+            "Item": np.where(
+                open_items[E.DEAL_ID].notna(),
+                "Customer " + open_items[E.DEAL_ID].astype(str),
+                "Lead " + open_items[E.LEAD_ID].astype(str),
+            ),
+            "owner_id": open_items[E.OWNER_ID],
+            "Owner": open_items[E.OWNER_ID].map(names).fillna("(unassigned)"),
+            "team_id": open_items[E.TEAM_ID],
+            "Team": open_items[E.TEAM_ID].map(teams).fillna("—"),
+            "Business hours left": open_items["_left"] / 60.0,
+            "Due": pd.to_datetime(open_items[E.DUE_AT], utc=True).dt.tz_convert(filters.zone),
+            "At risk": open_items[E.AT_RISK].fillna(False).astype(bool),
+        }
+    ).reset_index(drop=True)
