@@ -1,13 +1,12 @@
 """Write the figures in bench/out/*.json into README.md's benchmark table.
 
-Each benchmark script writes one JSON object with at least `name`; this script turns the known ones
-into rows (figure, target, verdict) between the `<!-- bench:start -->` and `<!-- bench:end -->` marks.
+Each benchmark script writes one JSON file; this script turns the known ones into rows (figure,
+measured, target, verdict) between the `<!-- bench:start -->` and `<!-- bench:end -->` marks.
 """
 
 from __future__ import annotations
 
 import json
-import platform
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,68 +16,11 @@ OUT = ROOT / "bench" / "out"
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 Row = tuple[str, str, str, bool | None]
+Data = dict[str, Any]
 
 
 def _num(value: Any, digits: int = 2) -> str:
     return f"{value:,.{digits}f}" if isinstance(value, int | float) else "—"
-
-
-def _rows_for(data: dict[str, Any]) -> list[Row]:
-    name = data.get("name", "")
-    rows: list[Row] = []
-    makers: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
-        "import_100k_leads_1M_activities": lambda d: [
-            (
-                "CSV import, 100k leads + 1M activities (SQLite): wall",
-                f"{_num(d.get('wall_s_median'), 1)} s",
-                "< 60 s",
-                _lt(d.get("wall_s_median"), 60),
-            ),
-            (
-                "CSV import, same: peak memory",
-                f"{_num(d.get('peak_rss_mb'), 0)} MB",
-                "< 2,048 MB",
-                _lt(d.get("peak_rss_mb"), 2048),
-            ),
-        ],
-        "business_time_kernel": lambda d: [
-            (
-                "Business-time kernel vs businesstimedelta, 10k pairs",
-                f"{_num(d.get('speedup'), 0)}× faster (ours {_num(d.get('ours_s_median'), 4)} s)",
-                "≥ 100×, identical results",
-                _ge(d.get("speedup"), 100),
-            ),
-        ],
-        "evaluate_month_1M_leads_5M_activities": lambda d: [
-            (
-                "Evaluate one month, 1M leads / 5M activities (SQLite): wall",
-                f"{_num(d.get('wall_s_median'), 2)} s",
-                "< 5 s",
-                _lt(d.get("wall_s_median"), 5),
-            ),
-            (
-                "Evaluate one month, same: peak memory",
-                f"{_num(d.get('peak_rss_mb'), 0)} MB",
-                "< 3,072 MB",
-                _lt(d.get("peak_rss_mb"), 3072),
-            ),
-        ],
-        "demo_generation": lambda d: [
-            (
-                "`handoff demo` (12 months × 1,500 leads)",
-                f"{_num(d.get('wall_s_median'), 1)} s",
-                "< 30 s",
-                _lt(d.get("wall_s_median"), 30),
-            ),
-        ],
-    }
-    if name in makers:
-        rows.extend(makers[name](data))
-    elif "rows" in data and isinstance(data["rows"], list):
-        rows.extend(
-            (r["figure"], r["value"], r.get("target", ""), r.get("ok")) for r in data["rows"]
-        )
-    return rows
 
 
 def _lt(value: Any, limit: float) -> bool | None:
@@ -89,18 +31,87 @@ def _ge(value: Any, limit: float) -> bool | None:
     return None if not isinstance(value, int | float) else value >= limit
 
 
+def _import(d: Data) -> list[Row]:
+    db = "PostgreSQL" if d.get("database") == "postgresql" else "SQLite"
+    return [
+        (f"CSV import, 100k leads + 1M activities + 10k deals ({db}): wall", f"{_num(d.get('wall_s_median'), 1)} s", "< 60 s", _lt(d.get("wall_s_median"), 60)),
+        (f"CSV import, same ({db}): peak memory", f"{_num(d.get('peak_rss_mb'), 0)} MB", "< 2,048 MB", _lt(d.get("peak_rss_mb"), 2048)),
+    ]
+
+
+def _calendar(d: Data) -> list[Row]:
+    return [
+        ("Business-time kernel vs businesstimedelta, 10k random pairs", f"{_num(d.get('speedup'), 0)}× faster ({_num(d.get('ours_s_median'), 4)} s vs {_num(d.get('businesstimedelta_s_median'), 2)} s), identical: {d.get('identical_to_the_second')}", "≥ 100×, identical", _ge(d.get("speedup"), 100) and bool(d.get("identical_to_the_second"))),
+    ]
+
+
+def _engine(d: Data) -> list[Row]:
+    return [
+        ("Evaluate one month, 1M leads / 5M activities (SQLite), fresh process", f"{_num(d.get('wall_s_median'), 2)} s", "< 5 s", _lt(d.get("wall_s_median"), 5)),
+        ("Evaluate one month, same: peak memory", f"{_num(d.get('peak_rss_mb'), 0)} MB", "< 3,072 MB", _lt(d.get("peak_rss_mb"), 3072)),
+    ]
+
+
+def _demo(d: Data) -> list[Row]:
+    db = "PostgreSQL" if d.get("dialect") == "postgresql" else "SQLite"
+    return [
+        (f"`handoff demo`, 12 months × 1,500 leads ({db})", f"{_num(d.get('load_median_s'), 1)} s", "< 30 s", _lt(d.get("load_median_s"), 30)),
+    ]
+
+
+def _sync(d: Data) -> list[Row]:
+    rows: list[Row] = [
+        (f"HubSpot full sync, {d.get('contacts', 0):,} contacts + {d.get('engagements', 0):,} engagements: requests", f"{d.get('full_requests', 0):,} (minimum {d.get('minimum_requests', 0):,}, +{_num(d.get('full_over_minimum_pct'), 1)}%)", "within 10% of minimum", _lt(d.get("full_over_minimum_pct"), 10)),
+        ("HubSpot full sync: share of the allowed request rate used", f"{_num(d.get('budget_used_pct'), 0)}% ({_num(d.get('achieved_requests_per_s'), 1)}/s of {_num(d.get('allowed_requests_per_s'), 0)}/s), {d.get('rate_limit_violations', '—')} rate-limit violations", "≥ 90%, 0 violations", _ge(d.get("budget_used_pct"), 90) and d.get("rate_limit_violations") == 0),
+        ("HubSpot idle incremental sync: requests", f"{d.get('idle_requests', '—')} ({_num(d.get('idle_seconds'), 1)} s); {d.get('idle_scan_due_requests', '—')} when the deletion scan is due", "< 15", _lt(d.get("idle_requests"), 15)),
+    ]
+    return rows
+
+
+def _report(d: Data) -> list[Row]:
+    return [
+        (f"Friction report, all four formats, a month with {d.get('leads_per_month', 0):,} leads", f"{_num(d.get('report_all_formats_median_seconds'), 1)} s", "< 20 s", _lt(d.get("report_all_formats_median_seconds"), 20)),
+    ]
+
+
+def _dashboard(d: Data) -> list[Row]:
+    scale = f"{d.get('leads_per_month', 0):,} leads/month × {d.get('months', 0)}"
+    return [
+        (f"Dashboard Overview cold ({scale}, SQLite)", f"{_num(d.get('overview_cold_s_median'), 2)} s", "< 2 s", _lt(d.get("overview_cold_s_median"), 2)),
+        ("Dashboard Overview warm", f"{_num(d.get('overview_warm_s_median'), 3)} s", "< 0.3 s", _lt(d.get("overview_warm_s_median"), 0.3)),
+        ("Dashboard drill-down to one lead", f"{_num(d.get('drilldown_lead_s_median'), 3)} s", "< 0.5 s", _lt(d.get("drilldown_lead_s_median"), 0.5)),
+    ]
+
+
+MAKERS: dict[str, Callable[[Data], list[Row]]] = {
+    "import": _import,
+    "import_postgresql": _import,
+    "calendar": _calendar,
+    "engine": _engine,
+    "demo": _demo,
+    "demo_postgresql": _demo,
+    "sync": _sync,
+    "report": _report,
+    "bench_dashboard": _dashboard,
+}
+ORDER = list(MAKERS)
+
+
 def render_table() -> str:
-    """The Markdown table of every figure in bench/out."""
+    """The Markdown table of every known figure in bench/out."""
     lines = [
-        f"Measured on {platform.machine()} with 2 cores (medians of repeats; `python bench/<script>.py` "
-        "re-measures, then `python bench/update_readme.py` rewrites this table).",
+        "Measured on this project's 2-core machine, medians of repeats. Re-measure with "
+        "`.venv/bin/python bench/<script>.py`, then `.venv/bin/python bench/update_readme.py` "
+        "rewrites this table.",
         "",
         "| figure | measured | target | |",
         "|---|---|---|---|",
     ]
-    for path in sorted(OUT.glob("*.json")):
-        data = json.loads(path.read_text())
-        for figure, value, target, ok in _rows_for(data):
+    for stem in ORDER:
+        path = OUT / f"{stem}.json"
+        if not path.exists():
+            continue
+        for figure, value, target, ok in MAKERS[stem](json.loads(path.read_text())):
             mark = {True: "✅", False: "❌", None: ""}[ok]
             lines.append(f"| {figure} | {value} | {target} | {mark} |")
     return "\n".join(lines)
@@ -112,9 +123,7 @@ def main() -> None:
         raise SystemExit(f"README.md has no {START} ... {END} section")
     head, rest = readme.split(START, 1)
     _, tail = rest.split(END, 1)
-    (ROOT / "README.md").write_text(
-        f"{head}{START}\n{render_table()}\n{END}{tail}", encoding="utf-8"
-    )
+    (ROOT / "README.md").write_text(f"{head}{START}\n{render_table()}\n{END}{tail}", encoding="utf-8")
     print(render_table())
 
 
