@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui import actions, components, context, loaders
 from ui.data_summary import loaded_data
-from ui.theme import PLOTLY_TEMPLATE, TIER_LABELS, fmt_ago, fmt_count, fmt_when
+from ui.theme import PLOTLY_TEMPLATE, TIER_LABELS, fmt_ago, fmt_count, fmt_month, fmt_when
 
 filters, me = context.current()
 components.page_header("Data", "What is loaded, where it came from, and how to load more.")
@@ -16,19 +16,14 @@ if loaders.is_empty():
     components.empty_database(context.load_demo_and_rerun, key="data")
 else:
     loaded = loaded_data(filters.zone)
-    cols = list(st.columns(5))
-    for col, (label, entity) in zip(
-        cols,
-        [
+    with components.metric_row():
+        for label, entity in [
             ("Teams", "team"),
             ("Reps", "owner"),
             ("Leads", "lead"),
             ("Activities", "activity"),
             ("Deals won", "deal"),
-        ],
-        strict=True,
-    ):
-        with col:
+        ]:
             components.metric_card(label, fmt_count(loaded.counts.get(entity, 0)))
     st.caption(
         f"Leads handed off from {fmt_when(loaded.first_handoff, filters.zone)} "
@@ -64,14 +59,19 @@ else:
             components.empty_state("No lead has been handed off yet.")
         else:
             figure = px.bar(
-                months,
-                x="month",
+                months.sort_values("month").assign(label=lambda m: m["month"].map(fmt_month)),
+                x="label",
                 y="leads",
                 color="name",
                 template=PLOTLY_TEMPLATE,
-                labels={"month": "Month handed off", "leads": "Leads", "name": "Team"},
+                labels={"label": "Month handed off", "leads": "Leads", "name": "Team"},
             )
-            figure.update_layout(height=320, bargap=0.2)
+            figure.update_layout(
+                height=320,
+                bargap=0.2,
+                xaxis={"type": "category", "title": {"text": None}},
+                yaxis={"tickformat": ",d"},
+            )
             components.chart(figure, key="data_months")
             pivot = months.pivot_table(
                 index="month", columns="name", values="leads", aggfunc="sum", fill_value=0
@@ -108,14 +108,11 @@ with hubspot:
     syncs = loaders.runs("sync", limit=10)
     token_set = loaders.settings().hubspot_access_token is not None
     last = syncs.iloc[0] if not syncs.empty else None
-    cols = list(st.columns(3))
-    with cols[0]:
+    with components.metric_row():
         components.metric_card("Token", "configured" if token_set else "not set")
-    with cols[1]:
         components.metric_card(
             "Last sync", fmt_ago(last["started_at"], filters.now) if last is not None else "never"
         )
-    with cols[2]:
         components.metric_card("Last status", str(last["status"]) if last is not None else "—")
     if not token_set:
         st.info(

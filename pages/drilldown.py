@@ -12,7 +12,7 @@ from ui.theme import fmt_count, state_badge
 from ui.timeline import clocks_table, lead_timeline
 
 filters, me = context.current()
-context.require_data()
+context.require_data("Drill-down")
 components.page_header(
     "Drill-down", "Team → rep → lead. Pick a team in the sidebar, then a rep and a lead."
 )
@@ -106,6 +106,7 @@ components.data_table(
     },
     key="dd_items",
     height=280,
+    state_columns=["state"],
 )
 choices = dd.lead_choices(filters, rep)
 lead = query_select(
@@ -162,11 +163,15 @@ components.chart(
     ),
     key="lead_timeline",
 )
+st.caption(
+    "Each bar is an SLA clock in its state's colour, from start to stop (or to now). "
+    "The orange tick marks where the target was used up; ✕ marks the breach."
+)
 st.markdown("**SLA clocks**")
-st.dataframe(
+components.data_table(
     clocks_table(story.items, zone),
-    hide_index=True,
-    width="stretch",
+    state_columns=["State"],
+    key="dd_clocks",
     column_config={
         "Clock started": components.when_column("Clock started"),
         "Clock stopped": components.when_column("Clock stopped"),

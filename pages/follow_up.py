@@ -6,10 +6,10 @@ import streamlit as st
 
 from ui import charts, components, context
 from ui import follow_up as fu
-from ui.theme import fmt_count, fmt_pct
+from ui.theme import fmt_count, fmt_hours, fmt_pct
 
 filters, me = context.current()
-context.require_data()
+context.require_data("Follow-up")
 components.page_header(
     "Follow-up", "Sales' side of the marketing → sales handoff: first touch, attempts, routing."
 )
@@ -22,31 +22,31 @@ if touch is None:
 else:
     st.subheader(f"Time to first touch · {touch.name}")
     s = touch.summary
-    cols = list(st.columns(5))
-    with cols[0]:
+    with components.metric_row():
         components.metric_card(
             "Within target",
             fmt_pct(s["compliance_pct"]),
             delta=f"target {touch.target_pct:.0f}%",
             delta_color="off",
+            help="Met ÷ (met + breached); open and excluded leads don't count.",
         )
-    with cols[1]:
         components.metric_card(
-            "Median to first touch (business hours)",
-            f"{s['median_hours']:.1f} h" if s["median_hours"] is not None else "—",
+            "Median first touch",
+            fmt_hours(s["median_hours"]),
+            help="Median business hours from assignment to the first outbound call, email or "
+            "meeting (touched leads).",
         )
-    with cols[2]:
         components.metric_card(
-            "P90 to first touch (business hours)",
-            f"{s['p90_hours']:.1f} h" if s["p90_hours"] is not None else "—",
+            "P90 first touch",
+            fmt_hours(s["p90_hours"]),
+            help="9 in 10 touched leads were touched within this many business hours.",
         )
-    with cols[3]:
         components.metric_card(
-            "Routing delay, median (business hours)",
-            f"{s['routing_median_hours']:.1f} h" if s["routing_median_hours"] is not None else "—",
-            help="Hand-off to assignment: routing, not the rep's fault. Not counted in the rep's clock.",
+            "Routing delay",
+            fmt_hours(s["routing_median_hours"]),
+            help="Median business hours from hand-off to assignment: routing, not the rep's "
+            "fault, and not counted in the rep's clock.",
         )
-    with cols[4]:
         components.metric_card(
             "Never touched",
             fmt_count(s["never_touched"]),
@@ -59,7 +59,8 @@ else:
             st.markdown(
                 f"**Slowest rep for first touch this month: {worst['rep']}** ({worst['team']}) — "
                 f"{fmt_pct(worst['compliance_pct'])} within target, median "
-                f"{worst['median_hours']:.1f} business h, {fmt_count(worst['breached'])} breached of {fmt_count(worst['decided'])} decided."
+                f"{fmt_hours(worst['median_hours'])} of business time, {fmt_count(worst['breached'])} "
+                f"breached of {fmt_count(worst['decided'])} decided."
             )
             st.page_link(
                 "pages/drilldown.py",
@@ -179,48 +180,46 @@ else:
                     "link": link,
                 },
                 key="ft_never",
+                state_columns=["state"],
             )
 
 attempts = fu.sla_view(filters, "follow_up_attempts")
 if attempts is not None:
     st.subheader(f"Attempts per lead · {attempts.name}")
     a = attempts.summary
-    cols = list(st.columns(3))
-    with cols[0]:
+    with components.metric_row():
         components.metric_card(
-            "Average attempts per decided lead",
+            "Average attempts",
             f"{a['average_attempts']:.1f}" if a["average_attempts"] is not None else "—",
             delta=f"goal {attempts.min_attempts}",
             delta_color="off",
+            help="Outbound calls and e-mails per decided lead inside its window.",
         )
-    with cols[1]:
         components.metric_card(
             "Within target",
             fmt_pct(a["compliance_pct"]),
             delta=f"target {attempts.target_pct:.0f}%",
             delta_color="off",
         )
-    with cols[2]:
-        components.metric_card("Open windows", fmt_count(a["counts"].get("open", 0)))
-    left, right = st.columns(2)
-    with left:
-        decided = attempts.items[attempts.items["state"].isin(["met", "breached"])]
-        components.chart(
-            charts.attempts_histogram(decided["attempts"].astype(float), attempts.min_attempts),
-            key="attempts_hist",
+        components.metric_card(
+            "Open windows",
+            fmt_count(a["counts"].get("open", 0)),
+            help="Leads whose attempt window is still running.",
         )
-    with right:
-        components.data_table(
-            attempts.by_rep[
-                ["rep", "team", "average_attempts", "compliance_pct", "breached", "link"]
-            ],
-            column_config={
-                "rep": "Rep",
-                "team": "Team",
-                "average_attempts": st.column_config.NumberColumn("Avg attempts", format="%.1f"),
-                "compliance_pct": components.progress_column("Within target"),
-                "breached": "Breached",
-                "link": components.link_column("Drill-down", display="Open"),
-            },
-            key="att_rep",
-        )
+    decided = attempts.items[attempts.items["state"].isin(["met", "breached"])]
+    components.chart(
+        charts.attempts_histogram(decided["attempts"].astype(float), attempts.min_attempts),
+        key="attempts_hist",
+    )
+    components.data_table(
+        attempts.by_rep[["rep", "team", "average_attempts", "compliance_pct", "breached", "link"]],
+        column_config={
+            "rep": "Rep",
+            "team": "Team",
+            "average_attempts": st.column_config.NumberColumn("Avg attempts", format="%.1f"),
+            "compliance_pct": components.progress_column("Within target"),
+            "breached": "Breached",
+            "link": components.link_column("Drill-down", display="Open"),
+        },
+        key="att_rep",
+    )

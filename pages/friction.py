@@ -8,7 +8,7 @@ from ui import components, context
 from ui import friction as fr
 
 filters, me = context.current()
-context.require_data()
+context.require_data("Handoff friction report")
 report = fr.report(filters)
 components.page_header(
     report.title,
@@ -47,9 +47,10 @@ for section in fr.sections():
     with tab:
         st.markdown(f"#### {section.title}")
         st.caption(section.intro)
-        table = report.table(section.key)
-        if table.empty:
+        if report.table(section.key).empty:
             st.caption("Nothing this month.")
             continue
-        shown, config = fr.readable(table)
-        components.data_table(shown, column_config=config, key=f"fr_{section.key}")
+        shown, config = fr.section_table(report, section.key)
+        components.data_table(
+            shown, column_config=config, key=f"fr_{section.key}", state_columns=["state"]
+        )

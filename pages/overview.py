@@ -9,21 +9,19 @@ from ui import charts, components, context, overview
 from ui.theme import fmt_count, fmt_pct
 
 filters, me = context.current()
-context.require_data()
+context.require_data("Overview")
 board = overview.load(filters)
 components.page_header(f"Overview · {board.month_label}", board.caption)
 
 if board.quota is not None:
     st.subheader("Marketing → Sales: lead quota")
     q = board.quota
-    cols = list(st.columns(5))
-    with cols[0]:
+    with components.metric_row():
         components.metric_card(
-            "Delivered (handed off)",
+            "Delivered",
             fmt_count(q["delivered"]),
-            help="Leads handed off to sales this month",
+            help="Leads marketing handed off to sales this month (MQLs)",
         )
-    with cols[1]:
         components.metric_card(
             "Accepted",
             fmt_count(q["accepted"]),
@@ -31,14 +29,13 @@ if board.quota is not None:
             delta_color="off",
             help="Delivered minus leads sales rejected",
         )
-    with cols[2]:
         components.metric_card(
             "Target",
             fmt_count(q["target"]),
             delta=fmt_pct(q["attainment_pct"]) + " attained",
             delta_color="normal" if q["met"] else "off",
+            help="Accepted leads agreed per month; attainment = accepted ÷ target",
         )
-    with cols[3]:
         components.metric_card(
             "Pace",
             fmt_pct(q.get("pace_pct")),
@@ -47,12 +44,12 @@ if board.quota is not None:
             delta=f"{fmt_count(q.get('expected_by_now'))} expected by now",
             delta_color="off",
         )
-    with cols[4]:
         components.metric_card(
-            "Projected at month end",
+            "Projected",
             fmt_count(q.get("projected_accepted")),
             delta=fmt_pct(q.get("projected_attainment_pct")) + " of target",
             delta_color="off",
+            help="Accepted leads at month end if the pace so far holds",
         )
     left, right = st.columns([3, 2])
     with left:
@@ -71,24 +68,29 @@ if board.slas.empty:
         "Pick another month, team or source in the sidebar.",
     )
 else:
-    cols = list(st.columns(len(board.slas)))
-    for col, row in zip(cols, components.records(board.slas), strict=True):
-        with col:
-            compliance = overview.number(row["compliance_pct"])
-            gap = None if compliance is None else compliance - row["target_pct"]
-            components.metric_card(
-                row["name"],
-                fmt_pct(compliance),
-                delta=None if gap is None else f"{gap:+.1f} pts vs target {row['target_pct']:.0f}%",
-                delta_color="normal",
-                help=f"{row['kind_label']}, owed by {row['provider']}. Met ÷ (met + breached); open and excluded items don't count.",
-            )
-            st.markdown(overview.counts_line(row))
-            st.page_link(
-                overview.page_for(row["kind"]),
-                label="See the items →",
-                query_params=filters.query(),
-            )
+    with components.metric_row():
+        for row in components.records(board.slas):
+            with st.container():
+                compliance = overview.number(row["compliance_pct"])
+                gap = None if compliance is None else compliance - row["target_pct"]
+                components.metric_card(
+                    row["card_label"],
+                    fmt_pct(compliance),
+                    delta=None if gap is None else f"{gap:+.1f} pts",
+                    delta_color="normal",
+                    delta_description=None if gap is None else "vs target",
+                    help=f"**{row['name']}**, owed by {row['provider']}. Within target = met ÷ "
+                    "(met + breached); open and excluded items don't count.",
+                )
+                st.caption(
+                    f"{row['name']} · target {row['target_pct']:.0f}% · owed by {row['provider']}"
+                )
+                st.markdown(overview.counts_line(row))
+                st.page_link(
+                    overview.page_for(row["kind"]),
+                    label="See the items →",
+                    query_params=filters.query(),
+                )
 trend_area = st.container()  # filled last: past months may take a moment the first time
 
 st.subheader("At risk: will breach soonest")
@@ -117,5 +119,9 @@ else:
 with trend_area:
     trend = overview.trend(filters)
     if not trend.table.empty:
+        st.markdown("**Within target, month by month**")
         components.chart(charts.compliance_trend(trend.table), key="trend")
-        st.caption(f"Trend over {len(trend.months)} months; dotted lines are each SLA's target.")
+        st.caption(
+            f"The last {len(trend.months)} months; dotted lines are each SLA's target. "
+            "A month with nothing decided yet has no point."
+        )

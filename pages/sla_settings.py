@@ -31,7 +31,13 @@ components.data_table(
 )
 
 st.subheader("Versions")
-sla_id = st.selectbox("SLA", config.sla_ids, key="versions_sla")
+sla_names = {i: config.versions(i)[-1].name for i in config.sla_ids}
+sla_id = st.selectbox(
+    "SLA",
+    config.sla_ids,
+    key="versions_sla",
+    format_func=lambda i: f"{sla_names.get(i, i)} ({i})",
+)
 left, right = st.columns(2)
 with left:
     st.markdown("**In the SLA file**")
@@ -49,6 +55,10 @@ with left:
                 for v in config.versions(sla_id)
             ]
         ),
+        column_config={
+            "Effective from": st.column_config.DateColumn("Effective from"),
+            "Target %": st.column_config.NumberColumn("Target", format="%.0f%%"),
+        },
         key="file_versions",
     )
 with right:
@@ -59,7 +69,15 @@ with right:
     else:
         components.data_table(
             recorded,
-            column_config={"loaded_at": components.when_column("Loaded")},
+            column_config={
+                "version": st.column_config.NumberColumn("Version", format="%d"),
+                "effective_from": st.column_config.DateColumn("Effective from"),
+                "loaded_at": components.when_column("Recorded"),
+                "loaded_by": st.column_config.TextColumn(
+                    "Recorded by", help="Who or which SLA file recorded this version"
+                ),
+                "checksum": "Checksum",
+            },
             key="db_versions",
         )
 

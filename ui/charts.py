@@ -15,6 +15,7 @@ from ui.theme import (
     STATE_COLORS,
     STATES,
     TARGET_COLOR,
+    fmt_month,
     state_label,
 )
 
@@ -65,9 +66,20 @@ def quota_pace(figures: Mapping[str, Any]) -> go.Figure:
     )
     figure.update_layout(
         template=PLOTLY_TEMPLATE,
-        height=280,
-        xaxis_title=f"Business days ({gone:.0f} of {total:.0f} gone)",
-        yaxis_title="Accepted leads",
+        height=300,
+        hovermode="x unified",
+        xaxis={
+            "title": {"text": f"Business days ({gone:.0f} of {total:.0f} gone)"},
+            "range": [-0.5, max(total, 1) + 0.5],
+            "tickformat": ",d",
+        },
+        yaxis={
+            "title": {"text": "Accepted leads"},
+            "rangemode": "tozero",
+            # Room above the target line for its label.
+            "range": [0, max(target, accepted, float(projected or 0), 1) * 1.12],
+            "tickformat": ",d",
+        },
     )
     return figure
 
@@ -78,9 +90,10 @@ def compliance_trend(trend: pd.DataFrame) -> go.Figure:
     for index, (sla_id, rows) in enumerate(trend.groupby("sla_id", sort=False)):
         color = _series_color(index)
         name = str(rows["name"].iloc[0])
+        months = rows["month"].map(fmt_month)
         figure.add_trace(
             go.Scatter(
-                x=rows["month"],
+                x=months,
                 y=rows["compliance_pct"],
                 mode="lines+markers",
                 name=name,
@@ -91,7 +104,7 @@ def compliance_trend(trend: pd.DataFrame) -> go.Figure:
         )
         figure.add_trace(
             go.Scatter(
-                x=rows["month"],
+                x=months,
                 y=rows["target_pct"],
                 mode="lines",
                 name=f"target {rows['target_pct'].iloc[-1]:.0f}%",
@@ -103,11 +116,15 @@ def compliance_trend(trend: pd.DataFrame) -> go.Figure:
         )
     figure.update_layout(
         template=PLOTLY_TEMPLATE,
-        height=320,
-        yaxis_title="% of decided items within target",
-        yaxis_ticksuffix="%",
-        xaxis_title=None,
-        xaxis_type="category",
+        height=340,
+        yaxis={"title": {"text": "Within target"}, "ticksuffix": "%", "tickformat": ".0f"},
+        xaxis={
+            "title": {"text": None},
+            "type": "category",
+            # Months in order, oldest first, even when an SLA has no value in some of them.
+            "categoryorder": "array",
+            "categoryarray": [fmt_month(m) for m in sorted(trend["month"].unique())],
+        },
     )
     return figure
 
@@ -171,8 +188,8 @@ def hours_distribution(
         template=PLOTLY_TEMPLATE,
         barmode="stack",
         height=300,
-        xaxis_title=title,
-        yaxis_title="Items",
+        xaxis={"title": {"text": title}, "ticksuffix": " h"},
+        yaxis={"title": {"text": "Items"}, "tickformat": ",d"},
         bargap=0.05,
         showlegend=False,
     )
@@ -204,9 +221,8 @@ def rep_scatter(reps: pd.DataFrame) -> go.Figure:
     figure.update_layout(
         template=PLOTLY_TEMPLATE,
         height=360,
-        xaxis_title="Median business hours to first touch",
-        yaxis_title="% within target",
-        yaxis_ticksuffix="%",
+        xaxis={"title": {"text": "Median business hours to first touch"}, "ticksuffix": " h"},
+        yaxis={"title": {"text": "Within target"}, "ticksuffix": "%", "tickformat": ".0f"},
         showlegend=False,
     )
     return figure
@@ -226,16 +242,40 @@ def attempts_histogram(attempts: pd.Series, goal: int | None) -> go.Figure:
         )
     figure.update_layout(
         template=PLOTLY_TEMPLATE,
-        height=280,
-        xaxis_title="Attempts in the window",
-        yaxis_title="Leads",
+        height=300,
+        xaxis={"title": {"text": "Attempts in the window"}, "dtick": 1, "tickformat": "d"},
+        yaxis={"title": {"text": "Decided leads"}, "tickformat": ",d"},
+        bargap=0.08,
     )
     return figure
 
 
-def monthly_bars(frame: pd.DataFrame, x: str, y: str, label: str) -> go.Figure:
-    figure = go.Figure(go.Bar(x=frame[x], y=frame[y], marker_color=ACCENT))
+def monthly_bars(
+    frame: pd.DataFrame, x: str, y: str, label: str, *, suffix: str = "", digits: int = 0
+) -> go.Figure:
+    """One bar per month ("Oct 2026" labels), values printed on the bars."""
+    values = pd.to_numeric(frame[y], errors="coerce")
+    texts = ["" if pd.isna(v) else f"{v:,.{digits}f}{suffix}" for v in values]
+    figure = go.Figure(
+        go.Bar(
+            x=frame[x].map(fmt_month),
+            y=values,
+            marker_color=ACCENT,
+            text=texts,
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}: %{text}<extra></extra>",
+        )
+    )
     figure.update_layout(
-        template=PLOTLY_TEMPLATE, height=260, yaxis_title=label, xaxis_type="category"
+        template=PLOTLY_TEMPLATE,
+        height=280,
+        yaxis={
+            "title": {"text": label},
+            "ticksuffix": suffix,
+            "rangemode": "tozero",
+            "range": [0, float(values.max() or 1) * 1.2] if values.notna().any() else None,
+        },
+        xaxis={"type": "category", "title": {"text": None}},
     )
     return figure

@@ -6,7 +6,7 @@ Pages compose these; they never style things themselves, so the dashboard keeps 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -36,6 +36,7 @@ def metric_card(
     *,
     delta: str | None = None,
     delta_color: str = "normal",
+    delta_description: str | None = None,
     help: str | None = None,
     chart: list[float] | None = None,
 ) -> None:
@@ -45,11 +46,21 @@ def metric_card(
         value,
         delta=delta,
         delta_color=delta_color,  # type: ignore[arg-type]
+        # A grey delta is context ("target 95%", "goal 6"), not a change: no arrow.
+        delta_arrow="off" if delta_color == "off" else "auto",
+        delta_description=delta_description,
         help=help,
         border=True,
+        height="stretch",  # cards of a row line up even when only some carry a delta
         chart_data=chart,
         chart_type="line",
     )
+
+
+def metric_row() -> Any:
+    """A row of metric cards that wraps onto a second line in a narrow window instead of
+    cutting labels and values short (st.columns would squeeze every card)."""
+    return st.container(horizontal=True, gap="small")
 
 
 def state_legend() -> None:
@@ -94,19 +105,44 @@ def data_table(
     key: str | None = None,
     select: bool = False,
     height: int | str = "auto",
+    state_columns: Sequence[str] = (),
 ) -> Any:
-    """A sortable table (st.dataframe); with `select`, one row can be picked (returns the event)."""
+    """A sortable table (st.dataframe); with `select`, one row can be picked (returns the event).
+
+    Missing values show as "—" (not "None"); `state_columns` hold SLA states, shown as their
+    labels in the state colours, the same as in every chart.
+    """
     kwargs: dict[str, Any] = {
         "hide_index": True,
         "column_config": dict(column_config or {}),
         "height": height,
         "width": "stretch",
+        "placeholder": "—",
     }
+    shown: Any = frame
+    states: list[Hashable] = [c for c in state_columns if c in frame.columns]
+    if states and not frame.empty:
+        labelled = frame.copy()
+        for column in states:
+            labelled[column] = labelled[column].map(_state_label_or_none)
+        shown = labelled.style.map(_state_css, subset=states)
     if select:
         return st.dataframe(
-            frame, key=key, on_select="rerun", selection_mode="single-row", **kwargs
+            shown, key=key, on_select="rerun", selection_mode="single-row", **kwargs
         )
-    return st.dataframe(frame, key=key, **kwargs)
+    return st.dataframe(shown, key=key, **kwargs)
+
+
+_LABEL_COLORS = {STATE_LABELS[s]: STATE_COLORS[s] for s in STATES}
+
+
+def _state_label_or_none(value: Any) -> Any:
+    return STATE_LABELS.get(value, value) if isinstance(value, str) else value
+
+
+def _state_css(value: Any) -> str:
+    color = _LABEL_COLORS.get(value) if isinstance(value, str) else None
+    return f"color: {color}; font-weight: 600" if color else ""
 
 
 def selected_row(event: Any, frame: pd.DataFrame) -> pd.Series | None:

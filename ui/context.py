@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import actions, loaders
-from ui.components import empty_database, friendly_errors
+from ui.components import empty_database, friendly_errors, page_header
 from ui.filters import Filters, Identity, identity_selector, sidebar_filters
 
 _FILTERS = "_filters"
@@ -77,8 +77,11 @@ def load_demo_and_rerun() -> None:
     st.rerun()
 
 
-def require_data() -> None:
-    """Stop the page with the fresh-install guidance when nothing is loaded yet."""
+def require_data(title: str | None = None) -> None:
+    """Stop the page with the fresh-install guidance when nothing is loaded yet (under the
+    page's `title`, so the user still sees where they are)."""
     if loaders.is_empty():
+        if title:
+            page_header(title)
         empty_database(load_demo_and_rerun, key="gate")
         st.stop()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 import streamlit as st
 
 from models import engine_columns as E
-from ui import actions, context
+from ui import actions, context, loaders
 from ui import drilldown as dd
 from ui.components import records
 from ui.filters import Filters, Identity
@@ -16,6 +18,13 @@ from ui.theme import state_badge
 def _finish(outcome: actions.Outcome) -> None:
     context.flash("success" if outcome.ok else "error", outcome.message)
     st.rerun()
+
+
+def _person(who: object, names: Mapping[str, str]) -> str:
+    """A rep's name for an owner id; a manager's e-mail as it is."""
+    if not isinstance(who, str) or not who:
+        return "unknown"
+    return names.get(who, who)
 
 
 def lead_panel(filters: Filters, me: Identity, story: dd.LeadStory) -> None:
@@ -28,12 +37,12 @@ def lead_panel(filters: Filters, me: Identity, story: dd.LeadStory) -> None:
         with st.container(border=True):
             st.markdown(
                 f"**Dispute #{row['id']}** on {dd.sla_title(str(row['sla_id']), filters)} · "
-                f"{_status_badge(str(row['status']))} · raised by {row['raised_by'] or 'unknown'}\n\n> {row['reason']}"
+                f"{_status_badge(str(row['status']))} · raised by {_person(row['raised_by'], story.owner_names)}\n\n> {row['reason']}"
             )
             if row["status"] != "pending":
                 note = f": {row['decision_note']}" if row["decision_note"] else ""
                 st.caption(
-                    f"{str(row['status']).title()} by {row['decided_by'] or 'unknown'}{note}"
+                    f"{str(row['status']).title()} by {_person(row['decided_by'], story.owner_names)}{note}"
                 )
             elif me.is_manager:
                 _decision_buttons(int(row["id"]), me, key=f"lead_{row['id']}")
@@ -80,13 +89,15 @@ def pending_panel(filters: Filters, me: Identity) -> None:
         if pending.empty:
             st.caption("No pending dispute.")
             return
+        owners = loaders.directory()["owners"]
+        names = dict(zip(owners["owner_id"].astype(str), owners["name"].astype(str), strict=False))
         for row in records(pending):
             with st.container(border=True):
                 lead = row["lead_id"] if isinstance(row["lead_id"], str) else str(row["item_id"])
                 rep = row["rep"] if isinstance(row["rep"], str) else "unknown"
                 st.markdown(
                     f"**#{row['id']}** · {row['SLA']} · lead {lead} · rep {rep} · "
-                    f"raised by {row['raised_by'] or 'unknown'} on {pd.Timestamp(row['raised_at']):%d %b %H:%M}\n\n> {row['reason']}"
+                    f"raised by {_person(row['raised_by'], names)} on {pd.Timestamp(row['raised_at']):%d %b %H:%M}\n\n> {row['reason']}"
                 )
                 st.page_link(
                     "pages/drilldown.py",

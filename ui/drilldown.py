@@ -17,6 +17,7 @@ from ui import evaluations, loaders, views
 from ui.components import records
 from ui.filters import Filters
 from ui.overview import drill_link
+from ui.theme import fmt_hours, state_label
 
 _STATE_RANK = {E.BREACHED: 0, E.OPEN: 1, E.MET: 2, E.EXCLUDED: 3}
 
@@ -41,13 +42,15 @@ def _wide(items: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def compliance_columns(table: pd.DataFrame, filters: Filters) -> dict[str, Any]:
     """Progress-bar column settings for the "<sla_id> %" columns, the SLA's name as help."""
-    names = _sla_names(evaluations.evaluation(filters.month, filters.as_of))
+    evaluation = evaluations.evaluation(filters.month, filters.as_of)
+    names = _sla_names(evaluation)
+    labels = views.sla_labels(evaluation)
     out: dict[str, Any] = {}
     for column in table.columns:
         if isinstance(column, str) and column.endswith(" %"):
             sla_id = column.removesuffix(" %")
             out[column] = st.column_config.ProgressColumn(
-                sla_id,
+                labels.get(sla_id, sla_id),
                 help=f"{names.get(sla_id, sla_id)}: % of decided items within target",
                 format="%.1f%%",
                 min_value=0,
@@ -155,12 +158,12 @@ def _lead_choices(stamp: str, filters: Filters, owner_id: str) -> dict[str, str]
         + " · "
         + worst["SLA"].astype(str)
         + ": "
-        + worst[E.STATE].astype(str)
+        + worst[E.STATE].map(state_label).str.lower()
         + " ("
-        + worst["Business hours"].round(1).astype(str)
+        + worst["Business hours"].map(fmt_hours)
         + " of "
-        + worst["Target hours"].round(1).astype(str)
-        + " business h)"
+        + worst["Target hours"].map(fmt_hours)
+        + ", business time)"
     )
     return dict(zip(worst[E.LEAD_ID].astype(str), labels, strict=True))
 

@@ -55,7 +55,7 @@ def _names() -> tuple[dict[str, str], dict[str, str]]:
     return owners, teams
 
 
-def _group(items: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+def summarise_groups(items: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Counts by state, compliance, hours to stop (median, P90) and attempts per group."""
     if items.empty:
         return pd.DataFrame()
@@ -119,10 +119,10 @@ def _sla_view(stamp: str, filters: Filters, kind: str, sla_id: str | None) -> Sl
         drill_link(filters, team=t, rep=o, lead=lead)
         for t, o, lead in zip(items[E.TEAM_ID], items[E.OWNER_ID], items[E.LEAD_ID], strict=True)
     ]
-    by_team = _group(items, [E.TEAM_ID, "team"])
+    by_team = summarise_groups(items, [E.TEAM_ID, "team"])
     if not by_team.empty:
         by_team["link"] = [drill_link(filters, team=t) for t in by_team[E.TEAM_ID]]
-    by_rep = _group(items, [E.TEAM_ID, "team", E.OWNER_ID, "rep"])
+    by_rep = summarise_groups(items, [E.TEAM_ID, "team", E.OWNER_ID, "rep"])
     if not by_rep.empty:
         by_rep["link"] = [
             drill_link(filters, team=t, rep=o)
@@ -193,7 +193,11 @@ def worst_rep(view: SlaView, min_decided: int = 3) -> pd.Series | None:
 
 
 def monthly_customers(filters: Filters, kind: str, months: list[str]) -> pd.DataFrame:
-    """Items and median business hours to first contact per month (for the Service page)."""
+    """Items and median business hours to first contact per month (for the Service page);
+    months before the first handed-off lead are left out rather than drawn as zeros."""
+    first, _ = loaders.lead_month_range(filters.zone)
+    if first is not None:
+        months = [m for m in months if m >= first] or months[-1:]
     rows = []
     for month in months:
         view = sla_view(replace(filters, month=month), kind)

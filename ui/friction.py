@@ -10,6 +10,7 @@ import streamlit as st
 
 from ui import loaders
 from ui.filters import Filters
+from ui.theme import KIND_LABELS, TIER_LABELS, fmt_month
 
 _MINUTES_SUFFIX = "_minutes"
 
@@ -35,6 +36,71 @@ def report(filters: Filters) -> Any:
     return _report(loaders.data_stamp(), filters.month, filters.team_id, filters.as_of.isoformat())
 
 
+def section_table(report_obj: Any, key: str) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """One section as the HTML/PDF report shows it (its columns, headers and units, from
+    reports.display), but with real numbers so the table still sorts; unknown sections fall
+    back to `readable`."""
+    from reports import display
+
+    if key == "trend":
+        return _trend(report_obj)
+    table = report_obj.table(key)
+    columns = [c for c in display.SPECS.get(key, ()) if c.name in table.columns]
+    if not columns:
+        return readable(table)
+    if key in ("breaches_by_team", "breaches_by_rep") and "breached" in table.columns:
+        table = table[table["breached"] > 0]  # as the report: who breached, worst first
+    out = table[[c.name for c in columns]].copy()
+    config: dict[str, Any] = {}
+    for column in columns:
+        config[column.name] = _column_config(out, column.name, column.header, column.fmt)
+    for name, labels in (("provider", TIER_LABELS), ("kind", KIND_LABELS)):
+        if name in out.columns:
+            out[name] = out[name].map(lambda v, labels=labels: labels.get(v, v))
+    return out, config
+
+
+def _column_config(frame: pd.DataFrame, name: str, header: str, fmt: Any) -> Any:
+    from reports import display
+
+    if fmt is display.fmt_hours:
+        frame[name] = pd.to_numeric(frame[name], errors="coerce") / 60.0
+        return st.column_config.NumberColumn(header, format="%.1f h")
+    formats = {
+        display.fmt_pct: "%.1f%%",
+        display.fmt_pts: "%+.1f pts",
+        display.fmt_num: "%.1f",
+        display.fmt_int: "%d",
+        display.fmt_money: "localized",
+    }
+    if fmt in formats:
+        return st.column_config.NumberColumn(header, format=formats[fmt])
+    if fmt is display.fmt_date:
+        return st.column_config.DatetimeColumn(header, format="D MMM YYYY")
+    return st.column_config.TextColumn(header)
+
+
+def _trend(report_obj: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Result per SLA per month side by side ("Aug 2026" columns), then the target."""
+    trend = report_obj.table("trend")
+    if trend.empty:
+        return trend, {}
+    latest = trend.drop_duplicates("sla_id", keep="last").set_index("sla_id")
+    months = list(report_obj.months) or sorted(trend["month"].unique())
+    wide = trend.pivot_table(index="sla_id", columns="month", values="result_pct", aggfunc="first")
+    wide = wide.reindex(index=list(latest.index), columns=months)
+    wide.columns = [str(c) for c in wide.columns]
+    wide = wide.reset_index()
+    wide.insert(0, "name", wide["sla_id"].map(latest["name"]))
+    wide["target_pct"] = wide["sla_id"].map(latest["target_pct"])
+    wide = wide.drop(columns=["sla_id"])
+    config: dict[str, Any] = {"name": st.column_config.TextColumn("SLA")}
+    for month in months:
+        config[month] = st.column_config.NumberColumn(fmt_month(month), format="%.1f%%")
+    config["target_pct"] = st.column_config.NumberColumn("Target", format="%.1f%%")
+    return wide, config
+
+
 def readable(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Minutes become business hours and percentages get a % format; headers made human."""
     out = frame.copy()
@@ -42,6 +108,10 @@ def readable(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
     named = set(out.columns) & {"name", "sla_name", "team"}
     if named:
         out = out.drop(columns=[c for c in ("sla_id", "team_id", "owner_id") if c in out.columns])
+    # Enumerations in words, as everywhere else on screen ("First touch", "Sales").
+    for name, labels in (("kind", KIND_LABELS), ("provider", TIER_LABELS), ("tier", TIER_LABELS)):
+        if name in out.columns:
+            out[name] = out[name].map(lambda v, labels=labels: labels.get(v, v))
     config: dict[str, Any] = {}
     for name in list(out.columns):
         header = name.replace("_", " ").capitalize()

@@ -27,6 +27,7 @@ from models.config import HandoffConfig, SlaDef, parse_config
 from models.engine import evaluate
 from models.errors import BadInputError
 from ui import loaders
+from ui.theme import KIND_LABELS, TIER_LABELS
 
 EDITABLE = ("name", "within", "target_pct", "min_attempts", "monthly_target")
 
@@ -48,8 +49,8 @@ def slas_in_force(config: HandoffConfig, on: date) -> pd.DataFrame:
             {
                 "SLA": sla_id,
                 "Name": version.name,
-                "Kind": version.kind,
-                "Owed by": version.provider,
+                "Kind": KIND_LABELS.get(version.kind, version.kind),
+                "Owed by": TIER_LABELS.get(version.provider, version.provider),
                 "Calendar": version.calendar or version.timezone,
                 "Within": fmt_minutes(version.within_minutes),
                 "Segments": "; ".join(

@@ -7,7 +7,7 @@ Every chart, badge and table that shows an SLA state takes its colour from `STAT
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
@@ -67,20 +67,26 @@ def register_plotly_template() -> None:
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
         colorway=[ACCENT, "#12b886", "#f59f00", "#ae3ec9", "#1098ad", "#e8590c", "#495057"],
+        # automargin + an explicit title standoff: plotly then grows the margins to fit tick
+        # labels *and* the axis title beside them, instead of drawing the title over the ticks.
         xaxis={
             "gridcolor": "#e9ecef",
             "zerolinecolor": "#dee2e6",
             "linecolor": "#ced4da",
             "automargin": True,
+            "tickfont": {"size": 12, "color": "#52606d"},
+            "title": {"standoff": 12, "font": {"size": 13, "color": "#3e4c59"}},
         },
         yaxis={
             "gridcolor": "#e9ecef",
             "zerolinecolor": "#dee2e6",
             "linecolor": "#ced4da",
             "automargin": True,
+            "tickfont": {"size": 12, "color": "#52606d"},
+            "title": {"standoff": 12, "font": {"size": 13, "color": "#3e4c59"}},
         },
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-        margin={"l": 60, "r": 20, "t": 50, "b": 50},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "font": {"size": 12}},
+        margin={"l": 16, "r": 24, "t": 48, "b": 16},
         hoverlabel={"font": {"size": 12}},
     )
     pio.templates[PLOTLY_TEMPLATE] = template
@@ -105,6 +111,39 @@ def fmt_business(minutes: float | None) -> str:
     if abs(minutes) < 60:
         return f"{minutes:.0f} min"
     return f"{minutes / 60:.1f} h"
+
+
+def fmt_hours(hours: float | None) -> str:
+    """Business hours for people, one decimal: "3.5 h" ("—" when unknown)."""
+    if hours is None or (isinstance(hours, float) and math.isnan(hours)):
+        return "—"
+    return f"{float(hours):.1f} h"
+
+
+def fmt_month(month: str, *, long: bool = False) -> str:
+    """A "YYYY-MM" month for people: "Oct 2026" (or "October 2026" with `long`)."""
+    try:
+        year, number = (int(part) for part in month.split("-", 1))
+        stamp = date(year, number, 1)
+    except ValueError:
+        return month
+    return stamp.strftime("%B %Y" if long else "%b %Y")
+
+
+STOP_REASON_LABELS = {
+    "activity": "First contact",
+    "rejection": "Rejected by sales",
+    "attempts": "Enough attempts",
+    "reached": "Lead reached",
+    "window_end": "Window ended",
+}
+
+
+def stop_reason_label(reason: Any) -> str | None:
+    """What stopped an SLA clock, in words (None when the clock still runs)."""
+    if reason is None or (isinstance(reason, float) and math.isnan(reason)):
+        return None
+    return STOP_REASON_LABELS.get(str(reason), str(reason).replace("_", " ").capitalize())
 
 
 def fmt_pct(value: float | None, digits: int = 1) -> str:

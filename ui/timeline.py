@@ -21,6 +21,7 @@ from ui.theme import (
     STATE_COLORS,
     fmt_business,
     state_label,
+    stop_reason_label,
 )
 
 EVENTS_ROW = "Events"
@@ -34,8 +35,18 @@ _EVENT_STYLE = {
 }
 
 
-def _row_label(item: Mapping[str, Any]) -> str:
-    return f"{KIND_LABELS.get(str(item[E.KIND]), str(item[E.KIND]))} ({item[E.SLA_ID]})"
+def row_labels(items: pd.DataFrame) -> list[str]:
+    """One short label per SLA clock: its kind ("First touch"), plus the SLA id only when the
+    lead has two clocks of the same kind (the long SLA names would squeeze the chart)."""
+    if items.empty:
+        return []
+    kinds = items[E.KIND].astype(str)
+    labels = kinds.map(lambda k: KIND_LABELS.get(k, k))
+    twice = kinds.duplicated(keep=False)
+    return [
+        f"{label} ({sla_id})" if repeated else label
+        for label, sla_id, repeated in zip(labels, items[E.SLA_ID], twice, strict=True)
+    ]
 
 
 def time_span(
@@ -92,7 +103,8 @@ def lead_timeline(
     zone = calendar.zone if calendar is not None else None
     figure = go.Figure()
     clocks = [{str(k): v for k, v in row.items()} for row in items.to_dict("records")]
-    rows = [_row_label(item) for item in clocks] + [EVENTS_ROW]
+    labels = row_labels(items)
+    rows = [*labels, EVENTS_ROW]
 
     if calendar is not None:
         gaps = off_hours(calendar, start, end)
@@ -115,23 +127,33 @@ def lead_timeline(
                     for low, high in gaps
                 ]
             )
-    for item in clocks:
-        _add_clock(figure, item, _row_label(item), as_of, zone)
+    for item, label in zip(clocks, labels, strict=True):
+        _add_clock(figure, item, label, as_of, zone)
     _add_events(figure, lead, activities, deals, as_of, zone, owner_names)
 
-    label = f"{calendar.name} calendar, {calendar.timezone}" if calendar is not None else "UTC"
+    where = f"{calendar.name} calendar, {calendar.timezone}" if calendar is not None else "UTC"
     figure.update_layout(
         template=PLOTLY_TEMPLATE,
-        height=140 + 55 * len(rows),
+        height=190 + 60 * len(rows),
         showlegend=True,
         xaxis={
-            "title": f"Local time ({label}); grey bands are off-hours",
+            "title": {"text": f"Local time ({where}) · grey bands are off-hours", "standoff": 18},
             "range": [_local(start, zone), _local(end, zone)],
+            # Days on a multi-day span, hours within a day: never the bare year under a tick.
+            "tickformatstops": [
+                {"dtickrange": [None, 43_200_000], "value": "%H:%M<br>%a %d %b"},
+                {"dtickrange": [43_200_001, None], "value": "%a %d %b"},
+            ],
         },
-        yaxis={"categoryorder": "array", "categoryarray": list(reversed(rows)), "title": None},
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": list(reversed(rows)),
+            "title": {"text": None},
+            "ticksuffix": "  ",  # air between the row names and the first shaded band
+        },
         hovermode="closest",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-        margin={"l": 60, "r": 20, "t": 70, "b": 50},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.04, "x": 0},
+        margin={"l": 16, "r": 24, "t": 64, "b": 24},
     )
     return figure
 
@@ -165,7 +187,7 @@ def _add_clock(
         f"<b>{row}</b><br>{state_label(state)}: {elapsed} of {target} business time"
         f"<br>start {_local(start, zone):%a %d %b %H:%M}"
         + (
-            f"<br>stop {_local(until, zone):%a %d %b %H:%M} ({item[E.STOP_REASON]})"
+            f"<br>stop {_local(until, zone):%a %d %b %H:%M} ({stop_reason_label(item[E.STOP_REASON]) or 'stopped'})"
             if stopped
             else "<br>still running"
         )
@@ -308,11 +330,11 @@ def clocks_table(items: pd.DataFrame, zone: Any) -> pd.DataFrame:
 
     return pd.DataFrame(
         {
-            "SLA": items.apply(_row_label, axis=1),
-            "State": items[E.STATE].map(state_label),
+            "SLA": row_labels(items),
+            "State": items[E.STATE],
             "Clock started": local(items[E.START]),
             "Clock stopped": local(items[E.STOP]),
-            "Stopped by": items[E.STOP_REASON],
+            "Stopped by": items[E.STOP_REASON].map(stop_reason_label),
             "Business hours counted": items[E.ELAPSED] / 60.0,
             "Target (business hours)": items[E.TARGET] / 60.0,
             "Breached at": local(items[E.BREACHED_AT]),

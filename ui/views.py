@@ -78,7 +78,32 @@ def sla_summary(evaluation: Any, filters: Filters) -> pd.DataFrame:
             "credit": result.credit,
         }
         rows.append(row)
-    return pd.DataFrame(rows)
+    summary = pd.DataFrame(rows)
+    if not summary.empty:
+        summary["card_label"] = short_labels(summary)
+    return summary
+
+
+def sla_labels(evaluation: Any) -> dict[str, str]:
+    """SLA id -> its short label (see `short_labels`) for every SLA of the evaluation."""
+    slas = pd.DataFrame(
+        [
+            {"sla_id": s.sla_id, "kind": s.kind, "kind_label": KIND_LABELS.get(s.kind, s.kind)}
+            for s in evaluation.slas
+        ],
+        columns=["sla_id", "kind", "kind_label"],
+    )
+    return dict(zip(slas["sla_id"], short_labels(slas), strict=True))
+
+
+def short_labels(slas: pd.DataFrame) -> list[str]:
+    """A short label per SLA for cards and column headers: its kind ("First touch"), plus the
+    SLA id when two SLAs share a kind. Full names are long sentences that cards would cut."""
+    repeated = slas["kind"].duplicated(keep=False)
+    return [
+        f"{label} ({sla_id})" if twice else str(label)
+        for label, sla_id, twice in zip(slas["kind_label"], slas["sla_id"], repeated, strict=True)
+    ]
 
 
 def quota(evaluation: Any) -> tuple[Any, dict[str, Any]] | None:
@@ -117,11 +142,10 @@ def at_risk(
         return pd.DataFrame()
     open_items["_left"] = pd.to_numeric(open_items[E.REMAINING], errors="coerce")
     open_items = open_items.sort_values(["_left", E.DUE_AT], na_position="last").head(limit)
-    sla_names = {s.sla_id: s.name for s in evaluation.slas}
     return pd.DataFrame(
         {
             "sla_id": open_items[E.SLA_ID],
-            "SLA": open_items[E.SLA_ID].map(sla_names),
+            "SLA": open_items[E.SLA_ID].map(sla_labels(evaluation)),
             "lead_id": open_items[E.LEAD_ID],
             "Item": np.where(
                 open_items[E.DEAL_ID].notna(),

@@ -51,6 +51,17 @@ PAGES = {
     "Data": "Data",
 }
 
+# Navigation label -> the page's address.
+PATHS = {
+    "Overview": "overview",
+    "Follow-up": "follow_up",
+    "Service handoff": "service",
+    "Friction": "friction",
+    "Drill-down": "drilldown",
+    "SLA settings": "sla_settings",
+    "Data": "data",
+}
+
 pytestmark = pytest.mark.browser
 
 
@@ -80,21 +91,22 @@ def demo_store(_migrated_store: Store) -> Store:
     return _migrated_store
 
 
-@pytest.fixture(scope="module")
-def server(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`handoff serve --headless --port P` on the demo database, with the clock pinned."""
-    config = tmp_path_factory.mktemp("config") / "sla.toml"
+@contextlib.contextmanager
+def serve(database_url: str, folder: Path) -> Iterator[str]:
+    """`handoff serve --headless --port P` on `database_url`, with the clock pinned and a
+    scratch copy of the SLA file in `folder`; yields the dashboard's address."""
+    config = folder / "sla.toml"
     shutil.copy(ROOT / "data" / "sla.toml", config)
-    shutil.copy(ROOT / "data" / "friction.toml", config.parent / "friction.toml")
+    shutil.copy(ROOT / "data" / "friction.toml", folder / "friction.toml")
     port = _free_port()
     env = dict(
         os.environ,
-        DATABASE_URL=demo_store.url,
+        DATABASE_URL=database_url,
         HANDOFF_CONFIG=str(config),
         HANDOFF_NOW=NOW.isoformat(),
     )
     handoff = Path(sys.executable).parent / "handoff"
-    log = (tmp_path_factory.mktemp("serve") / "serve.log").open("w")
+    log = (folder / "serve.log").open("w")
     process = subprocess.Popen(
         [str(handoff), "serve", "--headless", "--port", str(port)],
         cwd=ROOT,
@@ -120,6 +132,23 @@ def server(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Itera
         os.killpg(process.pid, 15)  # the server and its streamlit child, nothing else
         process.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(demo_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard on the demo database."""
+    with serve(demo_store.url, tmp_path_factory.mktemp("serve")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard on a fresh database (its own SQLite file: the demo database stays loaded
+    for the other tests; the page code is the same on either database)."""
+    _require_browser()
+    folder = tmp_path_factory.mktemp("serve-empty")
+    with serve(f"sqlite:///{folder / 'empty.db'}", folder) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -171,9 +200,43 @@ def assert_no_error(tab: object, where: str) -> None:
     assert errors.count() == 0, f"{where}: {errors.all_inner_texts()}"
 
 
+# Streamlit scrolls inside its main container, so a "full page" screenshot would stop at the
+# window's height: grow the window to the content's height for the shot, then restore it.
+_CONTENT_HEIGHT = """() => Math.max(...[
+    document.querySelector('[data-testid="stMain"]'),
+    document.querySelector('[data-testid="stAppViewContainer"]'),
+    document.scrollingElement,
+].filter(Boolean).map(e => e.scrollHeight))"""
+
+
 def shot(tab: object, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+    size = tab.viewport_size  # type: ignore[attr-defined]
+    shown = size["height"] if size else 0
+    for _ in range(4):  # charts and tables may still grow the page after a resize
+        height = min(int(tab.evaluate(_CONTENT_HEIGHT)), 8000)  # type: ignore[attr-defined]
+        if not size or height <= shown:
+            break
+        shown = height
+        tab.set_viewport_size({"width": size["width"], "height": height})  # type: ignore[attr-defined]
+        time.sleep(1.0)  # plotly re-lays out its charts on resize
+    try:
+        tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+    finally:
+        if size:
+            tab.set_viewport_size(size)  # type: ignore[attr-defined]
+
+
+_CUT_METRIC_LABELS = """() => Array.from(document.querySelectorAll(
+        '[data-testid="stMetricLabel"], [data-testid="stMetricValue"], [data-testid="stMetricDelta"]'))
+    .filter(part => [part, ...part.querySelectorAll('p, div, span')]
+        .some(e => e.scrollWidth > e.clientWidth + 1))
+    .map(part => part.innerText)"""
+
+
+def cut_metric_labels(tab: object) -> list[str]:
+    """Metric labels, values or deltas a card cuts off with an ellipsis (meaning lost)."""
+    return list(tab.evaluate(_CUT_METRIC_LABELS))  # type: ignore[attr-defined]
 
 
 def open_nav(tab: object, label: str) -> None:
@@ -195,6 +258,23 @@ def choose(tab: object, label: str, text: str | None = None) -> None:
     settle(tab)
 
 
+def _slug(label: str) -> str:
+    return label.lower().replace(" ", "-")
+
+
+def test_empty_database_tells_the_user_what_to_do(empty_server: str, page: object) -> None:
+    page.goto(f"{empty_server}/overview")  # type: ignore[attr-defined]
+    settle(page, "Overview")
+    for index, label in enumerate(PAGES, start=1):
+        open_nav(page, label)
+        assert_no_error(page, f"{label} on an empty database")
+        if label != "SLA settings":  # the SLA file is there before any data
+            page.get_by_text("No data yet").first.wait_for()  # type: ignore[attr-defined]
+            assert page.get_by_role("button", name="Load demo data").count() >= 1  # type: ignore[attr-defined]
+            assert page.get_by_text("handoff sync hubspot").count() >= 1  # type: ignore[attr-defined]
+        shot(page, f"empty-{index:02d}-{_slug(label)}")
+
+
 def test_every_page_loads_without_error(server: str, page: object) -> None:
     page.goto(f"{server}/overview")  # type: ignore[attr-defined]
     settle(page, "Overview")
@@ -202,7 +282,19 @@ def test_every_page_loads_without_error(server: str, page: object) -> None:
         open_nav(page, label)
         assert_no_error(page, label)
         assert page.locator('[data-testid="stMainBlockContainer"] h1').count() >= 1  # type: ignore[attr-defined]
-        shot(page, f"{index:02d}-{label.lower().replace(' ', '-')}")
+        shot(page, f"{index:02d}-{_slug(label)}")
+        assert cut_metric_labels(page) == [], f"{label}: metric labels cut off at 1440 px"
+
+
+def test_every_page_fits_a_1024_px_window(server: str, page: object) -> None:
+    page.set_viewport_size({"width": 1024, "height": 900})  # type: ignore[attr-defined]
+    for index, (label, path) in enumerate(PATHS.items(), start=1):
+        # At this width Streamlit starts with the sidebar collapsed: open pages by address.
+        page.goto(f"{server}/{path}")  # type: ignore[attr-defined]
+        settle(page, PAGES[label])
+        assert_no_error(page, f"{label} at 1024 px")
+        shot(page, f"narrow-{index:02d}-{_slug(label)}")
+        assert cut_metric_labels(page) == [], f"{label}: metric labels cut off at 1024 px"
 
 
 def test_manager_finds_worst_rep_disputes_a_breach_and_approves_it(
