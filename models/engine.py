@@ -9,6 +9,10 @@ Events after `as_of` are ignored as if not yet known. Extensions of the SPEC mad
   judged on that calendar instead of the SLA's (reps are judged on their own hours);
 - each item carries its explanation (start, stop and what stopped it, elapsed vs target, segment,
   version, routing delay), its due instant and, when open, the business time left.
+
+The explanation sentences cost about as much as the verdicts themselves, so they are written the
+first time `SlaResult.items` is read (`lean_items` and `Evaluation.items(explain=False)` skip
+them); headline figures (counts, compliance, at risk) never need them.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -24,10 +29,11 @@ import pandas as pd
 from models import columns as C
 from models import engine_columns as E
 from models.config import PER_ITEM_KINDS, HandoffConfig, SlaDef
-from models.engine_explain import explain
+from models.engine_explain import explain_items
 from models.engine_items import LEAD_KEY, Context, apply_rules, as_ns_utc, deal_items, lead_items
 from models.engine_json import evaluation_from_json, evaluation_to_json, normalise_items
 from models.engine_kinds import apply_exclusions, judge
+from models.engine_lazy import Explainer, LazyItems
 from models.engine_quota import evaluate_quota
 from models.engine_summary import credit_for, summarise
 from models.errors import BadInputError
@@ -52,7 +58,12 @@ class EvalInput:
 
 @dataclass
 class SlaResult:
-    """One SLA's verdicts for one month."""
+    """One SLA's verdicts for one month.
+
+    `items` may be given as a frame or as a zero-argument loader; reading `items` runs the
+    `explainer` once (explanations are costly and most readers never need them), `lean_items`
+    does not. `known_at_risk` is the at-risk count when it is known without the items (a frozen
+    snapshot's headline)."""
 
     sla_id: str
     kind: str
@@ -60,28 +71,48 @@ class SlaResult:
     name: str
     target_pct: float
     versions: list[str]
-    items: pd.DataFrame
     counts: dict[str, int]
     compliance_pct: float | None
     met: bool | None
+    # Required: the descriptor has no class-level value, so dataclasses see no default.
+    items: LazyItems = LazyItems()
     average_attempts: float | None = None
     min_attempts: int | None = None
     quota: dict[str, Any] | None = None
     credit: float | None = None
     credit_bands: list[dict[str, float]] = field(default_factory=list)
     warn_at_pct: float | None = None
+    explainer: Explainer | None = field(default=None, repr=False, compare=False)
+    known_at_risk: int | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def lean_items(self) -> pd.DataFrame:
+        """The items as they are, without writing explanations (the column may hold None)."""
+        return _ITEMS.lean(self)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A loader (a frozen month's items, read from the database when first needed) does not
+        # pickle; the decoded frame does.
+        _ITEMS.lean(self)
+        return dict(self.__dict__)
 
     @property
     def at_risk_count(self) -> int:
-        if self.items.empty:
+        if self.known_at_risk is not None:
+            return self.known_at_risk
+        items = self.lean_items
+        if items.empty:
             return 0
-        return int(self.items[E.AT_RISK].fillna(False).astype(bool).sum())
+        return int(items[E.AT_RISK].fillna(False).astype(bool).sum())
 
     def to_json(self, *, with_items: bool = True) -> dict[str, Any]:
         """SPEC.md section 5 shape of one SLA (plus extras)."""
         from models.engine_json import sla_to_json
 
         return sla_to_json(self, with_items=with_items)
+
+
+_ITEMS: LazyItems = SlaResult.__dict__["items"]
 
 
 @dataclass
@@ -102,10 +133,11 @@ class Evaluation:
             f"no SLA {sla_id!r} in this evaluation (have: {[s.sla_id for s in self.slas]})"
         )
 
-    def items(self, kind: str | None = None) -> pd.DataFrame:
-        """All items of all per-item SLAs (optionally of one kind), with an `sla_id` column."""
+    def items(self, kind: str | None = None, *, explain: bool = True) -> pd.DataFrame:
+        """All items of all per-item SLAs (optionally of one kind), with an `sla_id` column.
+        `explain=False` skips writing the explanation sentences (the column may hold None)."""
         frames = [
-            s.items
+            s.items if explain else s.lean_items
             for s in self.slas
             if s.kind in PER_ITEM_KINDS and (kind is None or s.kind == kind)
         ]
@@ -113,6 +145,19 @@ class Evaluation:
         if not frames:
             return empty_items()
         return pd.concat(frames, ignore_index=True)
+
+    def explain(self, items: pd.DataFrame) -> pd.DataFrame:
+        """`items` (some rows of this evaluation, e.g. one rep's or one lead's) with their missing
+        explanations written: far cheaper than `items()` when only a few rows are shown."""
+        if items.empty or not items[E.EXPLANATION].isna().any():
+            return items
+        out = items.copy()
+        for result in self.slas:
+            mine = (items[E.SLA_ID] == result.sla_id) & items[E.EXPLANATION].isna()
+            if result.explainer is not None and mine.any():
+                written = result.explainer(items[mine])
+                out.loc[mine, E.EXPLANATION] = written[E.EXPLANATION].to_numpy()
+        return out
 
     def to_json(self, *, with_items: bool = True) -> dict[str, Any]:
         """SPEC.md section 5: month, as_of, slas (with counts and items), plus extras."""
@@ -144,8 +189,13 @@ def evaluate(
     month: str,
     as_of: datetime,
     team_id: str | None = None,
+    *,
+    explain: bool = True,
 ) -> Evaluation:
-    """Every SLA of `config` for `month` as known at `as_of` (optionally one team's items only)."""
+    """Every SLA of `config` for `month` as known at `as_of` (optionally one team's items only).
+
+    With `explain` (the default) each result writes its items' explanations on the first read of
+    `SlaResult.items`; without it the `explanation` column stays None."""
     check_month(month)
     stamp = pd.Timestamp(as_of)
     if stamp.tzinfo is None:
@@ -182,9 +232,18 @@ def evaluate(
         items = apply_exclusions(items, exclusions)
         if team_id is not None:
             items = items[items[E.TEAM_ID] == team_id]
-        items = explain(_tidy(items), config.calendars)
-        results.append(summarise(head, versions, items))
+        result = summarise(head, versions, normalise_items(_tidy(items)))
+        if explain:
+            result.explainer = partial(
+                explain_items, calendars=config.calendars, min_attempts=_goals(versions)
+            )
+        results.append(result)
     return Evaluation(month=month, as_of=stamp.to_pydatetime(), team_id=team_id, slas=results)
+
+
+def _goals(versions: list[SlaDef]) -> dict[str, int]:
+    """Attempt goal of each version, by its label (an item's `sla_version`)."""
+    return {v.effective_from.isoformat(): v.min_attempts or 0 for v in versions}
 
 
 def _headline_version(versions: list[SlaDef], month: str) -> SlaDef:
@@ -239,24 +298,31 @@ def _prepare(
     )
     acts[C.OCCURRED_AT] = as_ns_utc(acts[C.OCCURRED_AT])
     # One integer key per lead for every join between items and activities.
+    # (Object arrays throughout: pandas would otherwise convert them to Arrow strings first.)
     lead_index = pd.Index(
         pd.unique(
             np.concatenate([leads[C.LEAD_ID].to_numpy(object), deals[C.LEAD_ID].to_numpy(object)])
-        )
+        ),
+        dtype=object,
     )
-    leads[LEAD_KEY] = lead_index.get_indexer(leads[C.LEAD_ID])
-    deals[LEAD_KEY] = lead_index.get_indexer(deals[C.LEAD_ID])
-    acts[LEAD_KEY] = lead_index.get_indexer(acts[C.LEAD_ID])
+    for frame in (leads, deals, acts):
+        frame[LEAD_KEY] = lead_index.get_indexer(pd.Index(frame[C.LEAD_ID], dtype=object))
     # Only what could stop a clock matters; anything after as_of is not known yet.
     acts = acts[
         (acts[C.OCCURRED_AT] <= as_of)
         & acts[C.TYPE].isin(("call", "email", "meeting"))
         & (acts[LEAD_KEY] >= 0)
     ]
-    acts = acts.assign(tier=acts[C.OWNER_ID].map(owner_team).map(teams[C.TIER]))
     # Few distinct values, compared many times: categories compare as small integers.
-    for name in (C.TYPE, C.DIRECTION, C.OUTCOME, "tier"):
-        acts[name] = acts[name].astype("category")
+    for name in (C.TYPE, C.DIRECTION, C.OUTCOME):
+        acts[name] = _category(acts[name])
+    # Tier by owner: looked up once per distinct owner, then spread by the owners' codes.
+    owners_seen = _category(acts[C.OWNER_ID])
+    tier_of_owner = _category(
+        owner_team.map(teams[C.TIER]).reindex(owners_seen.categories).to_numpy(object)
+    )
+    codes = np.append(tier_of_owner.codes, -1)[owners_seen.codes]  # code -1: no owner, no tier
+    acts["tier"] = pd.Categorical.from_codes(codes, categories=tier_of_owner.categories)
     ctx = Context(
         as_of=as_of,
         calendars=config.calendars,
@@ -266,6 +332,17 @@ def _prepare(
         activities=acts,
     )
     return ctx, leads, deals
+
+
+def _category(values: pd.Series | np.ndarray) -> pd.Categorical:
+    """Text as a categorical (sorted categories, None as missing), built from a plain object
+    array: the usual `astype("category")` first copies the text into Arrow strings. Already
+    categorical (the store reads some columns so) is only put in that order."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        given = pd.Categorical(values)
+        return given.set_categories(pd.Index(sorted(given.categories), dtype=object))
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), sort=True)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
 
 
 def _with(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
@@ -281,7 +358,7 @@ def _with(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:
             else pd.Series(None, index=frame.index, dtype=object)
         )
         if not isinstance(
-            values.dtype, pd.DatetimeTZDtype
+            values.dtype, pd.DatetimeTZDtype | pd.CategoricalDtype
         ) and not pd.api.types.is_datetime64_any_dtype(values):
             values = values.astype(object)
         out[name] = values
@@ -292,4 +369,4 @@ def _tidy(items: pd.DataFrame) -> pd.DataFrame:
     for name in E.ITEM_COLUMNS:
         if name not in items.columns:
             items[name] = None
-    return items[[*E.ITEM_COLUMNS[:-1], "_min_attempts"]].reset_index(drop=True)
+    return items[list(E.ITEM_COLUMNS)].reset_index(drop=True)

@@ -68,12 +68,29 @@ def _join(mask: np.ndarray, *parts: np.ndarray | str) -> np.ndarray:
     return out
 
 
-def explain(items: pd.DataFrame, calendars: Mapping[str, Calendar]) -> pd.DataFrame:
-    """`items` with the `explanation` column filled in (and private helper columns dropped)."""
+def explain_items(
+    items: pd.DataFrame, calendars: Mapping[str, Calendar], *, min_attempts: Mapping[str, int]
+) -> pd.DataFrame:
+    """`items` (normalised item verdicts) with every missing `explanation` written.
+
+    `min_attempts`: the attempt goal of each SLA version label (items' `sla_version`), which the
+    sentences of follow_up_attempts items quote."""
+    missing = items[E.EXPLANATION].isna().to_numpy()
+    if not missing.any():
+        return items
     items = items.copy()
-    if items.empty:
-        items[E.EXPLANATION] = pd.Series([], dtype=object)
-        return normalise_items(items)
+    if missing.all():
+        items[E.EXPLANATION] = _sentences(items, calendars, min_attempts)
+    else:
+        part = items[missing]
+        items.loc[missing, E.EXPLANATION] = _sentences(part, calendars, min_attempts)
+    return normalise_items(items)
+
+
+def _sentences(
+    items: pd.DataFrame, calendars: Mapping[str, Calendar], min_attempts: Mapping[str, int]
+) -> pd.Series:
+    """One explanation per item (a string Series on the items' index)."""
     # Plain numpy object arrays: `+` concatenates Python strings element-wise in C. Each clause
     # is built only for the rows it applies to.
     n = len(items)
@@ -94,7 +111,7 @@ def explain(items: pd.DataFrame, calendars: Mapping[str, Calendar]) -> pd.DataFr
     attempts = _text(
         pd.to_numeric(items[E.ATTEMPTS], errors="coerce").fillna(0).astype(np.int64).to_numpy()
     )
-    goal = _text(items["_min_attempts"].astype(np.int64).to_numpy())
+    goal = _text(items[E.SLA_VERSION].map(dict(min_attempts)).fillna(0).astype(np.int64).to_numpy())
     at_start = (items[E.STOP] == items[E.START]).to_numpy()
     stopped_by = np.full(n, "no qualifying contact yet", dtype=object)
     clauses = [
@@ -166,5 +183,4 @@ def explain(items: pd.DataFrame, calendars: Mapping[str, Calendar]) -> pd.DataFr
         sentence[excluded] = _join(
             excluded, sentence, "; excluded: ", _text(items[E.EXCLUSION_REASON])
         )
-    items[E.EXPLANATION] = pd.Series(sentence, index=items.index, dtype=object)
-    return normalise_items(items)
+    return pd.Series(sentence, index=items.index, dtype=object)

@@ -51,6 +51,25 @@ def _text(values: pd.Series) -> pd.Series:
     return pd.Series(values.to_numpy(dtype=object), dtype=object)
 
 
+def _objects(values: pd.Series | np.ndarray | list[object], index: pd.Index) -> pd.Series:
+    """Values as an object column on `index` (assigning a bare array of text to a frame would
+    convert it to Arrow strings, which every later step converts back)."""
+    array = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
+    return pd.Series(np.asarray(array, dtype=object), index=index, dtype=object)
+
+
+def lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
+    """`keys.map(table)` (a table with unique keys) as an object column, None where a key is
+    missing or unknown: hashing plain objects, never converting to Arrow strings on the way."""
+    if table.empty:
+        return pd.Series(None, index=keys.index, dtype=object)
+    found = pd.Index(table.index, dtype=object).get_indexer(
+        pd.Index(keys.to_numpy(dtype=object), dtype=object)
+    )
+    values = np.append(table.to_numpy(dtype=object), [None])  # position -1: not found
+    return pd.Series(values[found], index=keys.index, dtype=object)
+
+
 def lead_items(leads: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     """One item per handed-off lead whose clock has started by `as_of` (start = assigned_at, or
     handed_off_at when not assigned; an assignment after `as_of` is not known yet)."""
@@ -71,7 +90,7 @@ def lead_items(leads: pd.DataFrame, ctx: Context) -> pd.DataFrame:
             C.REJECTED_AT: known[C.REJECTED_AT].where(known[C.REJECTED_AT] <= ctx.as_of).array,
         }
     )
-    items[E.TEAM_ID] = items[E.OWNER_ID].map(ctx.owner_team)
+    items[E.TEAM_ID] = lookup(items[E.OWNER_ID], ctx.owner_team)
     return items
 
 
@@ -94,7 +113,7 @@ def deal_items(deals: pd.DataFrame, leads: pd.DataFrame, ctx: Context) -> pd.Dat
     items[E.HANDED_OFF_AT] = pd.Series(pd.NaT, index=items.index, dtype="datetime64[ns, UTC]")
     items[E.ASSIGNED_AT] = items[E.HANDED_OFF_AT]
     items[C.REJECTED_AT] = items[E.HANDED_OFF_AT]
-    items[E.TEAM_ID] = items[E.OWNER_ID].map(ctx.owner_team)
+    items[E.TEAM_ID] = lookup(items[E.OWNER_ID], ctx.owner_team)
     return items
 
 
@@ -110,8 +129,8 @@ def apply_rules(
         return items.iloc[0:0].assign(**{E.CALENDAR: None, E.SLA_VERSION: None, E.SEGMENT: None})
     provider = versions[0].provider
     # Fairness (a SPEC extension): a provider team with its own calendar is judged on its hours.
-    tiers = items[E.TEAM_ID].map(ctx.team_tier)
-    override = items[E.TEAM_ID].map(ctx.team_calendar).where(tiers == provider)
+    tiers = lookup(items[E.TEAM_ID], ctx.team_tier)
+    override = lookup(items[E.TEAM_ID], ctx.team_calendar).where(tiers == provider)
     chosen = np.full(len(items), -1)
     calendar_by_version = []
     for index, version in enumerate(versions):
@@ -127,11 +146,13 @@ def apply_rules(
     items = items[keep].copy()
     chosen = chosen[keep]
     names_matrix = np.stack(calendar_by_version)[:, keep] if keep.any() else np.empty((0, 0))
-    items[E.CALENDAR] = names_matrix[chosen, np.arange(len(items))] if len(items) else []
+    items[E.CALENDAR] = _objects(
+        names_matrix[chosen, np.arange(len(items))] if len(items) else [], items.index
+    )
     items = _in_month(items, ctx, month)
     chosen = chosen[items.pop("_row").to_numpy()] if len(items) else chosen[:0]
     labels = np.array([v.effective_from.isoformat() for v in versions], dtype=object)
-    items[E.SLA_VERSION] = labels[chosen]
+    items[E.SLA_VERSION] = _objects(labels[chosen], items.index)
     items[E.TARGET] = np.nan
     items[E.SEGMENT] = None
     items["_warn_pct"] = np.nan
@@ -266,9 +287,9 @@ def attempts_in_window(items: pd.DataFrame, acts: pd.DataFrame) -> pd.DataFrame:
     enough = enough.set_index(LEAD_KEY)
     reached = reached.set_index(LEAD_KEY)
     out["enough_at"] = enough[C.OCCURRED_AT].reindex(out.index).array
-    out["enough_id"] = enough[C.ACTIVITY_ID].reindex(out.index).to_numpy()
-    out["enough_type"] = enough[C.TYPE].reindex(out.index).to_numpy()
+    out["enough_id"] = _objects(enough[C.ACTIVITY_ID].reindex(out.index), out.index)
+    out["enough_type"] = _objects(enough[C.TYPE].reindex(out.index), out.index)
     out["reached_at"] = reached[C.OCCURRED_AT].reindex(out.index).array
-    out["reached_id"] = reached[C.ACTIVITY_ID].reindex(out.index).to_numpy()
-    out["reached_type"] = reached[C.TYPE].reindex(out.index).to_numpy()
+    out["reached_id"] = _objects(reached[C.ACTIVITY_ID].reindex(out.index), out.index)
+    out["reached_type"] = _objects(reached[C.TYPE].reindex(out.index), out.index)
     return out

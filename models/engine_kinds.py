@@ -30,8 +30,8 @@ def judge(kind: str, items: pd.DataFrame, provider: str, ctx: Context) -> pd.Dat
     for name in (E.STOP_REASON, E.STOP_ACTIVITY_ID, E.STOP_ACTIVITY_TYPE):
         items[name] = pd.Series([None] * len(items), index=items.index, dtype=object)
     items[E.STOP] = pd.Series(pd.NaT, index=items.index, dtype="datetime64[ns, UTC]")
-    items[E.ATTEMPTS] = pd.array([pd.NA] * len(items), dtype="Int64")
-    items[E.REACHED] = pd.array([pd.NA] * len(items), dtype="boolean")
+    items[E.ATTEMPTS] = pd.Series(pd.NA, index=items.index, dtype="Int64")
+    items[E.REACHED] = pd.Series(pd.NA, index=items.index, dtype="boolean")
     items[E.WINDOW_END] = items[E.STOP]
     items[E.DUE_AT] = per_calendar_add(items, ctx, items[E.TARGET])
     acts = provider_activities(ctx, provider, items[LEAD_KEY])
@@ -93,8 +93,9 @@ def _attempts(items: pd.DataFrame, acts: pd.DataFrame, ctx: Context) -> None:
             [(enough_at == earliest).to_numpy(), (reached_at == earliest).to_numpy()],
             [E.STOP_ATTEMPTS, E.STOP_REACHED],
             default=E.STOP_REJECTION,
-        ),
+        ).astype(object),
         index=items.index,
+        dtype=object,
     )
     items.loc[met, E.STOP] = earliest[met]
     items.loc[met, E.STOP_REASON] = which[met]
@@ -122,7 +123,7 @@ def _finish(items: pd.DataFrame, ctx: Context, *, window_based: bool) -> pd.Data
         met = stopped & ~over
         breached = over  # stopped late, or not stopped and already past the target
     state = np.where(met, E.MET, np.where(breached, E.BREACHED, E.OPEN))
-    items[E.STATE] = state
+    items[E.STATE] = pd.Series(state.astype(object), index=items.index, dtype=object)
     is_open = state == E.OPEN
     items[E.REMAINING] = np.where(is_open, np.maximum(items[E.TARGET] - elapsed, 0.0), np.nan)
     items[E.BREACHED_AT] = items[E.DUE_AT].where(state == E.BREACHED)

@@ -46,7 +46,7 @@ def _pct(value: float | None) -> str:
 
 
 def _worst_teams(result: SlaResult) -> str:
-    table = worst(result.items, [E.TEAM_ID], n=3)
+    table = worst(result.lean_items, [E.TEAM_ID], n=3)
     table = table[table[E.BREACHED] > 0]
     if table.empty:
         return ""

@@ -88,4 +88,5 @@ def resummarise(result: SlaResult, items: pd.DataFrame) -> SlaResult:
         if result.kind == "follow_up_attempts"
         else None,
         credit=credit_for(compliance, result.credit_bands),
+        known_at_risk=None,  # counted again from `items` when asked
     )

@@ -85,7 +85,7 @@ def at_risk(
 
     At risk means elapsed business time has reached the SLA's `warn_at_pct` share of the target
     (75% unless the SLA file says otherwise); pass `warn_at_pct` to apply another share to all."""
-    items = evaluation.items()
+    items = evaluation.items(explain=False)
     if items.empty:
         return items
     if warn_at_pct is None:
@@ -94,18 +94,20 @@ def at_risk(
         flagged = items[E.ELAPSED] >= warn_at_pct / 100.0 * items[E.TARGET]
     risky = items[flagged & (items[E.STATE] == E.OPEN)]
     risky = risky.sort_values([E.REMAINING, E.DUE_AT], kind="stable")
+    if limit is not None:
+        risky = risky.head(limit)
     columns = [
         E.SLA_ID, E.ITEM_ID, E.LEAD_ID, E.DEAL_ID, E.OWNER_ID, E.TEAM_ID, E.START, E.DUE_AT,
         E.ELAPSED, E.TARGET, E.REMAINING, E.ATTEMPTS, E.SEGMENT, E.EXPLANATION,
     ]  # fmt: skip
-    risky = risky[columns].reset_index(drop=True)
-    return risky.head(limit) if limit is not None else risky
+    # Sentences only for the rows returned.
+    return evaluation.explain(risky)[columns].reset_index(drop=True)
 
 
 def open_items(evaluation: Evaluation) -> pd.DataFrame:
     """Every open item with the business time it has left (at risk or not)."""
-    items = evaluation.items()
-    return (
+    items = evaluation.items(explain=False)
+    return evaluation.explain(
         items[items[E.STATE] == E.OPEN]
         .sort_values(E.REMAINING, kind="stable")
         .reset_index(drop=True)

@@ -11,6 +11,7 @@ until it is re-frozen, which is an explicit, recorded action (`freeze_month(...,
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,8 @@ from models import engine_columns as E
 from models import tables as T
 from models.config import HandoffConfig
 from models.config import load_config as load_config_file
-from models.engine import EvalInput, Evaluation, check_month, evaluate
+from models.engine import EvalInput, Evaluation, SlaResult, check_month, evaluate
+from models.engine_json import evaluation_from_snapshot, snapshot_text
 from models.engine_render import render_evaluation
 from models.engine_summary import resummarise
 from models.errors import BadInputError
@@ -68,16 +70,22 @@ def previous_months(month: str, n: int) -> list[str]:
 
 def read_inputs(store: Store, month: str, as_of: datetime) -> EvalInput:
     """Everything the engine needs for `month` as known at `as_of`, read through the store."""
-    window_start, window_end = month_window(month)
-    frames = store.read_sla_inputs(window_start, window_end, as_of)
-    return EvalInput(
-        leads=frames["leads"],
-        activities=frames["activities"],
-        deals=frames["deals"],
-        owners=frames["owners"],
-        teams=frames["teams"],
-        exclusions=store.read_approved_exclusions(),
-    )
+    return next(read_inputs_months(store, [month], as_of))
+
+
+def read_inputs_months(store: Store, months: list[str], as_of: datetime) -> Iterator[EvalInput]:
+    """`read_inputs` for each month in turn (the lead table is read once for all of them)."""
+    exclusions = store.read_approved_exclusions()
+    windows = [month_window(month) for month in months]
+    for frames in store.read_sla_inputs_windows(windows, as_of):
+        yield EvalInput(
+            leads=frames["leads"],
+            activities=frames["activities"],
+            deals=frames["deals"],
+            owners=frames["owners"],
+            teams=frames["teams"],
+            exclusions=exclusions,
+        )
 
 
 def evaluate_month(
@@ -88,9 +96,13 @@ def evaluate_month(
     as_of: datetime,
     team_id: str | None = None,
     use_snapshot: bool = True,
+    explain: bool = True,
 ) -> Evaluation:
     """Verdicts of every SLA for `month`: the frozen snapshot when the month is frozen (and
-    `use_snapshot`), else a fresh evaluation at `as_of`. Records new SLA versions on the way."""
+    `use_snapshot`), else a fresh evaluation at `as_of`. Records new SLA versions on the way.
+
+    Explanations are written only when `SlaResult.items` is first read (`explain=False`: never;
+    the column stays None). Headline figures never need them, nor `lean_items`."""
     check_month(month)
     config = load_config(config_or_path)
     sync_sla_versions(store, config)
@@ -98,15 +110,37 @@ def evaluate_month(
         frozen = read_snapshot(store, month)
         if frozen is not None:
             return restrict_to_team(frozen, team_id) if team_id else frozen
-    return evaluate(config, read_inputs(store, month, as_of), month, as_of, team_id=team_id)
+    return evaluate(
+        config, read_inputs(store, month, as_of), month, as_of, team_id=team_id, explain=explain
+    )
 
 
 def evaluate_months(
-    store: Store, config: str | Path | HandoffConfig, months: list[str], *, as_of: datetime
+    store: Store,
+    config: str | Path | HandoffConfig,
+    months: list[str],
+    *,
+    as_of: datetime,
+    team_id: str | None = None,
+    explain: bool = True,
 ) -> list[Evaluation]:
-    """Several months (frozen ones from their snapshots), for trends."""
+    """Several months (frozen ones from their snapshots), for trends; `team_id` and `explain`
+    as in `evaluate_month`, and the same results, for less: the months that are not frozen are
+    read together (one pass over the leads) and judged one after the other."""
     config = load_config(config)
-    return [evaluate_month(store, config, month, as_of=as_of) for month in months]
+    for month in months:
+        check_month(month)
+    sync_sla_versions(store, config)
+    found: dict[str, Evaluation] = {}
+    for month in months:
+        frozen = read_snapshot(store, month)
+        if frozen is not None:
+            found[month] = restrict_to_team(frozen, team_id) if team_id else frozen
+    live = [month for month in dict.fromkeys(months) if month not in found]
+    if live:
+        for month, data in zip(live, read_inputs_months(store, live, as_of), strict=True):
+            found[month] = evaluate(config, data, month, as_of, team_id=team_id, explain=explain)
+    return [found[month] for month in months]
 
 
 def restrict_to_team(evaluation: Evaluation, team_id: str) -> Evaluation:
@@ -117,7 +151,8 @@ def restrict_to_team(evaluation: Evaluation, team_id: str) -> Evaluation:
         if result.quota is not None:
             slas.append(result)
             continue
-        items = result.items[result.items[E.TEAM_ID] == team_id].reset_index(drop=True)
+        lean = result.lean_items  # explanations, if wanted, are written for the team's rows only
+        items = lean[lean[E.TEAM_ID] == team_id].reset_index(drop=True)
         slas.append(resummarise(result, items))
     return Evaluation(evaluation.month, evaluation.as_of, team_id, slas, evaluation.frozen)
 
@@ -161,24 +196,24 @@ def sync_sla_versions(
 
 def read_snapshot(store: Store, month: str) -> Evaluation | None:
     """The current frozen evaluation of `month`, or None when it is not frozen."""
-    rows = store.select_rows(
-        T.VerdictSnapshot,
-        {"month": month, "superseded_at": None},
-        order_by="id",
-        descending=True,
-        limit=1,
-    )
-    if rows.empty:
+    row = store.read_current_snapshot(month)
+    if row is None:
         return None
-    row = rows.iloc[0]
-    evaluation = Evaluation.from_json(json.loads(row["payload"]))
-    history = store.select_rows(T.VerdictSnapshot, {"month": month})
+    snapshot_id = int(row["id"])
+    # Headline figures come from the payload's first line; items are read and decoded only
+    # when something reads them.
+    evaluation = evaluation_from_snapshot(
+        row["head"],
+        lambda: store.read_snapshot_payload(snapshot_id).partition("\n")[2],
+        Evaluation,
+        SlaResult,
+    )
     evaluation.frozen = {
-        "snapshot_id": int(row["id"]),
+        "snapshot_id": snapshot_id,
         "frozen_at": pd.Timestamp(row["frozen_at"]).isoformat(),
         "frozen_by": row["frozen_by"],
         "note": row["note"],
-        "times_frozen": len(history),
+        "times_frozen": int(row["times_frozen"]),
     }
     return evaluation
 
@@ -211,7 +246,7 @@ def freeze_month(
             "pass --refreeze (with --note saying why) to re-evaluate it; the old snapshot is kept"
         )
     evaluation = evaluate_month(store, config, month, as_of=as_of, use_snapshot=False)
-    payload = json.dumps(evaluation.to_json(), default=str)
+    payload = snapshot_text(evaluation)
     if current is not None:
         note = note or "re-frozen"
     store.replace_snapshot(
@@ -310,7 +345,7 @@ def item_state(
     start = pd.Timestamp(starts.iloc[0])
     # The item's month is its local month, so look at the UTC month and its neighbours.
     for month in sorted({(start + timedelta(days=d)).strftime("%Y-%m") for d in (-1, 0, 1)}):
-        items = evaluate(config, data, month, as_of).sla(sla_id).items
+        items = evaluate(config, data, month, as_of, explain=False).sla(sla_id).lean_items
         found = items[items[E.ITEM_ID] == item_id]
         if not found.empty:
             return str(found.iloc[0][E.STATE])

@@ -26,7 +26,7 @@ from models.errors import BadInputError, HandoffError
 from models.settings import Settings
 from models.store import Store
 from models.tables import ReportRun
-from models.verdicts import evaluate_month, list_disputes, previous_months
+from models.verdicts import evaluate_months, list_disputes, previous_months
 from reports.assemble import Report, ReportInputs, assemble_report
 from reports.deliver import Attachment, DeliveryOutcome, deliver_report
 from reports.friction import Taxonomy, load_taxonomy
@@ -205,11 +205,16 @@ def build_report(
     if team_id is not None and (teams.empty or team_id not in set(teams["team_id"])):
         known = ", ".join(sorted(teams["team_id"])) if not teams.empty else "none loaded"
         raise BadInputError(f"--team: unknown team id {team_id!r} (known: {known})")
-    evaluation = evaluate_month(store, config, month, as_of=as_of, team_id=team_id)
-    history = [
-        evaluate_month(store, config, m, as_of=as_of, team_id=team_id)
-        for m in previous_months(month, TREND_MONTHS)
-    ]
+    # The trend months and the month itself in one go (their leads are read together); the
+    # report shows no per-item explanation sentences, so none are written.
+    *history, evaluation = evaluate_months(
+        store,
+        config,
+        [*previous_months(month, TREND_MONTHS), month],
+        as_of=as_of,
+        team_id=team_id,
+        explain=False,
+    )
     customers = _customers(store, evaluation, month, team_id, owners)
     previous_customers = _customers(
         store, history[-1], previous_months(month, 1)[0], team_id, owners
