@@ -111,9 +111,10 @@ def _leads(stamp: str, filters: Filters, owner_id: str) -> pd.DataFrame:
     del stamp
     evaluation = evaluations.evaluation(filters.month, filters.as_of)
     items = views.scoped_items(evaluation, filters)
-    mine = items[items[E.OWNER_ID] == owner_id].copy()
+    mine = items[items[E.OWNER_ID] == owner_id]
     if mine.empty:
         return pd.DataFrame()
+    mine = evaluation.explain(mine).copy()
     names = _sla_names(evaluation)
     mine["rank"] = mine[E.STATE].map(_STATE_RANK)
     mine[E.START] = pd.to_datetime(mine[E.START], utc=True).dt.tz_convert(filters.zone)
@@ -176,12 +177,14 @@ def lead_choices(filters: Filters, owner_id: str) -> dict[str, str]:
 def _items_where(evaluation: Any, column: str, values: list[str]) -> pd.DataFrame:
     """Items of every per-item SLA whose `column` is one of `values` (SLA by SLA: no big concat)."""
     frames = [
-        result.items[result.items[column].astype(str).isin(values)]
+        result.lean_items[result.lean_items[column].astype(str).isin(values)]
         for result in evaluation.slas
-        if not result.items.empty
+        if not result.lean_items.empty
     ]
     frames = [f for f in frames if not f.empty]
-    return pd.concat(frames, ignore_index=True) if frames else evaluation.items().head(0)
+    if not frames:
+        return evaluation.items(explain=False).head(0)
+    return evaluation.explain(pd.concat(frames, ignore_index=True))
 
 
 @dataclass

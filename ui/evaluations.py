@@ -39,10 +39,7 @@ def _evaluation(
 def _is_settled(evaluation: Any, as_of: datetime) -> bool:
     if as_of < clock.month_end(evaluation.month):
         return False
-    return all(
-        result.items.empty or not (result.items[E.STATE] == E.OPEN).any()
-        for result in evaluation.slas
-    )
+    return all(not result.counts.get(E.OPEN, 0) for result in evaluation.slas)
 
 
 def evaluation(month: str, as_of: datetime) -> Any:

@@ -21,7 +21,8 @@ PER_ITEM_KINDS = ("first_touch", "follow_up_attempts", "service_first_contact")
 
 def scoped_items(evaluation: Any, filters: Filters, kind: str | None = None) -> pd.DataFrame:
     """The evaluation's items narrowed to the sidebar's tier or team, and source."""
-    items = evaluation.items(kind)
+    # Explanation sentences cost ~1.3 s per 100k items: callers explain only the rows they show.
+    items = evaluation.items(kind, explain=False)
     if items.empty:
         return items
     return items[_item_mask(items, filters)]
