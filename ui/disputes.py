@@ -89,8 +89,7 @@ def pending_panel(filters: Filters, me: Identity) -> None:
         if pending.empty:
             st.caption("No pending dispute.")
             return
-        owners = loaders.directory()["owners"]
-        names = dict(zip(owners["owner_id"].astype(str), owners["name"].astype(str), strict=False))
+        names = loaders.names()[0]
         for row in records(pending):
             with st.container(border=True):
                 lead = row["lead_id"] if isinstance(row["lead_id"], str) else str(row["item_id"])

@@ -216,16 +216,13 @@ def lead_story(filters: Filters, lead_id: str) -> LeadStory:
     disputes = store.select_rows(
         _dispute_model(), {"item_id": item_ids}, order_by="id", descending=True
     )
-    owners = loaders.directory()["owners"]
     return LeadStory(
         lead=None if leads.empty else records(leads)[0],
         activities=activities,
         deals=deals,
         items=items,
         disputes=disputes,
-        owner_names=dict(
-            zip(owners["owner_id"].astype(str), owners["name"].astype(str), strict=False)
-        ),
+        owner_names=loaders.names()[0],
     )
 
 
@@ -254,10 +251,7 @@ def pending_disputes(filters: Filters) -> pd.DataFrame:
     items = _items_where(evaluation, E.ITEM_ID, [str(i) for i in pending[E.ITEM_ID]])
     columns = [E.SLA_ID, E.ITEM_ID, E.LEAD_ID, E.OWNER_ID, E.TEAM_ID, E.STATE]
     pending = pending.merge(items[columns], on=[E.SLA_ID, E.ITEM_ID], how="left")
-    owners = loaders.directory()["owners"]
-    pending["rep"] = pending[E.OWNER_ID].map(
-        dict(zip(owners["owner_id"], owners["name"], strict=False))
-    )
+    pending["rep"] = pending[E.OWNER_ID].map(loaders.names()[0])
     pending["SLA"] = pending[E.SLA_ID].map(_sla_names(evaluation)).fillna(pending[E.SLA_ID])
     return pending
 

@@ -36,25 +36,6 @@ class SlaView:
     by_rep: pd.DataFrame
 
 
-def _names() -> tuple[dict[str, str], dict[str, str]]:
-    people = loaders.directory()
-    owners = dict(
-        zip(
-            people["owners"]["owner_id"].astype(str),
-            people["owners"]["name"].astype(str),
-            strict=False,
-        )
-    )
-    teams = dict(
-        zip(
-            people["teams"]["team_id"].astype(str),
-            people["teams"]["name"].astype(str),
-            strict=False,
-        )
-    )
-    return owners, teams
-
-
 def summarise_groups(items: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Counts by state, compliance, hours to stop (median, P90) and attempts per group."""
     if items.empty:
@@ -104,7 +85,7 @@ def _sla_view(stamp: str, filters: Filters, kind: str, sla_id: str | None) -> Sl
     if not results:
         return None
     result = results[0]
-    owners, teams = _names()
+    owners, teams = loaders.names()
     items = result.items.copy()
     touched = items[E.STOP_REASON].isin((E.STOP_ACTIVITY, E.STOP_REACHED, E.STOP_ATTEMPTS))
     items["touch_hours"] = (pd.to_numeric(items[E.ELAPSED], errors="coerce") / 60.0).where(touched)

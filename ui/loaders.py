@@ -115,6 +115,16 @@ def directory() -> dict[str, pd.DataFrame]:
     return load_directory(get_store().url, data_stamp())
 
 
+def names() -> tuple[dict[str, str], dict[str, str]]:
+    """Display names: owner id -> name, team id -> name."""
+    people = directory()
+    owners, teams = people["owners"], people["teams"]
+    return (
+        dict(zip(owners["owner_id"].astype(str), owners["name"].astype(str), strict=False)),
+        dict(zip(teams["team_id"].astype(str), teams["name"].astype(str), strict=False)),
+    )
+
+
 @st.cache_data(show_spinner=False, ttl=TTL_SECONDS)
 def load_counts(url: str, stamp: str) -> dict[str, int]:
     del stamp

@@ -47,21 +47,7 @@ def month_label(month: str) -> str:
 def _board(stamp: str, filters: Filters) -> Board:
     del stamp
     evaluation = evaluations.evaluation(filters.month, filters.as_of)
-    people = loaders.directory()
-    names = dict(
-        zip(
-            people["owners"]["owner_id"].astype(str),
-            people["owners"]["name"].astype(str),
-            strict=False,
-        )
-    )
-    teams = dict(
-        zip(
-            people["teams"]["team_id"].astype(str),
-            people["teams"]["name"].astype(str),
-            strict=False,
-        )
-    )
+    names, teams = loaders.names()
     risky = views.at_risk(evaluation, filters, names, teams, limit=AT_RISK_ROWS)
     if not risky.empty:
         risky["Open"] = [
