@@ -130,6 +130,12 @@ class HandoffConfig:
     source: str = "<memory>"
 
     @property
+    def checksum(self) -> str:
+        """Of the whole file as parsed (calendars, SLAs and every other table): verdicts cached
+        with one file are never served for another."""
+        return hashlib.sha256(json.dumps(self.raw, sort_keys=True, default=str).encode()).hexdigest()
+
+    @property
     def sla_ids(self) -> list[str]:
         """Distinct SLA ids in file order."""
         return list(dict.fromkeys(s.id for s in self.slas))

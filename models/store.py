@@ -23,6 +23,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
     select,
     text,
     update,
@@ -33,6 +34,7 @@ from models import columns as C
 from models import tables as T
 from models.db import get_engine, upgrade_schema
 from models.settings import load_settings
+from models.store_cache import VerdictCacheStore, bump_revision
 
 CANONICAL_TABLES: dict[str, type[SQLModel]] = {
     "team": T.Team,
@@ -45,6 +47,8 @@ SOFT_DELETED = ("lead", "activity", "deal")
 _CHUNK = 20_000
 _IDS_PER_QUERY = 20_000
 _COPY_FROM = 1_000  # rows; below this PostgreSQL upserts row by row (no scratch table)
+# Bookkeeping rows that change verdicts (a decided dispute excludes an item).
+_CHANGES_VERDICTS: tuple[type[SQLModel], ...] = (T.Dispute,)
 
 
 def utcnow() -> datetime:
@@ -68,8 +72,11 @@ def as_utc(values: pd.Series) -> pd.Series:
     return converted.astype("datetime64[us, UTC]")
 
 
-class Store:
-    """Handle on one database. Methods open their own transaction unless given a connection."""
+class Store(VerdictCacheStore):
+    """Handle on one database. Methods open their own transaction unless given a connection.
+
+    Every write of CRM data or of a dispute also bumps the data revision in the same transaction
+    (`store_cache.bump_revision`), which is what cached verdicts are checked against."""
 
     def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
         self.url = url or load_settings().database_url
@@ -130,6 +137,7 @@ class Store:
             f"ON CONFLICT ({key}) {conflict}"
         )
         with self._tx(conn) as tx:
+            bump_revision(tx)
             if self.dialect == "postgresql" and len(frame) >= _COPY_FROM:
                 self._upsert_by_copy(tx, table.name, key, frame, conflict)
                 return len(frame)
@@ -199,6 +207,7 @@ class Store:
             )
         count = 0
         with self._tx(conn) as tx:
+            bump_revision(tx)
             for start in range(0, len(id_list), 5000):
                 result = tx.execute(stmt, {"ids": id_list[start : start + 5000]})
                 count += result.rowcount or 0
@@ -207,6 +216,7 @@ class Store:
     def delete_origin(self, origin: str, *, conn: Connection | None = None) -> None:
         """Remove every canonical row that came from one origin (the demo replaces itself)."""
         with self._tx(conn) as tx:
+            bump_revision(tx)
             for entity in ("deal", "activity", "lead", "owner", "team"):
                 table = _table(entity)
                 tx.execute(delete(table).where(table.c.origin == origin))
@@ -337,28 +347,53 @@ class Store:
                 out[entity] = int(tx.execute(stmt).scalar_one())
         return out
 
+    def has_live_rows(self, entity: str) -> bool:
+        """Whether any live row exists (far cheaper than counting them on a big table)."""
+        table = _table(entity)
+        stmt = select(literal(1)).select_from(table)
+        if entity in SOFT_DELETED:
+            stmt = stmt.where(table.c.deleted_at.is_(None))
+        with self.engine.connect() as conn:
+            return conn.execute(stmt.limit(1)).first() is not None
+
     def read_time_range(
         self, entity: str, column: str
     ) -> tuple[datetime | None, datetime | None]:
-        """MIN and MAX of one timestamp column over live rows ((None, None) when there are none)."""
+        """MIN and MAX of one timestamp column over live rows ((None, None) when there are none).
+
+        As the first row each way in the column's order: with an index that stops at the first
+        live row, where MIN/MAX with a live-rows condition would scan the table."""
         table = _table(entity)
-        stmt = select(func.min(table.c[column]), func.max(table.c[column]))
-        if entity in SOFT_DELETED:
-            stmt = stmt.where(table.c.deleted_at.is_(None))
+        found = []
         with self.engine.connect() as conn:
-            low, high = conn.execute(stmt).one()
-        # Aggregates bypass the column type on SQLite (text comes back); normalise both ends.
-        ends = as_utc(pd.Series([low, high], dtype=object))
+            for order in (table.c[column].asc(), table.c[column].desc()):
+                stmt = select(table.c[column]).where(table.c[column].is_not(None))
+                if entity in SOFT_DELETED:
+                    stmt = stmt.where(table.c.deleted_at.is_(None))
+                found.append(conn.execute(stmt.order_by(order).limit(1)).scalar())
+        ends = as_utc(pd.Series(found, dtype=object))
         return tuple(None if pd.isna(v) else v.to_pydatetime() for v in ends)  # type: ignore[return-value]
 
     def read_distinct(self, entity: str, column: str) -> list[Any]:
-        """Distinct non-null values of one column over live rows, sorted (for filters)."""
+        """Distinct non-null values of one column over live rows, sorted (for filters).
+
+        An indexed column is read by a loose index scan, one lookup per distinct value (a
+        dozen sources among a million leads: milliseconds instead of a full scan)."""
         table = _table(entity)
-        stmt = select(table.c[column]).where(table.c[column].is_not(None)).distinct()
-        if entity in SOFT_DELETED:
-            stmt = stmt.where(table.c.deleted_at.is_(None))
+        col = table.c[column]
+        live = [table.c.deleted_at.is_(None)] if entity in SOFT_DELETED else []
+        indexed = any(index.columns.values()[0] is col for index in table.indexes)
         with self.engine.connect() as conn:
-            return sorted(row[0] for row in conn.execute(stmt))
+            if not indexed:
+                stmt = select(col).where(col.is_not(None), *live).distinct()
+                return sorted(row[0] for row in conn.execute(stmt))
+            values: list[Any] = []
+            following = select(func.min(col)).where(col.is_not(None), *live)
+            value = conn.execute(following).scalar()
+            while value is not None:
+                values.append(value)
+                value = conn.execute(following.where(col > value)).scalar()
+            return values
 
     def data_overview(self) -> dict[str, pd.DataFrame]:
         """What is loaded, for the Data page: owners by tier and team, leads by month and team."""
@@ -482,6 +517,8 @@ class Store:
         """Insert one bookkeeping row; returns its integer id when the table has one."""
         table = model.__table__  # type: ignore[attr-defined]
         with self.engine.begin() as conn:
+            if model in _CHANGES_VERDICTS:
+                bump_revision(conn)
             if "id" in table.c:
                 return int(
                     conn.execute(insert(table).values(**values).returning(table.c.id)).scalar_one()
@@ -495,6 +532,8 @@ class Store:
         for name, value in where.items():
             stmt = stmt.where(table.c[name] == value)
         with self.engine.begin() as conn:
+            if model in _CHANGES_VERDICTS:
+                bump_revision(conn)
             return conn.execute(stmt).rowcount or 0
 
     def select_rows(
@@ -731,9 +770,15 @@ class Store:
         return str(payload)
 
     def truncate_all(self) -> None:
-        """Empty every table (tests and `handoff demo --replace` on a scratch database)."""
-        names = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+        """Empty every table (tests and `handoff demo --replace` on a scratch database); the data
+        revision only moves on, so nothing cached before can pass for the new data."""
+        names = [
+            t.name
+            for t in reversed(SQLModel.metadata.sorted_tables)
+            if t.name != T.DataRevision.__tablename__
+        ]
         with self.engine.begin() as conn:
+            bump_revision(conn)
             if self.dialect == "postgresql":
                 conn.exec_driver_sql(f"TRUNCATE {', '.join(names)} RESTART IDENTITY")
             else:

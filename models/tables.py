@@ -68,7 +68,8 @@ class Lead(SQLModel, table=True):
     handed_off_at: datetime | None = ts_column(index=True)
     assigned_at: datetime | None = ts_column()
     owner_id: str | None = Field(default=None, index=True)
-    source: str | None = None
+    # Indexed for the sidebar's list of sources, read by a loose index scan (Store.read_distinct).
+    source: str | None = Field(default=None, index=True)
     status: str | None = None
     rejected_at: datetime | None = ts_column()
     rejection_reason: str | None = None
@@ -239,3 +240,31 @@ class JobRun(SQLModel, table=True):
 
 def utc_date(value: datetime) -> date:
     return value.astimezone(UTC).date()
+
+
+class DataRevision(SQLModel, table=True):
+    """One row whose counter every write of CRM data (leads, activities, deals, owners, teams) or
+    of a dispute bumps in the same transaction: cached verdicts are only used at the revision
+    they were computed at."""
+
+    __tablename__ = "data_revision"
+    id: int = Field(default=1, primary_key=True)
+    revision: int = 0
+
+
+class VerdictCache(SQLModel, table=True):
+    """A month's verdicts as computed at `as_of`, for data revision `revision` and SLA file
+    `config_checksum`: valid until `valid_until`, the first later event that could move a clock
+    (None: no later event is on file). Between the two only time passes, and the engine advances
+    open items exactly without reading the data again (models/engine_advance.py)."""
+
+    __tablename__ = "verdict_cache"
+    month: str = Field(primary_key=True)
+    as_of: datetime = ts_column(nullable=False)
+    revision: int
+    config_checksum: str
+    valid_until: datetime | None = ts_column()
+    computed_at: datetime = ts_column(nullable=False)
+    seconds: float  # what computing it cost: what a cache hit saves
+    head: str  # the evaluation's JSON without items (as a snapshot's first line)
+    items: bytes  # every per-item SLA's lean items, Parquet (see models/engine_cache_codec.py)

@@ -1,0 +1,118 @@
+"""The store's SQL for cached verdicts: the data revision and the `verdict_cache` rows.
+
+Part of the store (every SQL statement lives in `models/store*.py`); `Store` inherits it. The
+revision is one counter row that each write of CRM data or of a dispute bumps in its own
+transaction, so a cached month is trusted only at the revision it was computed at.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, case, delete, func, insert, select, update
+
+from models import tables as T
+
+# What can move a clock once it is known: calls, emails and meetings (models/engine_items.py).
+_CLOCK_ACTIVITY_TYPES = ("call", "email", "meeting")
+
+
+def bump_revision(conn: Connection) -> None:
+    """Move the data revision on (inside the writer's transaction: it commits with the data)."""
+    table = T.DataRevision.__table__  # type: ignore[attr-defined]
+    moved = conn.execute(
+        update(table).where(table.c.id == 1).values(revision=table.c.revision + 1)
+    ).rowcount
+    if not moved:  # a database whose counter row went missing starts it again
+        conn.execute(insert(table).values(id=1, revision=1))
+
+
+class VerdictCacheStore:
+    """Cached month verdicts (see `models.verdict_cache` for the rules of their use)."""
+
+    engine: Engine
+
+    def read_revision(self) -> int:
+        """The current data revision."""
+        table = T.DataRevision.__table__  # type: ignore[attr-defined]
+        with self.engine.connect() as conn:
+            found = conn.execute(select(table.c.revision).where(table.c.id == 1)).scalar()
+        return int(found or 0)
+
+    def next_event_after(self, instant: datetime) -> datetime | None:
+        """The first instant after `instant` at which something that moves a clock is on file:
+        a handoff, assignment or rejection of a live lead, a deal won, or a call, email or
+        meeting. None when there is none (the usual case right after a sync)."""
+        lead = T.Lead.__table__  # type: ignore[attr-defined]
+        deal = T.Deal.__table__  # type: ignore[attr-defined]
+        activity = T.Activity.__table__  # type: ignore[attr-defined]
+        later = [
+            func.min(case((lead.c[name] > instant, lead.c[name])))
+            for name in ("handed_off_at", "assigned_at", "rejected_at")
+        ]
+        queries = [
+            select(*later).where(lead.c.deleted_at.is_(None)),
+            select(func.min(deal.c.closed_won_at)).where(
+                deal.c.deleted_at.is_(None), deal.c.closed_won_at > instant
+            ),
+            select(func.min(activity.c.occurred_at)).where(
+                activity.c.deleted_at.is_(None),
+                activity.c.type.in_(_CLOCK_ACTIVITY_TYPES),
+                activity.c.occurred_at > instant,
+            ),
+        ]
+        found: list[datetime] = []
+        with self.engine.connect() as conn:
+            for query in queries:
+                row = conn.execute(query).first()
+                found.extend(value for value in (row or ()) if value is not None)
+        return min(found) if found else None
+
+    def save_cached_verdicts(self, *, revision: int, **row: Any) -> bool:
+        """Keep one month's verdicts (replacing the month's earlier row). Nothing is kept, and
+        False returned, when the data moved on since `revision` was read: the verdicts were
+        computed from data that is no longer current."""
+        revisions = T.DataRevision.__table__  # type: ignore[attr-defined]
+        table = T.VerdictCache.__table__  # type: ignore[attr-defined]
+        with self.engine.begin() as conn:
+            current = conn.execute(
+                select(revisions.c.revision).where(revisions.c.id == 1)
+            ).scalar()
+            if int(current or 0) != revision:
+                return False
+            conn.execute(delete(table).where(table.c.month == row["month"]))
+            conn.execute(insert(table).values(revision=revision, **row))
+        return True
+
+    def read_cached_verdicts(self, month: str) -> dict[str, Any] | None:
+        """The month's cached row without its items (the head is what most readers need)."""
+        table = T.VerdictCache.__table__  # type: ignore[attr-defined]
+        columns = [c for c in table.c if c.name != "items"]
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*columns).where(table.c.month == month)).mappings().first()
+        return dict(row) if row is not None else None
+
+    def read_cached_items(self, month: str, revision: int, as_of: datetime) -> bytes | None:
+        """The items of the cached row read before (None when it has been replaced since)."""
+        table = T.VerdictCache.__table__  # type: ignore[attr-defined]
+        stmt = select(table.c["items"]).where(
+            table.c.month == month, table.c.revision == revision, table.c.as_of == as_of
+        )
+        with self.engine.connect() as conn:
+            found = conn.execute(stmt).scalar()
+        return bytes(found) if found is not None else None
+
+    def read_cache_status(self) -> list[dict[str, Any]]:
+        """Every cached month without head or items, oldest month first."""
+        table = T.VerdictCache.__table__  # type: ignore[attr-defined]
+        columns = [c for c in table.c if c.name not in ("head", "items")]
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*columns).order_by(table.c.month)).mappings().all()
+        return [dict(r) for r in rows]
+
+    def clear_cached_verdicts(self) -> int:
+        """Forget every cached month; returns how many there were."""
+        table = T.VerdictCache.__table__  # type: ignore[attr-defined]
+        with self.engine.begin() as conn:
+            return conn.execute(delete(table)).rowcount or 0
