@@ -207,14 +207,13 @@ def evaluate(
         if data.exclusions is not None
         else pd.DataFrame(columns=list(E.EXCLUSION_COLUMNS))
     )
-    month_end = (pd.Timestamp(f"{month}-01") + pd.offsets.MonthEnd(1)).date()
     lead_based: pd.DataFrame | None = None
     results: list[SlaResult] = []
     for sla_id in config.sla_ids:
-        versions = [v for v in config.versions(sla_id) if v.effective_from <= month_end]
+        versions = month_versions(config, sla_id, month)
         if not versions:
             continue  # not yet agreed in this month
-        head = _headline_version(versions, month)
+        head = headline_version(versions, month)
         if head.kind == "lead_quota":
             results.append(_quota_result(head, versions, leads, ctx, month))
             continue
@@ -234,11 +233,20 @@ def evaluate(
             items = items[items[E.TEAM_ID] == team_id]
         result = summarise(head, versions, normalise_items(_tidy(items)))
         if explain:
-            result.explainer = partial(
-                explain_items, calendars=config.calendars, min_attempts=_goals(versions)
-            )
+            result.explainer = explainer_for(config, versions)
         results.append(result)
     return Evaluation(month=month, as_of=stamp.to_pydatetime(), team_id=team_id, slas=results)
+
+
+def month_versions(config: HandoffConfig, sla_id: str, month: str) -> list[SlaDef]:
+    """The versions of an SLA that can apply in `month` (in force by its last day), oldest first."""
+    month_end = (pd.Timestamp(f"{month}-01") + pd.offsets.MonthEnd(1)).date()
+    return [v for v in config.versions(sla_id) if v.effective_from <= month_end]
+
+
+def explainer_for(config: HandoffConfig, versions: list[SlaDef]) -> Explainer:
+    """What writes the explanation sentences of these versions' items."""
+    return partial(explain_items, calendars=config.calendars, min_attempts=_goals(versions))
 
 
 def _goals(versions: list[SlaDef]) -> dict[str, int]:
@@ -246,7 +254,7 @@ def _goals(versions: list[SlaDef]) -> dict[str, int]:
     return {v.effective_from.isoformat(): v.min_attempts or 0 for v in versions}
 
 
-def _headline_version(versions: list[SlaDef], month: str) -> SlaDef:
+def headline_version(versions: list[SlaDef], month: str) -> SlaDef:
     """The version whose target and name head the month: the one in force on its first day, or
     the first that took effect during it."""
     first = pd.Timestamp(f"{month}-01").date()

@@ -57,7 +57,20 @@ def evaluate_quota(
     delivered_leads = leads[delivered_mask]
     rejected_at = delivered_leads[C.REJECTED_AT]
     rejected = int((rejected_at.notna() & (rejected_at <= as_of)).sum())
-    delivered = len(delivered_leads)
+    return quota_figures(sla, len(delivered_leads), rejected, month, as_of, calendars)
+
+
+def quota_figures(
+    sla: SlaDef,
+    delivered: int,
+    rejected: int,
+    month: str,
+    as_of: pd.Timestamp,
+    calendars: Mapping[str, Calendar],
+) -> dict[str, Any]:
+    """The quota's figures from its counts: what `as_of` alone changes (business days gone,
+    pace, projection, month complete) is computed here, so a cached month can be moved on."""
+    _, hi = month_bounds(month, sla.timezone)
     accepted = delivered - rejected
     target = int(sla.monthly_target or 0)
     attainment = round(100.0 * accepted / target, 2) if target else None

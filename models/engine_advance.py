@@ -1,0 +1,135 @@
+"""Move a month's verdicts on to a later instant when only time has passed (pure).
+
+    later = advance(evaluation, config, as_of=later_instant)
+
+Precondition, which the caller checks (models/verdict_cache.py): nothing that moves a clock
+happened in (evaluation.as_of, as_of]: no handoff, assignment, rejection, deal won, call, email
+or meeting. Then `advance(evaluate(..., t1), config, t2)` equals `evaluate(..., t2)`: only the
+items whose clock is still running change (their elapsed business time, and open becomes
+breached when the target or the attempts window runs out), and the quota's pace and projection.
+`tests/models/test_engine_advance.py` checks that equality on the demo organisation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models import engine_columns as E
+from models.calendar import business_minutes
+from models.config import HandoffConfig
+from models.engine import (
+    Evaluation,
+    SlaResult,
+    explainer_for,
+    headline_version,
+    month_versions,
+)
+from models.engine_quota import quota_figures
+from models.engine_summary import credit_for, resummarise
+
+
+def advance(evaluation: Evaluation, config: HandoffConfig, as_of: datetime) -> Evaluation:
+    """`evaluation` as it stands at `as_of` (not before its own as_of), given the precondition
+    above. Items are advanced when first read when no item was open (a past month's usual
+    state): its headline figures cannot change then."""
+    stamp = pd.Timestamp(as_of).tz_convert("UTC").as_unit("ns")
+    if stamp < pd.Timestamp(evaluation.as_of):
+        raise ValueError(f"cannot advance verdicts of {evaluation.as_of} back to {as_of}")
+    slas = [_advance_result(result, evaluation.month, config, stamp) for result in evaluation.slas]
+    return Evaluation(
+        month=evaluation.month,
+        as_of=stamp.to_pydatetime(),
+        team_id=evaluation.team_id,
+        slas=slas,
+        frozen=evaluation.frozen,
+    )
+
+
+def _advance_result(
+    result: SlaResult, month: str, config: HandoffConfig, as_of: pd.Timestamp
+) -> SlaResult:
+    versions = month_versions(config, result.sla_id, month)
+    if result.quota is not None:
+        head = headline_version(versions, month)
+        quota = quota_figures(
+            head,
+            int(result.quota["delivered"]),
+            int(result.quota["rejected"]),
+            month,
+            as_of,
+            config.calendars,
+        )
+        return replace(
+            result,
+            quota=quota,
+            compliance_pct=quota["attainment_pct"],
+            met=quota["met"],
+            credit=credit_for(quota["attainment_pct"], result.credit_bands),
+        )
+    explainer = explainer_for(config, versions) if versions else None
+    warn = {v.effective_from.isoformat(): v.warn_at_pct for v in versions}
+    if not result.counts.get(E.OPEN, 0):
+        # Nothing open: every state and figure stays; only running breached clocks grow.
+        def later() -> pd.DataFrame:
+            return advance_items(result.lean_items, result.kind, config, warn, as_of)
+
+        return replace(result, items=later, explainer=explainer, known_at_risk=0)
+    items = advance_items(result.lean_items, result.kind, config, warn, as_of)
+    return replace(resummarise(result, items), explainer=explainer)
+
+
+def advance_items(
+    items: pd.DataFrame,
+    kind: str,
+    config: HandoffConfig,
+    warn_pct: dict[str, Any],
+    as_of: pd.Timestamp,
+) -> pd.DataFrame:
+    """The items (normalised, of one SLA) at `as_of`: the rules of `engine_kinds._finish` and
+    `apply_exclusions` for the items whose clock has not stopped."""
+    running = items[E.STOP].isna().to_numpy()
+    if not running.any():
+        return items
+    items = items.copy()
+    part = items[running]
+    stop = part[E.STOP].copy()
+    reason = part[E.STOP_REASON].copy()
+    window_based = kind == "follow_up_attempts"
+    if window_based:
+        # The window ran out: breached, stopped at the window's end (as `_attempts` does).
+        lapsed = part[E.WINDOW_END] < as_of
+        stop[lapsed] = part.loc[lapsed, E.WINDOW_END]
+        reason[lapsed] = E.STOP_WINDOW_END
+    until = stop.where(stop.notna(), as_of)
+    elapsed = np.full(len(part), np.nan)
+    for name in part[E.CALENDAR].unique():
+        mine = (part[E.CALENDAR] == name).to_numpy()
+        elapsed[mine] = business_minutes(
+            config.calendars[name], part[E.START][mine], until[mine]
+        )
+    target = part[E.TARGET].to_numpy()
+    # A running attempts item breaches only when its window runs out (stopped above).
+    breached = stop.notna().to_numpy() if window_based else elapsed > target
+    is_open = ~breached
+    warn = part[E.SLA_VERSION].map(warn_pct).astype(float).to_numpy()
+    state = np.where(breached, E.BREACHED, E.OPEN).astype(object)
+    remaining = np.where(is_open, np.maximum(target - elapsed, 0.0), np.nan)
+    at_risk = is_open & (elapsed >= warn / 100.0 * target)
+    excluded = part[E.EXCLUSION_REASON].notna().to_numpy()
+    state[excluded] = E.EXCLUDED
+    remaining[excluded] = np.nan
+    at_risk[excluded] = False
+    items.loc[running, E.STOP] = stop
+    items.loc[running, E.STOP_REASON] = reason.to_numpy()
+    items.loc[running, E.ELAPSED] = elapsed
+    items.loc[running, E.STATE] = state
+    items.loc[running, E.REMAINING] = remaining
+    items.loc[running, E.AT_RISK] = at_risk
+    items.loc[running, E.BREACHED_AT] = part[E.DUE_AT].where(breached)
+    items.loc[running, E.EXPLANATION] = None  # the sentence names the state: written again
+    return items

@@ -1,0 +1,219 @@
+"""Month verdicts kept in the database, so a freshly started dashboard answers at once.
+
+    evaluations = cached_evaluations(store, config, ["2026-09", "2026-10"], as_of=now)
+    warm_cache(store, config, as_of=now)   # after a sync or import: the months the Overview shows
+
+A month's verdicts are computed once at some instant t1 and kept (`verdict_cache`) with the data
+revision, the SLA file's checksum and `valid_until`, the first later event on file that could
+move a clock. At a later instant t2 they are used only when the data revision and the SLA file
+are the same and t1 <= t2 < valid_until: then only time has passed, and
+`engine_advance.advance` moves the open clocks on exactly. Anything else computes afresh (and
+keeps the result). A frozen month answers from its snapshot, as everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from models.config import HandoffConfig
+from models.engine import Evaluation, explainer_for, month_versions
+from models.engine_advance import advance
+from models.engine_cache_codec import (
+    CODEC_FORMAT,
+    evaluation_from_cache,
+    head_text,
+    items_blob,
+)
+from models.store import Store
+from models.verdicts import evaluate_months, load_config, read_snapshot, sync_sla_versions
+
+# The months the Overview's trend shows, the current one included (ui/overview.py).
+DEFAULT_MONTHS = 6
+DEFAULT_MONTH_ZONE = "America/New_York"
+
+
+def cache_key(config: HandoffConfig) -> str:
+    """The SLA file's checksum with the code's version and the codec's format: verdicts kept by
+    another file, release or format are never served."""
+    try:
+        release = metadata.version("handoff")
+    except metadata.PackageNotFoundError:
+        release = "source"
+    text = f"{config.checksum}:{release}:{CODEC_FORMAT}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def month_zone(config: HandoffConfig) -> str:
+    """The zone months are counted in: the lead quota's, else the first SLA calendar's."""
+    for sla in config.slas:
+        if sla.kind == "lead_quota":
+            return sla.timezone
+    for sla in config.slas:
+        if sla.calendar and sla.calendar in config.calendars:
+            return config.calendars[sla.calendar].timezone
+    return DEFAULT_MONTH_ZONE
+
+
+def recent_months(config: HandoffConfig, as_of: datetime, count: int = DEFAULT_MONTHS) -> list[str]:
+    """The `count` months up to the one `as_of` falls in (in the months' zone), oldest first."""
+    current = pd.Period(as_of.astimezone(ZoneInfo(month_zone(config))).strftime("%Y-%m"), freq="M")
+    return [str(current - k) for k in range(count - 1, -1, -1)]
+
+
+def cached_evaluations(
+    store: Store, config: str | Path | HandoffConfig, months: list[str], *, as_of: datetime
+) -> list[Evaluation]:
+    """Every SLA's verdicts for each month at `as_of`, the same as `evaluate_months` gives
+    (with explanations written when items are read), from the cache where it may be used."""
+    config = load_config(config)
+    sync_sla_versions(store, config)
+    key = cache_key(config)
+    revision = store.read_revision()  # before any data is read: see `_compute`
+    found: dict[str, Evaluation] = {}
+    for month in dict.fromkeys(months):
+        frozen = read_snapshot(store, month)
+        if frozen is not None:
+            found[month] = frozen
+            continue
+        kept = _from_cache(store, config, key, revision, month, as_of)
+        if kept is not None:
+            found[month] = kept
+    missing = [month for month in dict.fromkeys(months) if month not in found]
+    if missing:
+        found.update(_compute(store, config, key, revision, missing, as_of))
+    return [found[month] for month in months]
+
+
+def warm_cache(
+    store: Store,
+    config: str | Path | HandoffConfig,
+    *,
+    as_of: datetime,
+    months: list[str] | None = None,
+) -> dict[str, Any]:
+    """Compute and keep the verdicts of `months` (default: the Overview's six months up to
+    `as_of`) unless the cache already holds them for this data; frozen months are skipped.
+    Returns what it did: months computed, months already cached, seconds."""
+    config = load_config(config)
+    months = months or recent_months(config, as_of)
+    started = time.perf_counter()
+    before = {row["month"]: row for row in store.read_cache_status()}
+    cached_evaluations(store, config, months, as_of=as_of)
+    after = {row["month"]: row for row in store.read_cache_status()}
+    computed = [m for m in months if m in after and before.get(m) != after[m]]
+    return {
+        "months": months,
+        "computed": computed,
+        "already_cached": [m for m in months if m not in computed],
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def cache_status(store: Store, config: str | Path | HandoffConfig) -> list[dict[str, Any]]:
+    """Each cached month with whether it can be used for the current data and SLA file."""
+    config = load_config(config)
+    key, revision = cache_key(config), store.read_revision()
+    rows = store.read_cache_status()
+    for row in rows:
+        row["current"] = row["revision"] == revision and row["config_checksum"] == key
+    return rows
+
+
+def _from_cache(
+    store: Store,
+    config: HandoffConfig,
+    key: str,
+    revision: int,
+    month: str,
+    as_of: datetime,
+) -> Evaluation | None:
+    row = store.read_cached_verdicts(month)
+    if row is None or row["revision"] != revision or row["config_checksum"] != key:
+        return None
+    kept_at, valid_until = row["as_of"], row["valid_until"]
+    if as_of < kept_at or (valid_until is not None and as_of >= valid_until):
+        return None  # an event between the two instants is on file: only a new run can say
+
+    def read_blob() -> bytes:
+        blob = store.read_cached_items(month, revision, kept_at)
+        if blob is None:  # replaced since the head was read (new data): judge that instant again
+            return items_blob(evaluate_months(store, config, [month], as_of=kept_at)[0])
+        return blob
+
+    evaluation = evaluation_from_cache(row["head"], read_blob)
+    if as_of > kept_at:
+        return advance(evaluation, config, as_of)
+    for result in evaluation.slas:
+        if result.quota is None:
+            result.explainer = explainer_for(config, month_versions(config, result.sla_id, month))
+    return evaluation
+
+
+def _compute(
+    store: Store,
+    config: HandoffConfig,
+    key: str,
+    revision: int,
+    months: list[str],
+    as_of: datetime,
+) -> dict[str, Evaluation]:
+    """Judge the months afresh and keep them. `revision` was read before the data: if a write
+    lands meanwhile, the store refuses to keep verdicts of data that is no longer current."""
+    started = time.perf_counter()
+    evaluations = evaluate_months(store, config, months, as_of=as_of)
+    # A row of this data kept at a later instant serves more of the future than this one would
+    # (the dashboard asks at the start of its 5-minute bucket, which may precede a warm-up).
+    later = {
+        month
+        for month in months
+        if (row := store.read_cached_verdicts(month)) is not None
+        and row["revision"] == revision
+        and row["config_checksum"] == key
+        and row["as_of"] > as_of
+    }
+    seconds = (time.perf_counter() - started) / len(months)
+    valid_until = store.next_event_after(as_of)
+    computed_at = datetime.now(UTC)
+    for evaluation in evaluations:
+        if evaluation.month in later:
+            continue
+        store.save_cached_verdicts(
+            revision=revision,
+            month=evaluation.month,
+            as_of=as_of,
+            config_checksum=key,
+            valid_until=valid_until,
+            computed_at=computed_at,
+            seconds=round(seconds, 3),
+            head=head_text(evaluation),
+            items=items_blob(evaluation),
+        )
+    return {evaluation.month: evaluation for evaluation in evaluations}
+
+
+def warm_after_write(
+    store: Store, config: str | Path | HandoffConfig, *, as_of: datetime
+) -> str:
+    """`warm_cache` after a sync, import or demo load, as one line to show. New data must not be
+    refused because the SLA file has a problem: that is reported here and shown by every page."""
+    from models.errors import BadInputError, HandoffError
+
+    try:
+        done = warm_cache(store, config, as_of=as_of)
+    except BadInputError as exc:
+        return f"Verdicts not precomputed: {exc.summary}"
+    except HandoffError as exc:
+        return f"Verdicts not precomputed: {exc}"
+    if not done["computed"]:
+        return "Verdicts already precomputed for this data."
+    months = done["computed"]
+    span = months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
+    return f"Verdicts precomputed for {span} in {done['seconds']:.1f} s (the dashboard opens at once)."

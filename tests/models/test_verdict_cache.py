@@ -1,0 +1,162 @@
+"""Cached verdicts (SQLite and PostgreSQL): moved on in time they equal a fresh evaluation, and
+they are never used once the data, a dispute or the SLA file changed, or when an event lies
+between the cached instant and the asked one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from connectors.demo import load_demo
+from models import engine_columns as E
+from models.config import load_config
+from models.engine import Evaluation
+from models.engine_advance import advance
+from models.store import Store
+from models.verdict_cache import cached_evaluations, recent_months, warm_cache
+from models.verdicts import decide_dispute, evaluate_months, raise_dispute
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = load_config(ROOT / "data" / "sla.toml")
+# A Tuesday afternoon: plenty of clocks running. Nothing in the demo lies after it.
+NOW = datetime(2026, 10, 20, 15, 7, tzinfo=UTC)
+MONTHS = ["2026-09", "2026-10"]
+
+
+@pytest.fixture
+def demo(store: Store) -> Store:
+    load_demo(store, months=2, leads_per_month=600, now=NOW)
+    return store
+
+
+def _assert_same(got: Evaluation, want: Evaluation) -> None:
+    assert got.month == want.month and got.as_of == want.as_of
+    for mine, fresh in zip(got.slas, want.slas, strict=True):
+        assert mine.sla_id == fresh.sla_id
+        assert mine.counts == fresh.counts, mine.sla_id
+        assert mine.compliance_pct == fresh.compliance_pct
+        assert mine.quota == fresh.quota
+        assert mine.credit == fresh.credit
+        assert mine.at_risk_count == fresh.at_risk_count
+        assert_frame_equal(mine.items, fresh.items, check_like=False)
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        timedelta(minutes=5),
+        timedelta(hours=3),  # past the working day's end
+        timedelta(days=4),  # over a weekend: first-touch targets and attempt windows run out
+        timedelta(days=15),  # into the next month: the quota's month is complete
+    ],
+)
+def test_advanced_verdicts_equal_a_fresh_evaluation(demo: Store, later: timedelta) -> None:
+    kept = evaluate_months(demo, CONFIG, MONTHS, as_of=NOW)
+    fresh = evaluate_months(demo, CONFIG, MONTHS, as_of=NOW + later)
+    assert demo.next_event_after(NOW) is None
+    for before, after in zip(kept, fresh, strict=True):
+        _assert_same(advance(before, CONFIG, NOW + later), after)
+    # Time passing changes running clocks here, so the comparison above has teeth.
+    before, after = kept[1].sla("first-touch").lean_items, fresh[1].sla("first-touch").lean_items
+    assert not before[E.ELAPSED].equals(after[E.ELAPSED])
+    if later >= timedelta(hours=3):
+        assert kept[1].sla("first-touch").counts != fresh[1].sla("first-touch").counts
+
+
+def test_cached_months_are_served_and_moved_on(demo: Store) -> None:
+    first = cached_evaluations(demo, CONFIG, MONTHS, as_of=NOW)
+    assert [row["month"] for row in demo.read_cache_status()] == MONTHS
+    for got, want in zip(first, evaluate_months(demo, CONFIG, MONTHS, as_of=NOW), strict=True):
+        _assert_same(got, want)
+    later = NOW + timedelta(hours=20)
+    served = cached_evaluations(demo, CONFIG, MONTHS, as_of=later)
+    assert all(row["as_of"] == NOW for row in demo.read_cache_status())  # not recomputed
+    for got, want in zip(served, evaluate_months(demo, CONFIG, MONTHS, as_of=later), strict=True):
+        _assert_same(got, want)
+    # Explanations are written for cached items too, and name the moved-on verdict.
+    items = served[1].sla("first-touch").items
+    assert items[E.EXPLANATION].notna().all()
+
+
+def test_an_event_after_the_cached_instant_is_not_skipped(demo: Store) -> None:
+    early = NOW - timedelta(hours=3)  # the demo has calls and handoffs after this
+    cached_evaluations(demo, CONFIG, MONTHS, as_of=early)
+    assert demo.read_cache_status()[0]["valid_until"] <= NOW
+    served = cached_evaluations(demo, CONFIG, MONTHS, as_of=NOW)
+    for got, want in zip(served, evaluate_months(demo, CONFIG, MONTHS, as_of=NOW), strict=True):
+        _assert_same(got, want)
+
+
+def test_new_data_makes_the_cache_stale(demo: Store) -> None:
+    cached_evaluations(demo, CONFIG, ["2026-10"], as_of=NOW)
+    items = cached_evaluations(demo, CONFIG, ["2026-10"], as_of=NOW)[0].sla("first-touch")
+    open_lead = items.lean_items.query("state == 'open'").iloc[0]
+    revision = demo.read_revision()
+    touch = pd.DataFrame(
+        [
+            {
+                "activity_id": "CACHE-T1",
+                "lead_id": open_lead[E.LEAD_ID],
+                "type": "call",
+                "occurred_at": NOW - timedelta(minutes=1),
+                "owner_id": open_lead[E.OWNER_ID],
+                "direction": "outbound",
+            }
+        ]
+    )
+    demo.upsert_frame("activity", touch)
+    assert demo.read_revision() > revision
+    served = cached_evaluations(demo, CONFIG, ["2026-10"], as_of=NOW)[0]
+    row = served.sla("first-touch").lean_items.set_index(E.LEAD_ID).loc[open_lead[E.LEAD_ID]]
+    assert row[E.STOP_ACTIVITY_ID] == "CACHE-T1"
+    _assert_same(served, evaluate_months(demo, CONFIG, ["2026-10"], as_of=NOW)[0])
+
+
+def test_an_approved_dispute_makes_the_cache_stale(demo: Store) -> None:
+    items = cached_evaluations(demo, CONFIG, ["2026-10"], as_of=NOW)[0].sla("first-touch")
+    breached = items.lean_items.query("state == 'breached'").iloc[0][E.ITEM_ID]
+    dispute = raise_dispute(demo, CONFIG, "first-touch", breached, "routing outage", as_of=NOW)
+    decide_dispute(demo, dispute, approve=True, decided_by="manager")
+    served = cached_evaluations(demo, CONFIG, ["2026-10"], as_of=NOW)[0].sla("first-touch")
+    state = served.lean_items.set_index(E.ITEM_ID).loc[breached, E.STATE]
+    assert state == E.EXCLUDED
+
+
+def test_another_sla_file_is_never_served_the_cache(demo: Store, tmp_path: Path) -> None:
+    cached_evaluations(demo, CONFIG, ["2026-10"], as_of=NOW)
+    text = (ROOT / "data" / "sla.toml").read_text(encoding="utf-8")
+    stricter = tmp_path / "sla.toml"
+    stricter.write_text(text.replace('target_pct = 90', 'target_pct = 99', 1), encoding="utf-8")
+    other = load_config(stricter)
+    assert other.checksum != CONFIG.checksum
+    served = cached_evaluations(demo, other, ["2026-10"], as_of=NOW)[0]
+    _assert_same(served, evaluate_months(demo, other, ["2026-10"], as_of=NOW)[0])
+
+
+def test_warm_cache_computes_the_overview_months_once(demo: Store) -> None:
+    first = warm_cache(demo, CONFIG, as_of=NOW)
+    assert first["months"] == recent_months(CONFIG, NOW) and len(first["months"]) == 6
+    assert first["computed"] == first["months"]
+    again = warm_cache(demo, CONFIG, as_of=NOW + timedelta(hours=1))
+    assert again["computed"] == [] and again["already_cached"] == first["months"]
+
+
+def test_verdicts_kept_while_the_data_moved_on_are_refused(demo: Store) -> None:
+    revision = demo.read_revision()
+    demo.upsert_frame("team", pd.DataFrame([{"team_id": "t-x", "name": "X", "tier": "sales"}]))
+    kept = demo.save_cached_verdicts(
+        revision=revision,
+        month="2026-10",
+        as_of=NOW,
+        config_checksum="x",
+        valid_until=None,
+        computed_at=NOW,
+        seconds=0.0,
+        head="{}",
+        items=b"",
+    )
+    assert kept is False and demo.read_cache_status() == []
