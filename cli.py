@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from models.errors import BadInputError, HandoffError
-from models.settings import ROOT, Settings, load_settings
+from models.settings import ROOT, Settings, current_time, load_settings
 from models.store import Store
 
 app = typer.Typer(
@@ -33,6 +33,13 @@ DatabaseUrl = Annotated[
 ConfigPath = Annotated[
     Path | None,
     typer.Option("--config", help="SLA file; default HANDOFF_CONFIG or data/sla.toml."),
+]
+WarmOption = Annotated[
+    bool,
+    typer.Option(
+        "--warm/--no-warm",
+        help="Afterwards precompute the dashboard's verdicts (handoff cache warm).",
+    ),
 ]
 T = TypeVar("T")
 # A wholly wrong file would print a line per row; the first few hundred say what to fix.
@@ -78,16 +85,25 @@ def demo(
     end_month: Annotated[
         str | None, typer.Option(help="Last month of data, YYYY-MM (default: the current month).")
     ] = None,
+    warm: WarmOption = True,
+    config: ConfigPath = None,
 ) -> None:
     """Fill the database with a realistic demo organisation (replaces earlier demo data)."""
     from connectors.demo import load_demo
 
     def body() -> None:
-        store = _store(_settings(database_url))
+        settings = _settings(database_url, config)
+        store = _store(settings)
         counts = load_demo(
-            store, seed=seed, months=months, leads_per_month=leads_per_month, end_month=end_month
+            store,
+            seed=seed,
+            months=months,
+            leads_per_month=leads_per_month,
+            end_month=end_month,
+            now=current_time(),
         )
         _echo_counts("Demo organisation loaded", counts)
+        _warm(store, settings, warm)
 
     _run(body)
 
@@ -96,13 +112,18 @@ def demo(
 def import_(
     directory: Annotated[Path, typer.Argument(help="Folder with teams.csv, owners.csv, leads.csv, ...")],
     database_url: DatabaseUrl = None,
+    warm: WarmOption = True,
+    config: ConfigPath = None,
 ) -> None:
     """Import canonical CSV files (all-or-nothing; rows are upserted by id)."""
     from connectors.csv_io import import_dir
 
     def body() -> None:
-        counts = import_dir(_store(_settings(database_url)), directory)
+        settings = _settings(database_url, config)
+        store = _store(settings)
+        counts = import_dir(store, directory)
         _echo_counts(f"Imported {directory}", counts)
+        _warm(store, settings, warm)
 
     _run(body)
 
@@ -127,16 +148,19 @@ def sync_hubspot(
     full: Annotated[bool, typer.Option("--full", help="Re-read everything through the list endpoints.")] = False,
     database_url: DatabaseUrl = None,
     config: ConfigPath = None,
+    warm: WarmOption = True,
 ) -> None:
     """Incremental sync from HubSpot (token from HUBSPOT_ACCESS_TOKEN; resumes from checkpoints)."""
     from connectors.hubspot.sync import sync_hubspot as run_sync
 
     def body() -> None:
         settings = _settings(database_url, config)
-        result = run_sync(_store(settings), settings, full=full, progress=True)
+        store = _store(settings)
+        result = run_sync(store, settings, full=full, progress=True)
         typer.echo(result.summary())
         if result.status != "ok":
             raise typer.Exit(1)
+        _warm(store, settings, warm)
 
     _run(body)
 
@@ -175,6 +199,13 @@ def evaluate(
         typer.echo(render_evaluation(evaluation, fmt))
 
     _run(body)
+
+
+def _warm(store: Store, settings: Settings, warm: bool) -> None:
+    if warm:
+        from models.verdict_cache import warm_after_write
+
+        typer.echo(warm_after_write(store, settings.handoff_config, as_of=current_time()))
 
 
 def _parse_as_of(text: str | None) -> datetime:
@@ -278,6 +309,77 @@ def dispute_decide(
             raise BadInputError("say --approve or --reject")
         row = decide_dispute(_store(_settings(database_url)), dispute_id, approve=approve, decided_by=by, note=note)
         typer.echo(f"dispute {dispute_id} ({row['sla_id']} {row['item_id']}) {row['status']}")
+
+    _run(body)
+
+
+cache_app = typer.Typer(
+    help="The verdict cache: month verdicts kept in the database so the dashboard opens at once.",
+    no_args_is_help=True,
+)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("warm")
+def cache_warm(
+    months: Annotated[
+        int, typer.Option(help="How many months up to the current one (the Overview shows 6).")
+    ] = 6,
+    as_of: Annotated[
+        str | None, typer.Option(help="Instant to judge at, ISO 8601 with offset (default: now).")
+    ] = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigPath = None,
+) -> None:
+    """Precompute and keep the verdicts of recent months (sync, import and demo do it too)."""
+    from models.verdict_cache import recent_months, warm_cache
+    from models.verdicts import load_config
+
+    def body() -> None:
+        if months < 1:
+            raise BadInputError(f"--months: expected 1 or more, got {months}")
+        settings = _settings(database_url, config)
+        loaded = load_config(settings.handoff_config)
+        instant = _parse_as_of(as_of) if as_of else current_time()
+        done = warm_cache(
+            _store(settings), loaded, as_of=instant, months=recent_months(loaded, instant, months)
+        )
+        typer.echo(
+            f"computed {len(done['computed'])} month(s) {', '.join(done['computed']) or '-'}; "
+            f"already cached {', '.join(done['already_cached']) or '-'}; {done['seconds']:.1f} s"
+        )
+
+    _run(body)
+
+
+@cache_app.command("status")
+def cache_status(database_url: DatabaseUrl = None, config: ConfigPath = None) -> None:
+    """List the cached months: when they were judged and whether they fit the current data."""
+    from models.verdict_cache import cache_status as read_status
+
+    def body() -> None:
+        settings = _settings(database_url, config)
+        rows = read_status(_store(settings), settings.handoff_config)
+        if not rows:
+            typer.echo("no month is cached; `handoff cache warm` computes the recent ones")
+        for row in rows:
+            until = row["valid_until"].isoformat() if row["valid_until"] else "-"
+            typer.echo(
+                f"{row['month']}  as of {row['as_of'].isoformat()}  valid until {until}  "
+                f"{'current' if row['current'] else 'stale (data or SLA file changed)'}  "
+                f"({row['seconds']:.1f} s to compute)"
+            )
+
+    _run(body)
+
+
+@cache_app.command("clear")
+def cache_clear(database_url: DatabaseUrl = None) -> None:
+    """Forget every cached month (they are computed again when next needed)."""
+
+    def body() -> None:
+        count = _store(_settings(database_url)).clear_cached_verdicts()
+        typer.echo(f"forgot {count} cached month(s)")
 
     _run(body)
 

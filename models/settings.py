@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -77,3 +78,16 @@ def load_settings(**overrides: Any) -> Settings:
             values[name] = secrets[name.upper()]
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)
+
+
+def current_time() -> datetime:
+    """The current instant (UTC), or `HANDOFF_NOW` (ISO 8601 with an offset) when it pins the
+    clock for demos and tests. Only the edges read it (the dashboard's clock, the CLI); the
+    engine and the reports are given their instant."""
+    pinned = os.environ.get("HANDOFF_NOW")
+    if pinned:
+        value = datetime.fromisoformat(pinned.replace("Z", "+00:00"))
+        if value.tzinfo is None:
+            raise ValueError(f"HANDOFF_NOW={pinned!r} has no offset; add one, e.g. {pinned}Z")
+        return value.astimezone(UTC)
+    return datetime.now(UTC)

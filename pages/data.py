@@ -37,6 +37,20 @@ else:
             f"({fmt_ago(run['started_at'], filters.now)}), {run['status']}"
             + (f": {run['counts']}" if run["counts"] else "")
         )
+    kept = loaders.verdict_cache()
+    current = [row for row in kept if row["current"]]
+    if current:
+        st.caption(
+            f"Verdicts precomputed for {len(current)} month(s), "
+            f"{current[0]['month']} to {current[-1]['month']}, as of "
+            f"{fmt_when(max(row['as_of'] for row in current), filters.zone)}: pages open at once. "
+            "Sync, import and `handoff cache warm` refresh them."
+        )
+    else:
+        st.caption(
+            "No verdicts are precomputed for the data as it is now: the first view of each month "
+            "judges it from the data. Sync, import and `handoff cache warm` precompute them."
+        )
     by_team, by_month, activity = st.tabs(["By tier and team", "By month", "Activities and deals"])
     with by_team:
         teams = loaded.teams.assign(tier=loaded.teams["tier"].map(lambda t: TIER_LABELS.get(t, t)))

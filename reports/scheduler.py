@@ -37,6 +37,7 @@ from models.errors import BadInputError
 from models.settings import Settings
 from models.store import Store
 from models.tables import JobRun
+from models.verdict_cache import warm_after_write
 from reports.runner import FORMATS, report_timezone, run_report
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -296,6 +297,9 @@ def _run_sync(
         status, error = "failed", f"{type(exc).__name__}: {exc}"
     store.update_rows(JobRun, {"id": run_id}, status=status, finished_at=now(), error=error)
     echo(f"sync {period}: {status}" + (f" ({error})" if error else ""))
+    if status == "ok":
+        # The morning's first dashboard view then reads kept verdicts instead of judging months.
+        echo(f"sync {period}: {warm_after_write(store, settings.handoff_config, as_of=now())}")
     return status
 
 

@@ -57,7 +57,7 @@ def load_demo(
         return Outcome(False, f"Loading the demo failed: {exc}")
     finally:
         loaders.clear_caches()
-    return Outcome(True, f"Demo organisation loaded: {_counts_text(counts)}.")
+    return Outcome(True, f"Demo organisation loaded: {_counts_text(counts)}. {_warm()}")
 
 
 def import_csv_files(files: list[tuple[str, bytes]]) -> Outcome:
@@ -84,7 +84,7 @@ def import_csv_files(files: list[tuple[str, bytes]]) -> Outcome:
             return Outcome(False, f"Import failed: {exc}")
         finally:
             loaders.clear_caches()
-    return Outcome(True, f"Imported {_counts_text(counts)}.")
+    return Outcome(True, f"Imported {_counts_text(counts)}. {_warm()}")
 
 
 def sync_hubspot(*, full: bool = False) -> Outcome:
@@ -106,7 +106,18 @@ def sync_hubspot(*, full: bool = False) -> Outcome:
         return Outcome(False, f"HubSpot sync failed: {exc}")
     finally:
         loaders.clear_caches()
-    return Outcome(result.status == "ok", result.summary())
+    if result.status != "ok":
+        return Outcome(False, result.summary())
+    return Outcome(True, f"{result.summary()} {_warm()}")
+
+
+def _warm() -> str:
+    """Precompute the dashboard's months after new data (what the CLI does after a write)."""
+    from models.verdict_cache import warm_after_write
+
+    return warm_after_write(
+        loaders.get_store(), loaders.source().config_path, as_of=clock.now()
+    )
 
 
 def raise_dispute(

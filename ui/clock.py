@@ -6,9 +6,10 @@ Everything else (engine, rollups, connectors) receives "now" as a parameter. `HA
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from models.settings import current_time
 
 # Verdicts are computed "as of" the start of the current 5-minute bucket, so a manager clicking
 # around gets cached figures instead of a re-evaluation on every click. The pages say so.
@@ -18,13 +19,7 @@ DEFAULT_MONTH_ZONE = ZoneInfo("America/New_York")
 
 def now() -> datetime:
     """The current instant (UTC), or the pinned `HANDOFF_NOW`."""
-    pinned = os.environ.get("HANDOFF_NOW")
-    if pinned:
-        value = datetime.fromisoformat(pinned.replace("Z", "+00:00"))
-        if value.tzinfo is None:
-            raise ValueError(f"HANDOFF_NOW={pinned!r} has no offset; add one, e.g. {pinned}Z")
-        return value.astimezone(UTC)
-    return datetime.now(UTC)
+    return current_time()
 
 
 def evaluation_instant(current: datetime) -> datetime:

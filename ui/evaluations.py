@@ -1,6 +1,10 @@
 """The month's SLA evaluation, computed once per (month, as-of, data stamp) and shared by every
 page and session (`st.cache_resource`: one copy in memory, never pickled).
 
+Below this in-memory cache sits the database's verdict cache (`models.verdict_cache`): a freshly
+started server reads the month's kept verdicts and moves their open clocks on to now instead of
+judging the month again, as long as the data and the SLA file are unchanged.
+
 A *settled* month (over, with no item still open) cannot change while the data and the SLA file
 stay the same, whatever the as-of instant: it is kept apart, keyed without the as-of, so the
 5-minute as-of rollover only re-evaluates the current month (the trend's past months stay warm).
@@ -29,11 +33,11 @@ def _evaluation(
     url: str, config_path: str, config_mtime: float, month: str, as_of: str, stamp: str
 ) -> Any:
     del url, config_path, config_mtime, stamp  # cache key only
-    from models.verdicts import evaluate_month
+    from models.verdict_cache import cached_evaluations
 
-    return evaluate_month(
-        loaders.get_store(), loaders.get_config(), month, as_of=datetime.fromisoformat(as_of)
-    )
+    return cached_evaluations(
+        loaders.get_store(), loaders.get_config(), [month], as_of=datetime.fromisoformat(as_of)
+    )[0]
 
 
 def _is_settled(evaluation: Any, as_of: datetime) -> bool:

@@ -136,9 +136,25 @@ def counts() -> dict[str, int]:
     return load_counts(get_store().url, data_stamp())
 
 
+@st.cache_data(show_spinner=False, ttl=TTL_SECONDS)
+def load_has_leads(url: str, stamp: str) -> bool:
+    del stamp
+    return _store(url).has_live_rows("lead")
+
+
+def verdict_cache() -> list[dict[str, Any]]:
+    """The months whose verdicts are kept in the database, and whether they fit the data now."""
+    from models.verdict_cache import cache_status
+
+    try:
+        return cache_status(get_store(), get_config())
+    except BadInputError:
+        return []  # the SLA file's problem is shown by every page
+
+
 def is_empty() -> bool:
     """True when no lead is loaded yet (the fresh-install state)."""
-    return counts().get("lead", 0) == 0
+    return not load_has_leads(get_store().url, data_stamp())
 
 
 @st.cache_data(show_spinner="Reading what is loaded…", ttl=TTL_SECONDS)
@@ -178,18 +194,15 @@ def lead_month_range(zone: ZoneInfo) -> tuple[str | None, str | None]:
 
 
 def month_zone() -> ZoneInfo:
-    """The zone that months are counted in: the lead quota's, else the first SLA calendar's."""
+    """The zone that months are counted in: the lead quota's, else the first SLA calendar's
+    (the same months `handoff cache warm` precomputes)."""
+    from models.verdict_cache import month_zone as zone_of
+
     try:
         config = get_config()
     except BadInputError:
         return clock.DEFAULT_MONTH_ZONE
-    for sla in config.slas:
-        if sla.kind == "lead_quota":
-            return ZoneInfo(sla.timezone)
-    for sla in config.slas:
-        if sla.calendar and sla.calendar in config.calendars:
-            return ZoneInfo(config.calendars[sla.calendar].timezone)
-    return clock.DEFAULT_MONTH_ZONE
+    return ZoneInfo(zone_of(config))
 
 
 def runs(kind: str, limit: int = 10) -> pd.DataFrame:
