@@ -47,8 +47,6 @@ SOFT_DELETED = ("lead", "activity", "deal")
 _CHUNK = 20_000
 _IDS_PER_QUERY = 20_000
 _COPY_FROM = 1_000  # rows; below this PostgreSQL upserts row by row (no scratch table)
-# Bookkeeping rows that change verdicts (a decided dispute excludes an item).
-_CHANGES_VERDICTS: tuple[type[SQLModel], ...] = (T.Dispute,)
 
 
 def utcnow() -> datetime:
@@ -75,7 +73,7 @@ def as_utc(values: pd.Series) -> pd.Series:
 class Store(VerdictCacheStore):
     """Handle on one database. Methods open their own transaction unless given a connection.
 
-    Every write of CRM data or of a dispute also bumps the data revision in the same transaction
+    Every write of CRM data also bumps the data revision in the same transaction
     (`store_cache.bump_revision`), which is what cached verdicts are checked against."""
 
     def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
@@ -517,8 +515,6 @@ class Store(VerdictCacheStore):
         """Insert one bookkeeping row; returns its integer id when the table has one."""
         table = model.__table__  # type: ignore[attr-defined]
         with self.engine.begin() as conn:
-            if model in _CHANGES_VERDICTS:
-                bump_revision(conn)
             if "id" in table.c:
                 return int(
                     conn.execute(insert(table).values(**values).returning(table.c.id)).scalar_one()
@@ -532,8 +528,6 @@ class Store(VerdictCacheStore):
         for name, value in where.items():
             stmt = stmt.where(table.c[name] == value)
         with self.engine.begin() as conn:
-            if model in _CHANGES_VERDICTS:
-                bump_revision(conn)
             return conn.execute(stmt).rowcount or 0
 
     def select_rows(

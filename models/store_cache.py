@@ -1,8 +1,10 @@
 """The store's SQL for cached verdicts: the data revision and the `verdict_cache` rows.
 
 Part of the store (every SQL statement lives in `models/store*.py`); `Store` inherits it. The
-revision is one counter row that each write of CRM data or of a dispute bumps in its own
-transaction, so a cached month is trusted only at the revision it was computed at.
+revision is one counter row that each write of CRM data bumps in its own transaction, so a
+cached month is trusted only at the revision it was computed at. (Disputes do not move it: a
+cached month records the exclusions it was judged with, and newly approved ones are applied to
+it.)
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, case, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from models import tables as T
 
@@ -75,14 +78,17 @@ class VerdictCacheStore:
         computed from data that is no longer current."""
         revisions = T.DataRevision.__table__  # type: ignore[attr-defined]
         table = T.VerdictCache.__table__  # type: ignore[attr-defined]
-        with self.engine.begin() as conn:
-            current = conn.execute(
-                select(revisions.c.revision).where(revisions.c.id == 1)
-            ).scalar()
-            if int(current or 0) != revision:
-                return False
-            conn.execute(delete(table).where(table.c.month == row["month"]))
-            conn.execute(insert(table).values(revision=revision, **row))
+        try:
+            with self.engine.begin() as conn:
+                current = conn.execute(
+                    select(revisions.c.revision).where(revisions.c.id == 1)
+                ).scalar()
+                if int(current or 0) != revision:
+                    return False
+                conn.execute(delete(table).where(table.c.month == row["month"]))
+                conn.execute(insert(table).values(revision=revision, **row))
+        except IntegrityError:
+            return False  # another server kept the same month at the same moment: theirs stays
         return True
 
     def read_cached_verdicts(self, month: str) -> dict[str, Any] | None:

@@ -243,9 +243,9 @@ def utc_date(value: datetime) -> date:
 
 
 class DataRevision(SQLModel, table=True):
-    """One row whose counter every write of CRM data (leads, activities, deals, owners, teams) or
-    of a dispute bumps in the same transaction: cached verdicts are only used at the revision
-    they were computed at."""
+    """One row whose counter every write of CRM data (leads, activities, deals, owners, teams)
+    bumps in the same transaction: cached verdicts are only used at the revision they were
+    computed at."""
 
     __tablename__ = "data_revision"
     id: int = Field(default=1, primary_key=True)
@@ -263,6 +263,7 @@ class VerdictCache(SQLModel, table=True):
     as_of: datetime = ts_column(nullable=False)
     revision: int
     config_checksum: str
+    exclusions: str  # JSON [[sla_id, item_id, reason], ...]: the approved ones it was judged with
     valid_until: datetime | None = ts_column()
     computed_at: datetime = ts_column(nullable=False)
     seconds: float  # what computing it cost: what a cache hit saves

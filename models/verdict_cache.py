@@ -4,16 +4,19 @@
     warm_cache(store, config, as_of=now)   # after a sync or import: the months the Overview shows
 
 A month's verdicts are computed once at some instant t1 and kept (`verdict_cache`) with the data
-revision, the SLA file's checksum and `valid_until`, the first later event on file that could
-move a clock. At a later instant t2 they are used only when the data revision and the SLA file
-are the same and t1 <= t2 < valid_until: then only time has passed, and
-`engine_advance.advance` moves the open clocks on exactly. Anything else computes afresh (and
-keeps the result). A frozen month answers from its snapshot, as everywhere.
+revision, the SLA file's checksum, the approved exclusions they were judged with and
+`valid_until`, the first later event on file that could move a clock. At a later instant t2
+they are used only when the data revision and the SLA file are the same and t1 <= t2 <
+valid_until: then only time has passed, and `engine_advance.advance` moves the open clocks on
+exactly. Disputes approved since are applied to the kept items (`apply_exclusions`, as the
+engine does); an exclusion that has gone away sends the month back to the engine, as does
+anything else. A frozen month answers from its snapshot, as everywhere.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from datetime import UTC, datetime
 from importlib import metadata
@@ -26,6 +29,8 @@ import pandas as pd
 from models.config import HandoffConfig
 from models.engine import Evaluation, explainer_for, month_versions
 from models.engine_advance import advance
+from models.engine_kinds import apply_exclusions
+from models.engine_summary import resummarise
 from models.engine_cache_codec import (
     CODEC_FORMAT,
     evaluation_from_cache,
@@ -77,18 +82,19 @@ def cached_evaluations(
     sync_sla_versions(store, config)
     key = cache_key(config)
     revision = store.read_revision()  # before any data is read: see `_compute`
+    exclusions = _exclusion_keys(store.read_approved_exclusions())
     found: dict[str, Evaluation] = {}
     for month in dict.fromkeys(months):
         frozen = read_snapshot(store, month)
         if frozen is not None:
             found[month] = frozen
             continue
-        kept = _from_cache(store, config, key, revision, month, as_of)
+        kept = _from_cache(store, config, key, revision, exclusions, month, as_of)
         if kept is not None:
             found[month] = kept
     missing = [month for month in dict.fromkeys(months) if month not in found]
     if missing:
-        found.update(_compute(store, config, key, revision, missing, as_of))
+        found.update(_compute(store, config, key, revision, exclusions, missing, as_of))
     return [found[month] for month in months]
 
 
@@ -127,11 +133,39 @@ def cache_status(store: Store, config: str | Path | HandoffConfig) -> list[dict[
     return rows
 
 
+Exclusion = tuple[str, str, str]  # sla_id, item_id, reason
+
+
+def _exclusion_keys(exclusions: pd.DataFrame) -> set[Exclusion]:
+    """Approved exclusions as the engine applies them (the last one per item wins)."""
+    if exclusions.empty:
+        return set()
+    last = exclusions.drop_duplicates(["sla_id", "item_id"], keep="last")
+    return {
+        (str(sla), str(item), str(reason))
+        for sla, item, reason in zip(last["sla_id"], last["item_id"], last["reason"], strict=True)
+    }
+
+
+def _with_exclusions(evaluation: Evaluation, added: set[Exclusion]) -> Evaluation:
+    """Exclusions approved since the verdicts were kept, applied as the engine applies them
+    (only the SLAs they name have their items read)."""
+    frame = pd.DataFrame(sorted(added), columns=["sla_id", "item_id", "reason"])
+    for index, result in enumerate(evaluation.slas):
+        mine = frame[frame["sla_id"] == result.sla_id]
+        if result.quota is not None or mine.empty:
+            continue
+        items = apply_exclusions(result.lean_items, mine)
+        evaluation.slas[index] = resummarise(result, items)
+    return evaluation
+
+
 def _from_cache(
     store: Store,
     config: HandoffConfig,
     key: str,
     revision: int,
+    exclusions: set[Exclusion],
     month: str,
     as_of: datetime,
 ) -> Evaluation | None:
@@ -141,6 +175,9 @@ def _from_cache(
     kept_at, valid_until = row["as_of"], row["valid_until"]
     if as_of < kept_at or (valid_until is not None and as_of >= valid_until):
         return None  # an event between the two instants is on file: only a new run can say
+    judged_with = {tuple(entry) for entry in json.loads(row["exclusions"])}
+    if not judged_with <= exclusions:
+        return None  # an exclusion has gone away since: the engine must judge those items
 
     def read_blob() -> bytes:
         blob = store.read_cached_items(month, revision, kept_at)
@@ -149,12 +186,13 @@ def _from_cache(
         return blob
 
     evaluation = evaluation_from_cache(row["head"], read_blob)
-    if as_of > kept_at:
-        return advance(evaluation, config, as_of)
     for result in evaluation.slas:
         if result.quota is None:
             result.explainer = explainer_for(config, month_versions(config, result.sla_id, month))
-    return evaluation
+    added = exclusions - judged_with  # type: ignore[operator]
+    if added:
+        evaluation = _with_exclusions(evaluation, added)
+    return advance(evaluation, config, as_of) if as_of > kept_at else evaluation
 
 
 def _compute(
@@ -162,11 +200,14 @@ def _compute(
     config: HandoffConfig,
     key: str,
     revision: int,
+    exclusions: set[Exclusion],
     months: list[str],
     as_of: datetime,
 ) -> dict[str, Evaluation]:
-    """Judge the months afresh and keep them. `revision` was read before the data: if a write
-    lands meanwhile, the store refuses to keep verdicts of data that is no longer current."""
+    """Judge the months afresh and keep them. `revision` and `exclusions` were read before the
+    data: if a write lands meanwhile, the store refuses to keep verdicts of data that is no
+    longer current, and an exclusion approved meanwhile is applied again on reading (to the
+    same effect)."""
     started = time.perf_counter()
     evaluations = evaluate_months(store, config, months, as_of=as_of)
     # A row of this data kept at a later instant serves more of the future than this one would
@@ -190,6 +231,7 @@ def _compute(
             month=evaluation.month,
             as_of=as_of,
             config_checksum=key,
+            exclusions=json.dumps(sorted(exclusions)),
             valid_until=valid_until,
             computed_at=computed_at,
             seconds=round(seconds, 3),

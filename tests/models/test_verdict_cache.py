@@ -1,6 +1,6 @@
-"""Cached verdicts (SQLite and PostgreSQL): moved on in time they equal a fresh evaluation, and
-they are never used once the data, a dispute or the SLA file changed, or when an event lies
-between the cached instant and the asked one."""
+"""Cached verdicts (SQLite and PostgreSQL): moved on in time, or with disputes approved since,
+they equal a fresh evaluation; they are never used once the data or the SLA file changed, an
+exclusion went away, or when an event lies between the cached instant and the asked one."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pandas.testing import assert_frame_equal
 
 from connectors.demo import load_demo
 from models import engine_columns as E
+from models import tables as T
 from models.config import load_config
 from models.engine import Evaluation
 from models.engine_advance import advance
@@ -116,14 +117,35 @@ def test_new_data_makes_the_cache_stale(demo: Store) -> None:
     _assert_same(served, evaluate_months(demo, CONFIG, ["2026-10"], as_of=NOW)[0])
 
 
-def test_an_approved_dispute_makes_the_cache_stale(demo: Store) -> None:
-    items = cached_evaluations(demo, CONFIG, ["2026-10"], as_of=NOW)[0].sla("first-touch")
+def test_an_approved_dispute_is_applied_to_kept_verdicts(demo: Store) -> None:
+    items = cached_evaluations(demo, CONFIG, MONTHS, as_of=NOW)[1].sla("first-touch")
     breached = items.lean_items.query("state == 'breached'").iloc[0][E.ITEM_ID]
     dispute = raise_dispute(demo, CONFIG, "first-touch", breached, "routing outage", as_of=NOW)
     decide_dispute(demo, dispute, approve=True, decided_by="manager")
-    served = cached_evaluations(demo, CONFIG, ["2026-10"], as_of=NOW)[0].sla("first-touch")
-    state = served.lean_items.set_index(E.ITEM_ID).loc[breached, E.STATE]
-    assert state == E.EXCLUDED
+    later = NOW + timedelta(hours=2)
+    served = cached_evaluations(demo, CONFIG, MONTHS, as_of=later)
+    assert all(row["as_of"] == NOW for row in demo.read_cache_status())  # not judged again
+    result = served[1].sla("first-touch")
+    row = result.lean_items.set_index(E.ITEM_ID).loc[breached]
+    assert row[E.STATE] == E.EXCLUDED and row[E.EXCLUSION_REASON] == "routing outage"
+    for got, want in zip(served, evaluate_months(demo, CONFIG, MONTHS, as_of=later), strict=True):
+        _assert_same(got, want)
+
+
+def test_a_withdrawn_exclusion_sends_the_month_back_to_the_engine(demo: Store) -> None:
+    items = cached_evaluations(demo, CONFIG, ["2026-10"], as_of=NOW)[0].sla("first-touch")
+    breached = items.lean_items.query("state == 'breached'").iloc[0][E.ITEM_ID]
+    dispute = raise_dispute(demo, CONFIG, "first-touch", breached, "duplicate", as_of=NOW)
+    decide_dispute(demo, dispute, approve=True, decided_by="manager")
+    demo.clear_cached_verdicts()
+    warm_cache(demo, CONFIG, as_of=NOW + timedelta(minutes=5), months=["2026-10"])
+    assert breached in demo.read_cache_status()[0]["exclusions"]  # judged with the exclusion
+    # Not something the product does, but a database edited by hand must not be trusted.
+    demo.update_rows(T.Dispute, {"id": dispute}, status="rejected")
+    served = cached_evaluations(demo, CONFIG, ["2026-10"], as_of=NOW + timedelta(minutes=10))[0]
+    assert served.sla("first-touch").lean_items.set_index(E.ITEM_ID).loc[breached, E.STATE] == (
+        E.BREACHED
+    )
 
 
 def test_another_sla_file_is_never_served_the_cache(demo: Store, tmp_path: Path) -> None:
@@ -153,6 +175,7 @@ def test_verdicts_kept_while_the_data_moved_on_are_refused(demo: Store) -> None:
         month="2026-10",
         as_of=NOW,
         config_checksum="x",
+        exclusions="[]",
         valid_until=None,
         computed_at=NOW,
         seconds=0.0,
@@ -160,3 +183,28 @@ def test_verdicts_kept_while_the_data_moved_on_are_refused(demo: Store) -> None:
         items=b"",
     )
     assert kept is False and demo.read_cache_status() == []
+
+
+def test_cli_precomputes_after_a_demo_load_and_reports_the_cache(
+    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    monkeypatch.setenv("HANDOFF_NOW", NOW.isoformat())
+    runner = CliRunner()
+    loaded = runner.invoke(app, ["demo", "--months", "2", "--leads-per-month", "200"])
+    assert loaded.exit_code == 0, loaded.output
+    assert "Verdicts precomputed for 2026-05 to 2026-10" in loaded.output
+    status = runner.invoke(app, ["cache", "status"])
+    assert status.exit_code == 0 and status.output.count("current") == 6, status.output
+    again = runner.invoke(app, ["cache", "warm", "--months", "2"])
+    assert "computed 0 month(s)" in again.output and "2026-09, 2026-10" in again.output
+    cleared = runner.invoke(app, ["cache", "clear"])
+    assert cleared.output.strip() == "forgot 6 cached month(s)"
+    quiet = runner.invoke(app, ["demo", "--months", "2", "--leads-per-month", "200", "--no-warm"])
+    assert quiet.exit_code == 0 and "precomputed" not in quiet.output
+    assert runner.invoke(app, ["cache", "status"]).output.startswith("no month is cached")
+    bad = runner.invoke(app, ["cache", "warm", "--months", "0"])
+    assert bad.exit_code == 2 and "--months" in bad.output

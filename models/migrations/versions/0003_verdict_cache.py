@@ -31,6 +31,7 @@ def upgrade() -> None:
     sa.Column('as_of', models.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('revision', sa.Integer(), nullable=False),
     sa.Column('config_checksum', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('exclusions', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('valid_until', models.tables.UTCDateTime(timezone=True), nullable=True),
     sa.Column('computed_at', models.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('seconds', sa.Float(), nullable=False),
