@@ -29,14 +29,14 @@ import pandas as pd
 from models.config import HandoffConfig
 from models.engine import Evaluation, explainer_for, month_versions
 from models.engine_advance import advance
-from models.engine_kinds import apply_exclusions
-from models.engine_summary import resummarise
 from models.engine_cache_codec import (
     CODEC_FORMAT,
     evaluation_from_cache,
     head_text,
     items_blob,
 )
+from models.engine_kinds import apply_exclusions
+from models.engine_summary import resummarise
 from models.store import Store
 from models.verdicts import evaluate_months, load_config, read_snapshot, sync_sla_versions
 
