@@ -40,6 +40,23 @@ def _evaluation(
     )[0]
 
 
+@st.cache_resource(show_spinner=False, ttl=loaders.TTL_SECONDS, max_entries=_MAX_ENTRIES)
+def _evaluations(
+    url: str,
+    config_path: str,
+    config_mtime: float,
+    months: tuple[str, ...],
+    as_of: str,
+    stamp: str,
+) -> list[Any]:
+    del url, config_path, config_mtime, stamp  # cache key only
+    from models.verdict_cache import cached_evaluations
+
+    return cached_evaluations(
+        loaders.get_store(), loaders.get_config(), list(months), as_of=datetime.fromisoformat(as_of)
+    )
+
+
 def _is_settled(evaluation: Any, as_of: datetime) -> bool:
     if as_of < clock.month_end(evaluation.month):
         return False
@@ -68,11 +85,34 @@ def evaluation(month: str, as_of: datetime) -> Any:
 
 
 def evaluations(months: list[str], as_of: datetime) -> list[Any]:
-    """Evaluations of several months (oldest first), each cached on its own."""
-    return [evaluation(month, as_of) for month in months]
+    """Evaluations of several months (oldest first). Settled ones come from memory; the rest in
+    one call, so months missing from the verdict cache are judged in one pass over the leads."""
+    where = loaders.source()
+    stamp = loaders.data_stamp()
+    base = (where.database_url, where.config_path, str(where.config_mtime))
+    found: dict[str, Any] = {}
+    with _settled_lock:
+        for month in months:
+            if (key := (*base, month, stamp)) in _settled:
+                _settled.move_to_end(key)
+                found[month] = _settled[key]
+    rest = tuple(dict.fromkeys(m for m in months if m not in found))
+    if rest:
+        batch = _evaluations(
+            where.database_url, where.config_path, where.config_mtime, rest, as_of.isoformat(), stamp
+        )
+        for month, result in zip(rest, batch, strict=True):
+            found[month] = result
+            if _is_settled(result, as_of):
+                with _settled_lock:
+                    _settled[(*base, month, stamp)] = result
+                    while len(_settled) > _MAX_ENTRIES:
+                        _settled.popitem(last=False)
+    return [found[month] for month in months]
 
 
 def clear() -> None:
     _evaluation.clear()
+    _evaluations.clear()
     with _settled_lock:
         _settled.clear()
