@@ -26,6 +26,10 @@ from ui import clock, loaders
 _MAX_ENTRIES = 32
 _settled: OrderedDict[tuple[str, ...], Any] = OrderedDict()
 _settled_lock = threading.Lock()
+# What `evaluation` and `evaluations` returned lately, by as-of too: the trend then reuses the
+# month the Overview's cards already have instead of reading it again.
+_recent: OrderedDict[tuple[str, ...], Any] = OrderedDict()
+_RECENT_ENTRIES = 8  # a trend's months and this month: big frames, so only the latest few
 
 
 @st.cache_resource(show_spinner=False, ttl=loaders.TTL_SECONDS, max_entries=_MAX_ENTRIES)
@@ -76,6 +80,7 @@ def evaluation(month: str, as_of: datetime) -> Any:
     result = _evaluation(
         where.database_url, where.config_path, where.config_mtime, month, as_of.isoformat(), stamp
     )
+    _remember((*key, as_of.isoformat()), result)
     if _is_settled(result, as_of):
         with _settled_lock:
             _settled[key] = result
@@ -96,6 +101,8 @@ def evaluations(months: list[str], as_of: datetime) -> list[Any]:
             if (key := (*base, month, stamp)) in _settled:
                 _settled.move_to_end(key)
                 found[month] = _settled[key]
+            elif (recent := (*key, as_of.isoformat())) in _recent:
+                found[month] = _recent[recent]
     rest = tuple(dict.fromkeys(m for m in months if m not in found))
     if rest:
         batch = _evaluations(
@@ -103,6 +110,7 @@ def evaluations(months: list[str], as_of: datetime) -> list[Any]:
         )
         for month, result in zip(rest, batch, strict=True):
             found[month] = result
+            _remember((*base, month, stamp, as_of.isoformat()), result)
             if _is_settled(result, as_of):
                 with _settled_lock:
                     _settled[(*base, month, stamp)] = result
@@ -111,8 +119,17 @@ def evaluations(months: list[str], as_of: datetime) -> list[Any]:
     return [found[month] for month in months]
 
 
+def _remember(key: tuple[str, ...], result: Any) -> None:
+    with _settled_lock:
+        _recent[key] = result
+        _recent.move_to_end(key)
+        while len(_recent) > _RECENT_ENTRIES:
+            _recent.popitem(last=False)
+
+
 def clear() -> None:
     _evaluation.clear()
     _evaluations.clear()
     with _settled_lock:
         _settled.clear()
+        _recent.clear()
