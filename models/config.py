@@ -119,6 +119,7 @@ class HubSpotConfig:
     rate_per_10s: int = 100
     search_per_second: float = 4.0
     archived_scan_hours: float = 24.0  # re-read the archived lists this often (0 = every sync)
+    lookback_minutes: float = 10.0  # search windows overlap this much: the index lags writes
 
 
 @dataclass(frozen=True)
@@ -460,6 +461,12 @@ def _parse_hubspot(raw: Any, problems: list[str]) -> HubSpotConfig:
             f"hubspot.archived_scan_hours: expected a number of hours >= 0 (0 = every sync), got {scan_hours!r}"
         )
         scan_hours = 24.0
+    lookback = raw.get("lookback_minutes", 10.0)
+    if isinstance(lookback, bool) or not isinstance(lookback, int | float) or not 0 <= lookback <= 1440:
+        problems.append(
+            f"hubspot.lookback_minutes: expected minutes between 0 and 1440 (default 10), got {lookback!r}"
+        )
+        lookback = 10.0
     return HubSpotConfig(
         team_tiers=dict(tiers),
         properties=properties,
@@ -467,4 +474,5 @@ def _parse_hubspot(raw: Any, problems: list[str]) -> HubSpotConfig:
         rate_per_10s=rate,
         search_per_second=float(search),
         archived_scan_hours=float(scan_hours),
+        lookback_minutes=float(lookback),
     )

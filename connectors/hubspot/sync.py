@@ -43,7 +43,6 @@ from models.store import Store
 from models.tables import SyncRun
 
 FULL_MARKER = (f"{SOURCE}:full", "pending")  # a --full pass in progress (resumed, not restarted)
-DEFAULT_LOOKBACK_MINUTES = 10  # HubSpot's search index lags writes by seconds to minutes
 
 
 @dataclass(frozen=True)
@@ -115,11 +114,7 @@ def sync_hubspot(
         )
     handoff_config = load_config(settings.handoff_config)
     config = handoff_config.hubspot
-    lookback = timedelta(
-        minutes=float(
-            handoff_config.section("hubspot").get("lookback_minutes", DEFAULT_LOOKBACK_MINUTES)
-        )
-    )
+    lookback = timedelta(minutes=config.lookback_minutes)
     rate, search_rate = _rates(settings, config)
     budget = shared_budget(rate, search_rate)
     client = HubSpotClient(

@@ -24,6 +24,12 @@ def _with(path: str, value: Any) -> dict[str, Any]:
 
 BAD_FILES = [
     (
+        "negative search lookback",
+        {**_with("sla.0.within", "4h"), "hubspot": {"lookback_minutes": -5}},
+        "hubspot.lookback_minutes",
+        "expected minutes between 0 and 1440",
+    ),
+    (
         "unknown kind",
         _with("sla.0.kind", "first_tuch"),
         "sla[0] (first-touch).kind",
