@@ -123,6 +123,7 @@ def import_(
         store = _store(settings)
         counts = import_dir(store, directory)
         _echo_counts(f"Imported {directory}", counts)
+        _warn_team_calendars(store, settings)
         _warm(store, settings, warm)
 
     _run(body)
@@ -199,6 +200,21 @@ def evaluate(
         typer.echo(render_evaluation(evaluation, fmt))
 
     _run(body)
+
+
+def _warn_team_calendars(store: Store, settings: Settings) -> None:
+    from models.config import load_config, team_calendar_problems
+
+    try:
+        config = load_config(settings.handoff_config)
+    except BadInputError:
+        return  # the SLA file's own problems are reported by whatever reads it next
+    teams = store.read_entity("team")
+    if teams.empty or "calendar" not in teams.columns:
+        return
+    rows = zip(teams["team_id"], teams["name"], teams["calendar"], strict=True)
+    for problem in team_calendar_problems(rows, config):
+        typer.echo(f"warning: {problem}", err=True)
 
 
 def _warm(store: Store, settings: Settings, warm: bool) -> None:

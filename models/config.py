@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -476,3 +476,21 @@ def _parse_hubspot(raw: Any, problems: list[str]) -> HubSpotConfig:
         archived_scan_hours=float(scan_hours),
         lookback_minutes=float(lookback),
     )
+
+
+def team_calendar_problems(
+    teams: Iterable[tuple[Any, Any, Any]], config: HandoffConfig
+) -> list[str]:
+    """A sentence for each team (team_id, name, calendar) whose calendar the SLA file does not
+    define. Such a team is judged on each SLA's own calendar, which is rarely what was meant,
+    but not an error: the SLA file may gain the calendar later."""
+    problems = []
+    for team_id, name, calendar in teams:
+        if isinstance(calendar, str) and calendar and calendar not in config.calendars:
+            problems.append(
+                f"team {team_id} ({name}) names calendar {calendar!r}, which {config.source} "
+                f"does not define (it has: {', '.join(config.calendars)}); its reps are judged "
+                "on each SLA's own calendar until [calendars." + calendar + "] is added or "
+                "teams.csv names a defined one"
+            )
+    return problems

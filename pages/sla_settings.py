@@ -83,6 +83,8 @@ with right:
 
 st.subheader("Calendars")
 components.data_table(se.calendars_table(config, today.year), key="calendars")
+for problem in se.team_calendar_problems(config):
+    st.warning(problem[0].upper() + problem[1:] + ".", icon=":material/event_busy:")
 with st.expander("Holidays"):
     name = st.selectbox("Calendar", list(config.calendars), key="holiday_calendar")
     components.data_table(se.holidays_table(config, name, today.year), key="holidays")

@@ -261,3 +261,18 @@ def test_a_larger_import_is_idempotent_and_round_trips(store: Store, tmp_path: P
     store.truncate_all()
     import_dir(store, tmp_path / "out")
     assert_same_data(first, snapshot(store))
+
+
+def test_cli_import_warns_about_a_team_calendar_the_sla_file_lacks(
+    store: Store, tmp_path: Path
+) -> None:
+    teams = VALID["teams.csv"].replace("T-sales,Sales East,sales,ny,", "T-sales,Sales East,sales,nyc,")
+    folder = write_folder(tmp_path / "in", {**VALID, "teams.csv": teams})
+    imported = runner.invoke(app, ["import", str(folder), "--database-url", store.url, "--no-warm"])
+    assert imported.exit_code == 0, imported.output  # a warning, not a refusal
+    assert "warning: team T-sales (Sales East) names calendar 'nyc'" in imported.output
+    assert "[calendars.nyc]" in imported.output
+    fine = runner.invoke(
+        app, ["import", str(write_folder(tmp_path / "ok", VALID)), "--database-url", store.url]
+    )
+    assert "warning" not in fine.output and "Verdicts precomputed" in fine.output
