@@ -31,12 +31,11 @@ sys.path.insert(0, str(ROOT))
 from models.calendar import (  # noqa: E402
     WEEKDAYS,
     Calendar,
-    WorkingTime,
-    business_minutes,
     clear_caches,
     holiday_dates,
     parse_hours,
 )
+from models.working_time import WorkingTime, business_minutes  # noqa: E402
 
 ROWS = 10_000
 SEED = 20260101

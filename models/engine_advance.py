@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from models import engine_columns as E
-from models.calendar import business_minutes
 from models.config import HandoffConfig
 from models.engine import (
     Evaluation,
@@ -31,6 +30,7 @@ from models.engine import (
 )
 from models.engine_quota import quota_figures
 from models.engine_summary import credit_for, resummarise
+from models.working_time import business_minutes
 
 
 def advance(evaluation: Evaluation, config: HandoffConfig, as_of: datetime) -> Evaluation:

@@ -14,8 +14,9 @@ import pandas as pd
 
 from models import columns as C
 from models import engine_columns as E
-from models.calendar import Calendar, add_business_minutes, business_minutes
+from models.calendar import Calendar
 from models.config import SlaDef
+from models.working_time import add_business_minutes, business_minutes
 
 CONTACT_TYPES = ("call", "email", "meeting")
 # Leads are joined to their activities on an integer key (see `engine._prepare`): hashing and

@@ -11,7 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from models import engine_columns as E
-from models.calendar import Calendar, working_intervals
+from models.calendar import Calendar
+from models.working_time import working_intervals
 from ui.theme import (
     AT_RISK_COLOR,
     BREACHED,

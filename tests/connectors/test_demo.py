@@ -20,10 +20,10 @@ from connectors.demo_people import CALENDAR_OF_TEAM
 from connectors.demo_time import NAT, team_tables
 from models import columns as C
 from models import tables as T
-from models.calendar import business_minutes
 from models.config import load_config
 from models.errors import BadInputError
 from models.store import Store
+from models.working_time import business_minutes
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)  # a Wednesday, mid-month

@@ -18,13 +18,15 @@ from models.calendar import (
     WEEKDAYS,
     Calendar,
     WeeklyHours,
-    WorkingTime,
-    add_business_minutes,
-    business_minutes,
     format_hours,
     holiday_dates,
     holidays_in_year,
     parse_hours,
+)
+from models.working_time import (
+    WorkingTime,
+    add_business_minutes,
+    business_minutes,
     working_intervals,
 )
 
