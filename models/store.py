@@ -1,4 +1,6 @@
-"""The store: every SQL statement of Handoff lives here. Reads return DataFrames.
+"""The store: every SQL statement of Handoff lives here and in the `models/store_*.py` mixins
+`Store` inherits (SLA-engine reads in `store_sla`, bookkeeping in `store_runs`, the verdict cache
+in `store_cache`). Reads return DataFrames.
 
 The same code runs on SQLite and PostgreSQL: upserts use `INSERT ... ON CONFLICT (key) DO UPDATE`,
 which both dialects accept verbatim. Timestamps come back as timezone-aware UTC columns.
@@ -6,28 +8,13 @@ which both dialects accept verbatim. Timestamps come back as timezone-aware UTC 
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import (
-    Connection,
-    Engine,
-    bindparam,
-    case,
-    delete,
-    func,
-    insert,
-    literal,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Connection, Engine, bindparam, delete, func, literal, select, text, update
 from sqlmodel import SQLModel
 
 from models import columns as C
@@ -35,6 +22,10 @@ from models import tables as T
 from models.db import get_engine, upgrade_schema
 from models.settings import load_settings
 from models.store_cache import VerdictCacheStore, bump_revision
+from models.store_frames import _read, _read_by_ids, _timestamp_columns, as_utc
+from models.store_runs import BookkeepingStore
+from models.store_runs import utcnow as utcnow  # re-exported: callers import it from here
+from models.store_sla import SlaInputsStore
 
 CANONICAL_TABLES: dict[str, type[SQLModel]] = {
     "team": T.Team,
@@ -45,32 +36,14 @@ CANONICAL_TABLES: dict[str, type[SQLModel]] = {
 }
 SOFT_DELETED = ("lead", "activity", "deal")
 _CHUNK = 20_000
-_IDS_PER_QUERY = 20_000
 _COPY_FROM = 1_000  # rows; below this PostgreSQL upserts row by row (no scratch table)
-
-
-def utcnow() -> datetime:
-    """The store's clock for bookkeeping columns (never used by the SLA engine)."""
-    return datetime.now(UTC)
 
 
 def _table(entity: str) -> Any:
     return CANONICAL_TABLES[entity].__table__  # type: ignore[attr-defined]
 
 
-def _timestamp_columns(table: Any) -> list[str]:
-    return [c.name for c in table.columns if isinstance(c.type, T.UTCDateTime)]
-
-
-def as_utc(values: pd.Series) -> pd.Series:
-    """Any timestamp column (aware, naive UTC text from SQLite, or None) as aware UTC datetimes."""
-    if values.empty:
-        return pd.Series(pd.DatetimeIndex([], tz="UTC"), index=values.index, name=values.name)
-    converted = pd.to_datetime(values, utc=True, format="ISO8601")
-    return converted.astype("datetime64[us, UTC]")
-
-
-class Store(VerdictCacheStore):
+class Store(SlaInputsStore, BookkeepingStore, VerdictCacheStore):
     """Handle on one database. Methods open their own transaction unless given a connection.
 
     Every write of CRM data also bumps the data revision in the same transaction
@@ -437,332 +410,6 @@ class Store(VerdictCacheStore):
                 frame[name] = as_utc(frame[name])
         return {"owners": owners, "leads": leads, "activities": activities, "deals": deals}
 
-    # ---------------------------------------------------------------- runs (import, sync)
-    def start_run(self, model: type[SQLModel], **values: Any) -> int:
-        table = model.__table__  # type: ignore[attr-defined]
-        values.setdefault("started_at", utcnow())
-        with self.engine.begin() as conn:
-            result = conn.execute(insert(table).values(**values).returning(table.c.id))
-            return int(result.scalar_one())
-
-    def finish_run(
-        self,
-        model: type[SQLModel],
-        run_id: int,
-        *,
-        status: str,
-        counts: dict[str, Any] | None = None,
-        error: str | None = None,
-        **values: Any,
-    ) -> None:
-        table = model.__table__  # type: ignore[attr-defined]
-        values.update(status=status, finished_at=utcnow(), error=error)
-        if counts is not None:
-            values["counts"] = json.dumps(counts, sort_keys=True)
-        with self.engine.begin() as conn:
-            conn.execute(update(table).where(table.c.id == run_id).values(**values))
-
-    def update_run(self, model: type[SQLModel], run_id: int, **values: Any) -> None:
-        table = model.__table__  # type: ignore[attr-defined]
-        with self.engine.begin() as conn:
-            conn.execute(update(table).where(table.c.id == run_id).values(**values))
-
-    def read_runs(self, model: type[SQLModel], limit: int = 20) -> pd.DataFrame:
-        """The newest runs first."""
-        table = model.__table__  # type: ignore[attr-defined]
-        stmt = select(table).order_by(table.c.id.desc()).limit(limit)
-        with self.engine.connect() as conn:
-            return _read(conn, stmt, table)
-
-    # ---------------------------------------------------------------- sync state
-    def read_sync_state(
-        self, source: str, object_type: str, *, conn: Connection | None = None
-    ) -> dict[str, Any] | None:
-        table = T.SyncState.__table__  # type: ignore[attr-defined]
-        stmt = select(table).where(table.c.source == source, table.c.object_type == object_type)
-        with self._tx(conn) as tx:
-            row = tx.execute(stmt).mappings().first()
-        return dict(row) if row else None
-
-    def save_sync_state(
-        self, source: str, object_type: str, *, conn: Connection | None = None, **values: Any
-    ) -> None:
-        """Insert or update the cursor; call it inside the transaction that wrote the page."""
-        table = T.SyncState.__table__  # type: ignore[attr-defined]
-        values["updated_at"] = utcnow()
-        with self._tx(conn) as tx:
-            found = tx.execute(
-                update(table)
-                .where(table.c.source == source, table.c.object_type == object_type)
-                .values(**values)
-            )
-            if not found.rowcount:
-                tx.execute(insert(table).values(source=source, object_type=object_type, **values))
-
-    def clear_sync_state(self, source: str, *, conn: Connection | None = None) -> None:
-        table = T.SyncState.__table__  # type: ignore[attr-defined]
-        with self._tx(conn) as tx:
-            tx.execute(delete(table).where(table.c.source == source))
-
-    def read_sync_states(self, source: str) -> pd.DataFrame:
-        table = T.SyncState.__table__  # type: ignore[attr-defined]
-        stmt = select(table).where(table.c.source == source).order_by(table.c.object_type)
-        with self.engine.connect() as conn:
-            return _read(conn, stmt, table)
-
-    # ---------------------------------------------------------------- generic bookkeeping
-    def insert_row(self, model: type[SQLModel], **values: Any) -> int | None:
-        """Insert one bookkeeping row; returns its integer id when the table has one."""
-        table = model.__table__  # type: ignore[attr-defined]
-        with self.engine.begin() as conn:
-            if "id" in table.c:
-                return int(
-                    conn.execute(insert(table).values(**values).returning(table.c.id)).scalar_one()
-                )
-            conn.execute(insert(table).values(**values))
-            return None
-
-    def update_rows(self, model: type[SQLModel], where: dict[str, Any], **values: Any) -> int:
-        table = model.__table__  # type: ignore[attr-defined]
-        stmt = update(table).values(**values)
-        for name, value in where.items():
-            stmt = stmt.where(table.c[name] == value)
-        with self.engine.begin() as conn:
-            return conn.execute(stmt).rowcount or 0
-
-    def select_rows(
-        self,
-        model: type[SQLModel],
-        where: dict[str, Any] | None = None,
-        *,
-        order_by: str | None = None,
-        descending: bool = False,
-        limit: int | None = None,
-    ) -> pd.DataFrame:
-        """Rows of a bookkeeping table filtered by equality (a list value means IN)."""
-        table = model.__table__  # type: ignore[attr-defined]
-        stmt = select(table)
-        for name, value in (where or {}).items():
-            if isinstance(value, list | tuple | set):
-                stmt = stmt.where(table.c[name].in_(list(value)))
-            elif value is None:
-                stmt = stmt.where(table.c[name].is_(None))
-            else:
-                stmt = stmt.where(table.c[name] == value)
-        if order_by:
-            column = table.c[order_by]
-            stmt = stmt.order_by(column.desc() if descending else column)
-        if limit:
-            stmt = stmt.limit(limit)
-        with self.engine.connect() as conn:
-            return _read(conn, stmt, table)
-
-    # ---------------------------------------------------------------- SLA engine reads and records
-    def read_sla_inputs(
-        self, window_start: datetime, window_end: datetime, as_of: datetime
-    ) -> dict[str, pd.DataFrame]:
-        """What the SLA engine needs for clocks starting in [window_start, window_end), as known
-        at `as_of`: live leads handed off by `as_of` whose handoff or assignment falls in the
-        window, deals closed won in the window (and their leads), the calls, emails and meetings
-        of all those leads from the window start until `as_of`, every owner and team."""
-        return next(self.read_sla_inputs_windows([(window_start, window_end)], as_of))
-
-    def read_sla_inputs_windows(
-        self, windows: Sequence[tuple[datetime, datetime]], as_of: datetime
-    ) -> Iterator[dict[str, pd.DataFrame]]:
-        """`read_sla_inputs` for each of several windows (a trend's months), one at a time: the
-        lead table is scanned once for all of them and each window's leads and deals picked out
-        by the same conditions; activities are read when a window's turn comes."""
-        start, end = min(w[0] for w in windows), max(w[1] for w in windows)
-        union = self._read_sla_leads(start, end, as_of)
-        owners, teams = self.read_entity("owner"), self.read_entity("team")
-        upto = pd.Timestamp(as_of)
-        for window_start, window_end in windows:
-            ws, we = pd.Timestamp(window_start), pd.Timestamp(window_end)
-            deals = union["deals"]
-            closed = deals["closed_won_at"]
-            deals = deals[(closed >= ws) & (closed < we) & (closed <= upto)]
-            found = union["leads"]
-            handed, assigned = found["handed_off_at"], found["assigned_at"]
-            found = found[
-                (handed <= upto)
-                & (((handed >= ws) & (handed < we)) | ((assigned >= ws) & (assigned < we)))
-            ]
-            of_deals = union["deal_leads"]
-            of_deals = of_deals[of_deals["lead_id"].isin(deals["lead_id"])]
-            leads = pd.concat([found, of_deals], ignore_index=True).drop_duplicates("lead_id")
-            if "_row" in leads.columns:  # SQLite: the table's order, as one scan would give
-                order = leads.pop("_row").astype("int64").to_numpy()
-                leads = leads.iloc[np.argsort(order, kind="stable")]
-            leads = leads.reset_index(drop=True)
-            yield {
-                "leads": leads,
-                "deals": deals.reset_index(drop=True),
-                "activities": self._read_sla_activities(list(leads["lead_id"]), ws, upto),
-                "owners": owners,
-                "teams": teams,
-            }
-
-    def _sla_values(self, **instants: datetime) -> dict[str, Any]:
-        names = list(instants)
-        formatted = self._format_timestamps(
-            pd.Series([instants[n] for n in names], dtype=object), "lead", C.HANDED_OFF_AT
-        ).tolist()
-        return dict(zip(names, formatted, strict=True))
-
-    def _read_sla_leads(
-        self, window_start: datetime, window_end: datetime, as_of: datetime
-    ) -> dict[str, pd.DataFrame]:
-        """Leads handed off or assigned in the window (handed off by as_of), the deals closed won
-        in it by as_of, and those deals' leads (read_sla_inputs picks per window from these)."""
-        sqlite = self.dialect == "sqlite"
-        # What the engine reads of a lead (not created_at or rejection_reason); on SQLite also
-        # the rowid, to keep the table's order when the two lead queries are merged.
-        lead_cols = (
-            "rowid AS _row, " if sqlite else ""
-        ) + "lead_id, handed_off_at, assigned_at, owner_id, source, status, rejected_at"
-        in_window = (
-            "deleted_at IS NULL AND closed_won_at >= :ws AND closed_won_at < :we "
-            "AND closed_won_at <= :as_of"
-        )
-        handed = (
-            "deleted_at IS NULL AND handed_off_at IS NOT NULL AND handed_off_at <= :as_of AND ("
-            "(handed_off_at >= :ws AND handed_off_at < :we) OR "
-            "(assigned_at >= :ws AND assigned_at < :we))"
-        )
-        # Assignments in the window have no index to use, so the lead table is read in full;
-        # on SQLite a plain scan costs half of walking the handed_off_at index over it. The
-        # leads of the window's deals come from a second query by key: tested inside the scan,
-        # that membership test cost more than the scan itself.
-        lead_table = "lead NOT INDEXED" if sqlite else "lead"
-        queries = {
-            "leads": f"SELECT {lead_cols} FROM {lead_table} WHERE {handed}",
-            "deal_leads": f"SELECT {lead_cols} FROM lead WHERE deleted_at IS NULL "
-            f"AND lead_id IN (SELECT lead_id FROM deal WHERE {in_window})",
-            "deals": f"SELECT deal_id, lead_id, closed_won_at, owner_id, amount FROM deal WHERE {in_window}",
-        }
-        values = self._sla_values(ws=window_start, we=window_end, as_of=as_of)
-        # Raw DB-API cursors with positional parameters: SQLAlchemy's Row objects and its
-        # compilation of thousands of expanding parameters cost more than the queries here.
-        with self.engine.connect() as conn:
-            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            if sqlite:
-                cursor.execute("PRAGMA mmap_size = 4294967296")  # see _read_sla_activities
-            try:
-                return {
-                    name: _frame_of(cursor, *self._positional(sql, values))
-                    for name, sql in queries.items()
-                }
-            finally:
-                cursor.close()
-
-    def _read_sla_activities(
-        self, lead_ids: list[str], window_start: datetime, as_of: datetime
-    ) -> pd.DataFrame:
-        """Only what can stop a clock: the leads' calls, emails and meetings from the window
-        start to as_of."""
-        coded = ", ".join(_coded_select(name, labels) for name, labels in _CODED.items())
-        activity_sql = (
-            f"SELECT activity_id, lead_id, occurred_at, owner_id, {coded} "
-            "FROM activity WHERE deleted_at IS NULL AND type IN ('call', 'email', 'meeting') "
-            "AND occurred_at >= :ws AND occurred_at <= :as_of AND lead_id IN :ids"
-        )
-        values = self._sla_values(ws=window_start, as_of=as_of)
-        with self.engine.connect() as conn:
-            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            if self.dialect == "sqlite":
-                # Activities are fetched by lead through an index, i.e. scattered pages: reading
-                # them through a memory map instead of read() calls is about a third faster.
-                cursor.execute("PRAGMA mmap_size = 4294967296")
-            try:
-                chunks = []
-                for lo in range(0, max(len(lead_ids), 1), 20_000):
-                    ids = lead_ids[lo : lo + 20_000] or ["-"]
-                    marks = ", ".join([self._placeholder()] * len(ids))
-                    sql, params = self._positional(activity_sql.replace(":ids", f"({marks})"), values)
-                    chunks.append(_frame_of(cursor, sql, (*params, *ids)))
-            finally:
-                cursor.close()
-        activities = pd.concat(chunks, ignore_index=True)
-        for name, labels in _CODED.items():
-            activities[name] = _decode_coded(activities, name, labels)
-        return activities
-
-    def _positional(self, sql: str, values: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
-        """`:name` markers -> the driver's positional placeholders and the values in order."""
-        names = re.findall(r":(\w+)", sql)
-        return re.sub(r":\w+", lambda _m: self._placeholder(), sql), tuple(values[n] for n in names)
-
-    def read_approved_exclusions(self) -> pd.DataFrame:
-        """Approved disputes and exclusions: sla_id, item_id, reason, kind."""
-        table = T.Dispute.__table__  # type: ignore[attr-defined]
-        stmt = select(table.c.sla_id, table.c.item_id, table.c.reason, table.c.kind).where(
-            table.c.status == "approved"
-        )
-        with self.engine.connect() as conn:
-            rows = conn.execute(stmt.order_by(table.c.id)).fetchall()
-        return pd.DataFrame.from_records(rows, columns=["sla_id", "item_id", "reason", "kind"])
-
-    def replace_snapshot(
-        self, month: str, payload: str, *, frozen_at: datetime, frozen_by: str | None, note: str | None
-    ) -> int:
-        """Store a frozen month; an earlier snapshot of it is kept, marked superseded (one
-        transaction, so a month never has two current snapshots or none)."""
-        table = T.VerdictSnapshot.__table__  # type: ignore[attr-defined]
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(table)
-                .where(table.c.month == month, table.c.superseded_at.is_(None))
-                .values(superseded_at=frozen_at)
-            )
-            new_id = conn.execute(
-                insert(table)
-                .values(month=month, frozen_at=frozen_at, frozen_by=frozen_by, note=note, payload=payload)
-                .returning(table.c.id)
-            ).scalar_one()
-        return int(new_id)
-
-    def read_current_snapshot(self, month: str) -> dict[str, Any] | None:
-        """The month's current (not superseded) snapshot without reading its items into Python:
-        id, frozen_at, frozen_by, note, times_frozen (snapshots of the month ever taken) and
-        `head`, the payload up to its first line break (all of it when it has none)."""
-        table = T.VerdictSnapshot.__table__  # type: ignore[attr-defined]
-        payload = table.c.payload
-        head: Any
-        if self.dialect == "postgresql":
-            head = func.split_part(payload, "\n", 1)
-        else:
-            cut = func.instr(payload, "\n")
-            head = case((cut > 0, func.substr(payload, 1, cut - 1)), else_=payload)
-        times = (
-            select(func.count()).select_from(table).where(table.c.month == month).scalar_subquery()
-        )
-        stmt = (
-            select(
-                table.c.id,
-                table.c.frozen_at,
-                table.c.frozen_by,
-                table.c.note,
-                times.label("times_frozen"),
-                head.label("head"),
-            )
-            .where(table.c.month == month, table.c.superseded_at.is_(None))
-            .order_by(table.c.id.desc())
-            .limit(1)
-        )
-        with self.engine.connect() as conn:
-            row = conn.execute(stmt).mappings().first()
-        return dict(row) if row is not None else None
-
-    def read_snapshot_payload(self, snapshot_id: int) -> str:
-        """The whole stored payload of one snapshot (current or superseded)."""
-        table = T.VerdictSnapshot.__table__  # type: ignore[attr-defined]
-        with self.engine.connect() as conn:
-            payload = conn.execute(
-                select(table.c.payload).where(table.c.id == snapshot_id)
-            ).scalar_one()
-        return str(payload)
-
     def truncate_all(self) -> None:
         """Empty every table (tests and `handoff demo --replace` on a scratch database); the data
         revision only moves on, so nothing cached before can pass for the new data."""
@@ -796,95 +443,3 @@ def _frame_to_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
         as_object = values.astype(object)
         columns.append(as_object.where(values.notna(), None).tolist())
     return list(zip(*columns, strict=True))
-
-
-# Activity fields with few values, read by the SLA engine as small integer codes (no string
-# object per row, no hashing them again) and returned as categoricals of the same values; a
-# value outside the known labels arrives in a second column, `<name>_other`.
-_CODED = {
-    C.TYPE: ("call", "email", "meeting"),
-    C.DIRECTION: ("outbound", "inbound"),
-    C.OUTCOME: (
-        "connected",
-        "no_answer",
-        "left_voicemail",
-        "left_live_message",
-        "busy",
-        "wrong_number",
-    ),
-}
-
-
-def _coded_select(name: str, labels: tuple[str, ...]) -> str:
-    whens = " ".join(f"WHEN '{label}' THEN {code}" for code, label in enumerate(labels))
-    known = ", ".join(f"'{label}'" for label in labels)
-    return (
-        f"CASE {name} {whens} END AS {name}, "
-        f"CASE WHEN {name} IN ({known}) THEN NULL ELSE {name} END AS {name}_other"
-    )
-
-
-def _decode_coded(frame: pd.DataFrame, name: str, labels: tuple[str, ...]) -> pd.Series:
-    """The column `_coded_select` split in two, whole again: a categorical of the labels, or
-    plain objects when some value is not among them."""
-    codes = np.array(frame[name].to_numpy(dtype=object), dtype=float)  # None -> NaN
-    other = frame.pop(f"{name}_other").to_numpy(dtype=object)
-    known = ~np.isnan(codes)
-    if pd.notna(other).any():
-        values = other.copy()
-        values[known] = np.array(labels, dtype=object)[codes[known].astype(np.int64)]
-        return pd.Series(values, index=frame.index, dtype=object)
-    whole = np.where(known, codes, -1).astype(np.int64)
-    categories = pd.Index(labels, dtype=object)
-    return pd.Series(pd.Categorical.from_codes(whole, categories=categories), index=frame.index)
-
-
-def _frame_of(cursor: Any, sql: str, params: tuple[Any, ...]) -> pd.DataFrame:
-    """Run a query on a DB-API cursor; the rows as a frame built column-wise, columns named
-    *_at as aware UTC timestamps."""
-    cursor.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    rows = cursor.fetchall()
-    # One 2-D object array from the row tuples (numpy does it in C), then plain object columns.
-    table = np.empty((len(rows), len(names)), dtype=object)
-    if rows:
-        table[:] = rows
-    frame = pd.DataFrame({name: pd.Series(table[:, i], dtype=object) for i, name in enumerate(names)})
-    for name in names:
-        if name.endswith("_at"):
-            frame[name] = as_utc(frame[name])
-    return frame
-
-
-def _read_by_ids(
-    conn: Connection, stmt: Any, table: Any, ids: Sequence[str], names: list[str]
-) -> pd.DataFrame:
-    """Run `stmt` (with an expanding `ids` parameter) in chunks: an IN list of a million ids
-    exceeds SQLite's variable limit and makes PostgreSQL plan slowly."""
-    frames = [
-        _read(conn, stmt, table, {"ids": list(ids[start : start + _IDS_PER_QUERY])})
-        for start in range(0, len(ids), _IDS_PER_QUERY)
-    ]
-    return pd.concat(frames, ignore_index=True) if frames else _empty(table, names)
-
-
-def _empty(table: Any, names: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame({name: pd.Series([], dtype=object) for name in names})
-    for name in set(_timestamp_columns(table)) & set(names):
-        frame[name] = as_utc(frame[name])
-    return frame
-
-
-def _read(conn: Connection, stmt: Any, table: Any, params: dict[str, Any] | None = None) -> pd.DataFrame:
-    result = conn.execute(stmt, params or {})
-    names = list(result.keys())
-    rows = result.fetchall()
-    if not rows:
-        return _empty(table, names)
-    frame = pd.DataFrame.from_records(rows, columns=names, coerce_float=True)
-    for name in set(_timestamp_columns(table)) & set(names):
-        frame[name] = as_utc(frame[name])
-    if "active" in frame.columns:
-        frame["active"] = frame["active"].astype(bool)
-    return frame
-

@@ -1,0 +1,308 @@
+"""The store's reads and records for the SLA engine: its inputs, approved exclusions, snapshots.
+
+Part of the store (every SQL statement lives in `models/store*.py`); `Store` inherits it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, case, func, insert, select, update
+
+from models import columns as C
+from models import tables as T
+from models.store_frames import as_utc
+
+
+class SlaInputsStore:
+    """What the SLA engine reads (raw cursors where SQLAlchemy's overhead dominates) and the
+    frozen months it records."""
+
+    engine: Engine
+
+    if TYPE_CHECKING:  # provided by Store
+
+        @property
+        def dialect(self) -> str: ...
+
+        def _placeholder(self) -> str: ...
+
+        def _format_timestamps(self, values: pd.Series, entity: str, name: str) -> pd.Series: ...
+
+        def read_entity(
+            self,
+            entity: str,
+            *,
+            include_deleted: bool = False,
+            ids: Sequence[str] | None = None,
+            conn: Connection | None = None,
+        ) -> pd.DataFrame: ...
+
+    # ---------------------------------------------------------------- SLA engine reads and records
+    def read_sla_inputs(
+        self, window_start: datetime, window_end: datetime, as_of: datetime
+    ) -> dict[str, pd.DataFrame]:
+        """What the SLA engine needs for clocks starting in [window_start, window_end), as known
+        at `as_of`: live leads handed off by `as_of` whose handoff or assignment falls in the
+        window, deals closed won in the window (and their leads), the calls, emails and meetings
+        of all those leads from the window start until `as_of`, every owner and team."""
+        return next(self.read_sla_inputs_windows([(window_start, window_end)], as_of))
+
+    def read_sla_inputs_windows(
+        self, windows: Sequence[tuple[datetime, datetime]], as_of: datetime
+    ) -> Iterator[dict[str, pd.DataFrame]]:
+        """`read_sla_inputs` for each of several windows (a trend's months), one at a time: the
+        lead table is scanned once for all of them and each window's leads and deals picked out
+        by the same conditions; activities are read when a window's turn comes."""
+        start, end = min(w[0] for w in windows), max(w[1] for w in windows)
+        union = self._read_sla_leads(start, end, as_of)
+        owners, teams = self.read_entity("owner"), self.read_entity("team")
+        upto = pd.Timestamp(as_of)
+        for window_start, window_end in windows:
+            ws, we = pd.Timestamp(window_start), pd.Timestamp(window_end)
+            deals = union["deals"]
+            closed = deals["closed_won_at"]
+            deals = deals[(closed >= ws) & (closed < we) & (closed <= upto)]
+            found = union["leads"]
+            handed, assigned = found["handed_off_at"], found["assigned_at"]
+            found = found[
+                (handed <= upto)
+                & (((handed >= ws) & (handed < we)) | ((assigned >= ws) & (assigned < we)))
+            ]
+            of_deals = union["deal_leads"]
+            of_deals = of_deals[of_deals["lead_id"].isin(deals["lead_id"])]
+            leads = pd.concat([found, of_deals], ignore_index=True).drop_duplicates("lead_id")
+            if "_row" in leads.columns:  # SQLite: the table's order, as one scan would give
+                order = leads.pop("_row").astype("int64").to_numpy()
+                leads = leads.iloc[np.argsort(order, kind="stable")]
+            leads = leads.reset_index(drop=True)
+            yield {
+                "leads": leads,
+                "deals": deals.reset_index(drop=True),
+                "activities": self._read_sla_activities(list(leads["lead_id"]), ws, upto),
+                "owners": owners,
+                "teams": teams,
+            }
+
+    def _sla_values(self, **instants: datetime) -> dict[str, Any]:
+        names = list(instants)
+        formatted = self._format_timestamps(
+            pd.Series([instants[n] for n in names], dtype=object), "lead", C.HANDED_OFF_AT
+        ).tolist()
+        return dict(zip(names, formatted, strict=True))
+
+    def _read_sla_leads(
+        self, window_start: datetime, window_end: datetime, as_of: datetime
+    ) -> dict[str, pd.DataFrame]:
+        """Leads handed off or assigned in the window (handed off by as_of), the deals closed won
+        in it by as_of, and those deals' leads (read_sla_inputs picks per window from these)."""
+        sqlite = self.dialect == "sqlite"
+        # What the engine reads of a lead (not created_at or rejection_reason); on SQLite also
+        # the rowid, to keep the table's order when the two lead queries are merged.
+        lead_cols = (
+            "rowid AS _row, " if sqlite else ""
+        ) + "lead_id, handed_off_at, assigned_at, owner_id, source, status, rejected_at"
+        in_window = (
+            "deleted_at IS NULL AND closed_won_at >= :ws AND closed_won_at < :we "
+            "AND closed_won_at <= :as_of"
+        )
+        handed = (
+            "deleted_at IS NULL AND handed_off_at IS NOT NULL AND handed_off_at <= :as_of AND ("
+            "(handed_off_at >= :ws AND handed_off_at < :we) OR "
+            "(assigned_at >= :ws AND assigned_at < :we))"
+        )
+        # Assignments in the window have no index to use, so the lead table is read in full;
+        # on SQLite a plain scan costs half of walking the handed_off_at index over it. The
+        # leads of the window's deals come from a second query by key: tested inside the scan,
+        # that membership test cost more than the scan itself.
+        lead_table = "lead NOT INDEXED" if sqlite else "lead"
+        queries = {
+            "leads": f"SELECT {lead_cols} FROM {lead_table} WHERE {handed}",
+            "deal_leads": f"SELECT {lead_cols} FROM lead WHERE deleted_at IS NULL "
+            f"AND lead_id IN (SELECT lead_id FROM deal WHERE {in_window})",
+            "deals": f"SELECT deal_id, lead_id, closed_won_at, owner_id, amount FROM deal WHERE {in_window}",
+        }
+        values = self._sla_values(ws=window_start, we=window_end, as_of=as_of)
+        # Raw DB-API cursors with positional parameters: SQLAlchemy's Row objects and its
+        # compilation of thousands of expanding parameters cost more than the queries here.
+        with self.engine.connect() as conn:
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            if sqlite:
+                cursor.execute("PRAGMA mmap_size = 4294967296")  # see _read_sla_activities
+            try:
+                return {
+                    name: _frame_of(cursor, *self._positional(sql, values))
+                    for name, sql in queries.items()
+                }
+            finally:
+                cursor.close()
+
+    def _read_sla_activities(
+        self, lead_ids: list[str], window_start: datetime, as_of: datetime
+    ) -> pd.DataFrame:
+        """Only what can stop a clock: the leads' calls, emails and meetings from the window
+        start to as_of."""
+        coded = ", ".join(_coded_select(name, labels) for name, labels in _CODED.items())
+        activity_sql = (
+            f"SELECT activity_id, lead_id, occurred_at, owner_id, {coded} "
+            "FROM activity WHERE deleted_at IS NULL AND type IN ('call', 'email', 'meeting') "
+            "AND occurred_at >= :ws AND occurred_at <= :as_of AND lead_id IN :ids"
+        )
+        values = self._sla_values(ws=window_start, as_of=as_of)
+        with self.engine.connect() as conn:
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            if self.dialect == "sqlite":
+                # Activities are fetched by lead through an index, i.e. scattered pages: reading
+                # them through a memory map instead of read() calls is about a third faster.
+                cursor.execute("PRAGMA mmap_size = 4294967296")
+            try:
+                chunks = []
+                for lo in range(0, max(len(lead_ids), 1), 20_000):
+                    ids = lead_ids[lo : lo + 20_000] or ["-"]
+                    marks = ", ".join([self._placeholder()] * len(ids))
+                    sql, params = self._positional(activity_sql.replace(":ids", f"({marks})"), values)
+                    chunks.append(_frame_of(cursor, sql, (*params, *ids)))
+            finally:
+                cursor.close()
+        activities = pd.concat(chunks, ignore_index=True)
+        for name, labels in _CODED.items():
+            activities[name] = _decode_coded(activities, name, labels)
+        return activities
+
+    def _positional(self, sql: str, values: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+        """`:name` markers -> the driver's positional placeholders and the values in order."""
+        names = re.findall(r":(\w+)", sql)
+        return re.sub(r":\w+", lambda _m: self._placeholder(), sql), tuple(values[n] for n in names)
+
+    def read_approved_exclusions(self) -> pd.DataFrame:
+        """Approved disputes and exclusions: sla_id, item_id, reason, kind."""
+        table = T.Dispute.__table__  # type: ignore[attr-defined]
+        stmt = select(table.c.sla_id, table.c.item_id, table.c.reason, table.c.kind).where(
+            table.c.status == "approved"
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt.order_by(table.c.id)).fetchall()
+        return pd.DataFrame.from_records(rows, columns=["sla_id", "item_id", "reason", "kind"])
+
+    def replace_snapshot(
+        self, month: str, payload: str, *, frozen_at: datetime, frozen_by: str | None, note: str | None
+    ) -> int:
+        """Store a frozen month; an earlier snapshot of it is kept, marked superseded (one
+        transaction, so a month never has two current snapshots or none)."""
+        table = T.VerdictSnapshot.__table__  # type: ignore[attr-defined]
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(table)
+                .where(table.c.month == month, table.c.superseded_at.is_(None))
+                .values(superseded_at=frozen_at)
+            )
+            new_id = conn.execute(
+                insert(table)
+                .values(month=month, frozen_at=frozen_at, frozen_by=frozen_by, note=note, payload=payload)
+                .returning(table.c.id)
+            ).scalar_one()
+        return int(new_id)
+
+    def read_current_snapshot(self, month: str) -> dict[str, Any] | None:
+        """The month's current (not superseded) snapshot without reading its items into Python:
+        id, frozen_at, frozen_by, note, times_frozen (snapshots of the month ever taken) and
+        `head`, the payload up to its first line break (all of it when it has none)."""
+        table = T.VerdictSnapshot.__table__  # type: ignore[attr-defined]
+        payload = table.c.payload
+        head: Any
+        if self.dialect == "postgresql":
+            head = func.split_part(payload, "\n", 1)
+        else:
+            cut = func.instr(payload, "\n")
+            head = case((cut > 0, func.substr(payload, 1, cut - 1)), else_=payload)
+        times = (
+            select(func.count()).select_from(table).where(table.c.month == month).scalar_subquery()
+        )
+        stmt = (
+            select(
+                table.c.id,
+                table.c.frozen_at,
+                table.c.frozen_by,
+                table.c.note,
+                times.label("times_frozen"),
+                head.label("head"),
+            )
+            .where(table.c.month == month, table.c.superseded_at.is_(None))
+            .order_by(table.c.id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).mappings().first()
+        return dict(row) if row is not None else None
+
+    def read_snapshot_payload(self, snapshot_id: int) -> str:
+        """The whole stored payload of one snapshot (current or superseded)."""
+        table = T.VerdictSnapshot.__table__  # type: ignore[attr-defined]
+        with self.engine.connect() as conn:
+            payload = conn.execute(
+                select(table.c.payload).where(table.c.id == snapshot_id)
+            ).scalar_one()
+        return str(payload)
+
+
+# Activity fields with few values, read by the SLA engine as small integer codes (no string
+# object per row, no hashing them again) and returned as categoricals of the same values; a
+# value outside the known labels arrives in a second column, `<name>_other`.
+_CODED = {
+    C.TYPE: ("call", "email", "meeting"),
+    C.DIRECTION: ("outbound", "inbound"),
+    C.OUTCOME: (
+        "connected",
+        "no_answer",
+        "left_voicemail",
+        "left_live_message",
+        "busy",
+        "wrong_number",
+    ),
+}
+
+
+def _coded_select(name: str, labels: tuple[str, ...]) -> str:
+    whens = " ".join(f"WHEN '{label}' THEN {code}" for code, label in enumerate(labels))
+    known = ", ".join(f"'{label}'" for label in labels)
+    return (
+        f"CASE {name} {whens} END AS {name}, "
+        f"CASE WHEN {name} IN ({known}) THEN NULL ELSE {name} END AS {name}_other"
+    )
+
+
+def _decode_coded(frame: pd.DataFrame, name: str, labels: tuple[str, ...]) -> pd.Series:
+    """The column `_coded_select` split in two, whole again: a categorical of the labels, or
+    plain objects when some value is not among them."""
+    codes = np.array(frame[name].to_numpy(dtype=object), dtype=float)  # None -> NaN
+    other = frame.pop(f"{name}_other").to_numpy(dtype=object)
+    known = ~np.isnan(codes)
+    if pd.notna(other).any():
+        values = other.copy()
+        values[known] = np.array(labels, dtype=object)[codes[known].astype(np.int64)]
+        return pd.Series(values, index=frame.index, dtype=object)
+    whole = np.where(known, codes, -1).astype(np.int64)
+    categories = pd.Index(labels, dtype=object)
+    return pd.Series(pd.Categorical.from_codes(whole, categories=categories), index=frame.index)
+
+
+def _frame_of(cursor: Any, sql: str, params: tuple[Any, ...]) -> pd.DataFrame:
+    """Run a query on a DB-API cursor; the rows as a frame built column-wise, columns named
+    *_at as aware UTC timestamps."""
+    cursor.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
+    # One 2-D object array from the row tuples (numpy does it in C), then plain object columns.
+    table = np.empty((len(rows), len(names)), dtype=object)
+    if rows:
+        table[:] = rows
+    frame = pd.DataFrame({name: pd.Series(table[:, i], dtype=object) for i, name in enumerate(names)})
+    for name in names:
+        if name.endswith("_at"):
+            frame[name] = as_utc(frame[name])
+    return frame
