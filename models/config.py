@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.calendar import WEEKDAYS, Calendar, parse_hours
 from models.columns import TIERS
+from models.config_hubspot import HubSpotConfig, parse_hubspot
 from models.errors import BadInputError
 
 SLA_KINDS = ("first_touch", "follow_up_attempts", "service_first_contact", "lead_quota")
@@ -26,36 +27,6 @@ PER_ITEM_KINDS = ("first_touch", "follow_up_attempts", "service_first_contact")
 SEGMENT_FIELDS = ("source", "team_id", "owner_id", "status")
 DEFAULT_EFFECTIVE_FROM = date(2000, 1, 1)
 _DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*$")
-
-DEFAULT_HUBSPOT_PROPERTIES: dict[str, str] = {
-    "handed_off_at": "hs_v2_date_entered_marketingqualifiedlead",
-    "handed_off_at_fallback": "hs_lifecyclestage_marketingqualifiedlead_date",
-    "assigned_at": "hubspot_owner_assigneddate",
-    "owner_id": "hubspot_owner_id",
-    "source": "hs_analytics_source",
-    "status": "hs_lead_status",
-    "email": "email",
-    "company": "company",
-    "created_at": "createdate",
-    "rejection_reason": "hs_lead_status",
-    "activity_time": "hs_timestamp",
-    "activity_owner": "hubspot_owner_id",
-    "call_direction": "hs_call_direction",
-    "call_outcome": "hs_call_disposition",
-    "call_body": "hs_call_body",
-    "email_direction": "hs_email_direction",
-    "email_body": "hs_email_text",
-    "meeting_body": "hs_meeting_body",
-    "note_body": "hs_note_body",
-    "task_body": "hs_task_body",
-    "deal_closed_at": "closedate",
-    "deal_amount": "amount",
-    "deal_owner": "hubspot_owner_id",
-    "deal_stage": "dealstage",
-    "deal_pipeline": "pipeline",
-    "meeting_outcome": "hs_meeting_outcome",
-    "task_status": "hs_task_status",
-}
 
 
 class ConfigError(BadInputError):
@@ -109,17 +80,6 @@ class SlaDef:
     @property
     def checksum(self) -> str:
         return hashlib.sha256(json.dumps(self.raw, sort_keys=True, default=str).encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class HubSpotConfig:
-    team_tiers: Mapping[str, str]
-    properties: Mapping[str, str]
-    rejected_statuses: tuple[str, ...] = ("UNQUALIFIED",)
-    rate_per_10s: int = 100
-    search_per_second: float = 4.0
-    archived_scan_hours: float = 24.0  # re-read the archived lists this often (0 = every sync)
-    lookback_minutes: float = 10.0  # search windows overlap this much: the index lags writes
 
 
 @dataclass(frozen=True)
@@ -186,7 +146,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HandoffCo
     problems: list[str] = []
     calendars = _parse_calendars(data.get("calendars", {}), problems)
     slas = _parse_slas(data.get("sla", []), calendars, problems)
-    hubspot = _parse_hubspot(data.get("hubspot", {}), problems)
+    hubspot = parse_hubspot(data.get("hubspot", {}), problems)
     if problems:
         raise ConfigError(source, problems)
     return HandoffConfig(calendars=calendars, slas=tuple(slas), hubspot=hubspot, raw=dict(data), source=source)
@@ -418,64 +378,6 @@ def _parse_credits(raw: Any, where: str, problems: list[str]) -> tuple[CreditBan
             continue
         bands.append(CreditBand(float(below), float(credit)))
     return tuple(sorted(bands, key=lambda b: b.below_pct))
-
-
-def _parse_hubspot(raw: Any, problems: list[str]) -> HubSpotConfig:
-    if not isinstance(raw, Mapping):
-        problems.append("hubspot: expected a table")
-        raw = {}
-    tiers = raw.get("team_tiers", {})
-    if not isinstance(tiers, Mapping):
-        problems.append("hubspot.team_tiers: expected a table of \"Team name\" = \"tier\"")
-        tiers = {}
-    for team, tier in tiers.items():
-        if tier not in TIERS:
-            problems.append(f"hubspot.team_tiers.\"{team}\": expected one of {', '.join(TIERS)}, got {tier!r}")
-    properties = dict(DEFAULT_HUBSPOT_PROPERTIES)
-    overrides = raw.get("properties", {})
-    if not isinstance(overrides, Mapping):
-        problems.append("hubspot.properties: expected a table of canonical name = HubSpot property")
-        overrides = {}
-    for key, value in overrides.items():
-        if key not in DEFAULT_HUBSPOT_PROPERTIES:
-            problems.append(f"hubspot.properties.{key}: unknown; expected one of {', '.join(DEFAULT_HUBSPOT_PROPERTIES)}")
-        elif not isinstance(value, str) or not value:
-            problems.append(f"hubspot.properties.{key}: expected a HubSpot property name")
-        else:
-            properties[key] = value
-    rejected = raw.get("rejected_statuses", ["UNQUALIFIED"])
-    if not isinstance(rejected, list) or not all(isinstance(v, str) for v in rejected):
-        problems.append("hubspot.rejected_statuses: expected a list of lead status values")
-        rejected = ["UNQUALIFIED"]
-    rate = raw.get("rate_per_10s", 100)
-    if not isinstance(rate, int) or rate < 1:
-        problems.append(f"hubspot.rate_per_10s: expected 100 (Free/Starter) or 190 (Professional/Enterprise), got {rate!r}")
-        rate = 100
-    search = raw.get("search_per_second", 4.0)
-    if not isinstance(search, int | float) or search <= 0:
-        problems.append(f"hubspot.search_per_second: expected a positive number, got {search!r}")
-        search = 4.0
-    scan_hours = raw.get("archived_scan_hours", 24.0)
-    if isinstance(scan_hours, bool) or not isinstance(scan_hours, int | float) or not 0 <= scan_hours < float("inf"):
-        problems.append(
-            f"hubspot.archived_scan_hours: expected a number of hours >= 0 (0 = every sync), got {scan_hours!r}"
-        )
-        scan_hours = 24.0
-    lookback = raw.get("lookback_minutes", 10.0)
-    if isinstance(lookback, bool) or not isinstance(lookback, int | float) or not 0 <= lookback <= 1440:
-        problems.append(
-            f"hubspot.lookback_minutes: expected minutes between 0 and 1440 (default 10), got {lookback!r}"
-        )
-        lookback = 10.0
-    return HubSpotConfig(
-        team_tiers=dict(tiers),
-        properties=properties,
-        rejected_statuses=tuple(rejected),
-        rate_per_10s=rate,
-        search_per_second=float(search),
-        archived_scan_hours=float(scan_hours),
-        lookback_minutes=float(lookback),
-    )
 
 
 def team_calendar_problems(

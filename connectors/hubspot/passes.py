@@ -21,7 +21,7 @@ import pandas as pd
 from connectors.hubspot import mapping
 from connectors.hubspot.client import BATCH_LIMIT, HISTORY_BATCH_LIMIT, HubSpotClient
 from connectors.hubspot.streams import ObjectStream
-from models.config import HubSpotConfig
+from models.config_hubspot import HubSpotConfig
 from models.store import Store
 
 SOURCE = "hubspot"

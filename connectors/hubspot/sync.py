@@ -36,7 +36,8 @@ from connectors.hubspot.passes import (
 )
 from connectors.hubspot.status import describe_status as describe_status  # the CLI's import
 from connectors.hubspot.streams import DEALS, STREAMS, ObjectStream
-from models.config import HubSpotConfig, load_config
+from models.config import load_config
+from models.config_hubspot import HubSpotConfig
 from models.errors import BadInputError, HandoffError
 from models.settings import Settings
 from models.store import Store

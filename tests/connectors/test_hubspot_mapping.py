@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from connectors.hubspot import mapping
-from models.config import DEFAULT_HUBSPOT_PROPERTIES as NAMES
+from models.config_hubspot import DEFAULT_HUBSPOT_PROPERTIES as NAMES
 
 
 def contact(record_id: str, **props: Any) -> dict[str, Any]:
