@@ -13,12 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, case, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from models import tables as T
 
 # What can move a clock once it is known: calls, emails and meetings (models/engine_items.py).
 _CLOCK_ACTIVITY_TYPES = ("call", "email", "meeting")
+_SAVE_WAIT_MS = 500
+_BUSY_MS = 30_000  # models/db.py's busy_timeout, restored on the pooled connection
 
 
 def bump_revision(conn: Connection) -> None:
@@ -78,17 +80,30 @@ class VerdictCacheStore:
         computed from data that is no longer current."""
         revisions = T.DataRevision.__table__  # type: ignore[attr-defined]
         table = T.VerdictCache.__table__  # type: ignore[attr-defined]
+        sqlite = self.engine.dialect.name == "sqlite"
         try:
             with self.engine.begin() as conn:
-                current = conn.execute(
-                    select(revisions.c.revision).where(revisions.c.id == 1)
-                ).scalar()
-                if int(current or 0) != revision:
-                    return False
-                conn.execute(delete(table).where(table.c.month == row["month"]))
-                conn.execute(insert(table).values(revision=revision, **row))
+                if sqlite:
+                    # A page keeping what it judged must not wait out an import's long write
+                    # transaction (SQLite has one writer); not keeping it only costs a re-judge.
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {_SAVE_WAIT_MS}")
+                try:
+                    current = conn.execute(
+                        select(revisions.c.revision).where(revisions.c.id == 1)
+                    ).scalar()
+                    if int(current or 0) != revision:
+                        return False
+                    conn.execute(delete(table).where(table.c.month == row["month"]))
+                    conn.execute(insert(table).values(revision=revision, **row))
+                finally:
+                    if sqlite:
+                        conn.exec_driver_sql(f"PRAGMA busy_timeout = {_BUSY_MS}")
         except IntegrityError:
             return False  # another server kept the same month at the same moment: theirs stays
+        except OperationalError as exc:
+            if sqlite and "locked" in str(exc):
+                return False  # a writer holds the database: keep it next time
+            raise
         return True
 
     def read_cached_verdicts(self, month: str) -> dict[str, Any] | None:

@@ -208,3 +208,33 @@ def test_cli_precomputes_after_a_demo_load_and_reports_the_cache(
     assert runner.invoke(app, ["cache", "status"]).output.startswith("no month is cached")
     bad = runner.invoke(app, ["cache", "warm", "--months", "0"])
     assert bad.exit_code == 2 and "--months" in bad.output
+
+
+def test_a_page_does_not_wait_out_a_long_write_to_keep_its_verdicts(store: Store) -> None:
+    if store.dialect != "sqlite":
+        pytest.skip("PostgreSQL writers of other tables do not block this one")
+    import sqlite3
+    import time
+
+    writer = sqlite3.connect(store.engine.url.database, timeout=1)
+    writer.execute("BEGIN IMMEDIATE")  # what a long import holds
+    try:
+        started = time.perf_counter()
+        kept = store.save_cached_verdicts(
+            revision=store.read_revision(),
+            month="2026-10",
+            as_of=NOW,
+            config_checksum="x",
+            exclusions="[]",
+            valid_until=None,
+            computed_at=NOW,
+            seconds=0.0,
+            head="{}",
+            items=b"",
+        )
+        assert kept is False and time.perf_counter() - started < 5
+    finally:
+        writer.rollback()
+        writer.close()
+    with store.engine.connect() as conn:  # the pooled connection waits as long as before
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
