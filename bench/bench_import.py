@@ -145,7 +145,8 @@ def run_import(data: Path, url: str) -> tuple[float, float, float, str]:
     handoff = Path(sys.executable).with_name("handoff")
     began = time.perf_counter()
     child = subprocess.Popen(
-        [str(handoff), "import", str(data), "--database-url", url],
+        # The import alone: precomputing verdicts afterwards is bench_dashboard.py's figure.
+        [str(handoff), "import", str(data), "--database-url", url, "--no-warm"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
