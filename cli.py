@@ -221,7 +221,7 @@ def _warm(store: Store, settings: Settings, warm: bool) -> None:
     if warm:
         from models.verdict_cache import warm_after_write
 
-        typer.echo(warm_after_write(store, settings.handoff_config, as_of=current_time()))
+        typer.echo(warm_after_write(store, settings.handoff_config, now=current_time))
 
 
 def _parse_as_of(text: str | None) -> datetime:
@@ -375,15 +375,20 @@ def cache_status(database_url: DatabaseUrl = None, config: ConfigPath = None) ->
 
     def body() -> None:
         settings = _settings(database_url, config)
-        rows = read_status(_store(settings), settings.handoff_config)
+        rows = read_status(_store(settings), settings.handoff_config, now=current_time())
         if not rows:
             typer.echo("no month is cached; `handoff cache warm` computes the recent ones")
         for row in rows:
             until = row["valid_until"].isoformat() if row["valid_until"] else "-"
+            if row["usable"]:
+                state = "current"
+            elif row["current"]:
+                state = "expired (an event on file since needs judging)"
+            else:
+                state = "stale (data or SLA file changed)"
             typer.echo(
                 f"{row['month']}  as of {row['as_of'].isoformat()}  valid until {until}  "
-                f"{'current' if row['current'] else 'stale (data or SLA file changed)'}  "
-                f"({row['seconds']:.1f} s to compute)"
+                f"{state}  ({row['seconds']:.1f} s to compute)"
             )
 
     _run(body)

@@ -102,3 +102,7 @@ DEALS = EntitySpec(
 # Import order: references point backwards in this tuple.
 ENTITIES = (TEAMS, OWNERS, LEADS, ACTIVITIES, DEALS)
 ENTITY_BY_NAME = {spec.entity: spec for spec in ENTITIES}
+
+# The activities that can stop an SLA clock once they happen (the engine, its store reads and the
+# verdict cache's horizon all use this one list).
+CLOCK_ACTIVITY_TYPES = ("call", "email", "meeting")

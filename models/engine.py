@@ -318,7 +318,7 @@ def _prepare(
     # Only what could stop a clock matters; anything after as_of is not known yet.
     acts = acts[
         (acts[C.OCCURRED_AT] <= as_of)
-        & acts[C.TYPE].isin(("call", "email", "meeting"))
+        & acts[C.TYPE].isin(C.CLOCK_ACTIVITY_TYPES)
         & (acts[LEAD_KEY] >= 0)
     ]
     # Few distinct values, compared many times: categories compare as small integers.

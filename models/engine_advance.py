@@ -7,7 +7,7 @@ happened in (evaluation.as_of, as_of]: no handoff, assignment, rejection, deal w
 or meeting. Then `advance(evaluate(..., t1), config, t2)` equals `evaluate(..., t2)`: only the
 items whose clock is still running change (their elapsed business time, and open becomes
 breached when the target or the attempts window runs out), and the quota's pace and projection.
-`tests/models/test_engine_advance.py` checks that equality on the demo organisation.
+`tests/models/test_verdict_cache.py` checks that equality on the demo organisation.
 """
 
 from __future__ import annotations
@@ -137,3 +137,56 @@ def advance_items(
     items.loc[running, E.BREACHED_AT] = part[E.DUE_AT].where(breached)
     items.loc[running, E.EXPLANATION] = None  # the sentence names the state: written again
     return items
+
+
+def horizon(
+    evaluation: Evaluation,
+    events: dict[str, pd.DataFrame],
+    window: tuple[datetime, datetime],
+) -> datetime | None:
+    """The first instant after `evaluation.as_of` at which something on file could change this
+    month's verdicts: `advance` is exact for any instant before it. None: nothing could.
+
+    `events` is what `Store.events_after(evaluation.as_of)` returns; `window` the month's read
+    window (`verdicts.month_window`). Only events that touch the month count: a handoff,
+    assignment or rejection of a lead whose handoff or assignment falls in the window, a deal
+    won in it, and a call, email or meeting of a lead with a clock still running (or an
+    attempts window still open, where another attempt still counts). A meeting booked for next
+    week on a lead whose clocks have all stopped changes nothing, so it does not end the horizon.
+    """
+    as_of = pd.Timestamp(evaluation.as_of)
+    start, end = pd.Timestamp(window[0]), pd.Timestamp(window[1])
+    found: list[pd.Timestamp] = []
+    leads = events["leads"]
+    if not leads.empty:
+        handed, assigned = leads["handed_off_at"], leads["assigned_at"]
+        touches = ((handed >= start) & (handed < end)) | ((assigned >= start) & (assigned < end))
+        for name in ("handed_off_at", "assigned_at", "rejected_at"):
+            values = leads.loc[touches, name]
+            found.append(values[values > as_of].min())
+    deals = events["deals"]
+    if not deals.empty:
+        won = deals["closed_won_at"]
+        found.append(won[(won >= start) & (won < end) & (won > as_of)].min())
+    activities = events["activities"]
+    if not activities.empty:
+        live = _live_leads(evaluation, as_of)
+        found.append(activities.loc[activities["lead_id"].isin(live), "first_at"].min())
+    found = [value for value in found if not pd.isna(value)]
+    return min(found).to_pydatetime() if found else None
+
+
+def _live_leads(evaluation: Evaluation, as_of: pd.Timestamp) -> set[Any]:
+    """Leads an activity could still change: a running clock, or an attempts window still open."""
+    live: set[Any] = set()
+    for result in evaluation.slas:
+        if result.quota is not None:
+            continue
+        items = result.lean_items
+        if items.empty:
+            continue
+        running = items[E.STOP].isna()
+        if result.kind == "follow_up_attempts":
+            running |= items[E.WINDOW_END] > as_of
+        live.update(items.loc[running, E.LEAD_ID].dropna())
+    return live

@@ -18,7 +18,6 @@ from models.calendar import Calendar
 from models.config import SlaDef
 from models.working_time import add_business_minutes, business_minutes
 
-CONTACT_TYPES = ("call", "email", "meeting")
 # Leads are joined to their activities on an integer key (see `engine._prepare`): hashing and
 # merging int64 is several times faster than object strings.
 LEAD_KEY = "_lead"

@@ -12,13 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, case, delete, func, insert, select, update
+import pandas as pd
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from models import tables as T
+from models.columns import CLOCK_ACTIVITY_TYPES
 
-# What can move a clock once it is known: calls, emails and meetings (models/engine_items.py).
-_CLOCK_ACTIVITY_TYPES = ("call", "email", "meeting")
 _SAVE_WAIT_MS = 500
 _BUSY_MS = 30_000  # models/db.py's busy_timeout, restored on the pooled connection
 
@@ -45,34 +45,46 @@ class VerdictCacheStore:
             found = conn.execute(select(table.c.revision).where(table.c.id == 1)).scalar()
         return int(found or 0)
 
-    def next_event_after(self, instant: datetime) -> datetime | None:
-        """The first instant after `instant` at which something that moves a clock is on file:
-        a handoff, assignment or rejection of a live lead, a deal won, or a call, email or
-        meeting. None when there is none (the usual case right after a sync)."""
+    def events_after(self, instant: datetime) -> dict[str, pd.DataFrame]:
+        """What is on file after `instant` that could move a clock, for working out how long
+        verdicts judged at `instant` hold (`engine_advance.horizon`):
+        - "leads": live leads with a handoff, assignment or rejection after it (handed_off_at,
+          assigned_at, rejected_at: all three, for the window test);
+        - "deals": closed_won_at of live deals won after it;
+        - "activities": per lead, its first call, email or meeting after it (lead_id, first_at).
+        Usually nearly empty right after a sync; future-dated meetings are what it mostly holds."""
         lead = T.Lead.__table__  # type: ignore[attr-defined]
         deal = T.Deal.__table__  # type: ignore[attr-defined]
         activity = T.Activity.__table__  # type: ignore[attr-defined]
-        later = [
-            func.min(case((lead.c[name] > instant, lead.c[name])))
-            for name in ("handed_off_at", "assigned_at", "rejected_at")
-        ]
-        queries = [
-            select(*later).where(lead.c.deleted_at.is_(None)),
-            select(func.min(deal.c.closed_won_at)).where(
+        times = ("handed_off_at", "assigned_at", "rejected_at")
+        queries = {
+            "leads": select(*(lead.c[name] for name in times)).where(
+                lead.c.deleted_at.is_(None), or_(*(lead.c[name] > instant for name in times))
+            ),
+            "deals": select(deal.c.closed_won_at).where(
                 deal.c.deleted_at.is_(None), deal.c.closed_won_at > instant
             ),
-            select(func.min(activity.c.occurred_at)).where(
+            "activities": select(
+                activity.c.lead_id, func.min(activity.c.occurred_at).label("first_at")
+            )
+            .where(
                 activity.c.deleted_at.is_(None),
-                activity.c.type.in_(_CLOCK_ACTIVITY_TYPES),
+                activity.c.type.in_(CLOCK_ACTIVITY_TYPES),
                 activity.c.occurred_at > instant,
-            ),
-        ]
-        found: list[datetime] = []
+            )
+            .group_by(activity.c.lead_id),
+        }
+        found: dict[str, pd.DataFrame] = {}
         with self.engine.connect() as conn:
-            for query in queries:
-                row = conn.execute(query).first()
-                found.extend(value for value in (row or ()) if value is not None)
-        return min(found) if found else None
+            for name, query in queries.items():
+                rows = conn.execute(query).all()
+                frame = pd.DataFrame([tuple(r) for r in rows], columns=list(query.selected_columns.keys()))
+                for column in frame.columns:
+                    if column != "lead_id":
+                        # Aggregates come back as text on SQLite: one aware UTC type for all.
+                        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+                found[name] = frame
+        return found
 
     def save_cached_verdicts(self, *, revision: int, **row: Any) -> bool:
         """Keep one month's verdicts (replacing the month's earlier row). Nothing is kept, and

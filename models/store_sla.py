@@ -150,7 +150,9 @@ class SlaInputsStore:
         coded = ", ".join(_coded_select(name, labels) for name, labels in _CODED.items())
         activity_sql = (
             f"SELECT activity_id, lead_id, occurred_at, owner_id, {coded} "
-            "FROM activity WHERE deleted_at IS NULL AND type IN ('call', 'email', 'meeting') "
+            "FROM activity WHERE deleted_at IS NULL AND type IN ("
+            + ", ".join(f"'{kind}'" for kind in C.CLOCK_ACTIVITY_TYPES)
+            + ") "
             "AND occurred_at >= :ws AND occurred_at <= :as_of AND lead_id IN :ids"
         )
         values = self._sla_values(ws=window_start, as_of=as_of)
@@ -254,7 +256,7 @@ class SlaInputsStore:
 # object per row, no hashing them again) and returned as categoricals of the same values; a
 # value outside the known labels arrives in a second column, `<name>_other`.
 _CODED = {
-    C.TYPE: ("call", "email", "meeting"),
+    C.TYPE: C.CLOCK_ACTIVITY_TYPES,
     C.DIRECTION: ("outbound", "inbound"),
     C.OUTCOME: (
         "connected",

@@ -18,7 +18,10 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -28,7 +31,7 @@ import pandas as pd
 
 from models.config import HandoffConfig
 from models.engine import Evaluation, explainer_for, month_versions
-from models.engine_advance import advance
+from models.engine_advance import advance, horizon
 from models.engine_cache_codec import (
     CODEC_FORMAT,
     evaluation_from_cache,
@@ -38,7 +41,13 @@ from models.engine_cache_codec import (
 from models.engine_kinds import apply_exclusions
 from models.engine_summary import resummarise
 from models.store import Store
-from models.verdicts import evaluate_months, load_config, read_snapshot, sync_sla_versions
+from models.verdicts import (
+    evaluate_months,
+    load_config,
+    month_window,
+    read_snapshot,
+    sync_sla_versions,
+)
 
 # The months the Overview's trend shows, the current one included (ui/overview.py).
 DEFAULT_MONTHS = 6
@@ -46,14 +55,21 @@ DEFAULT_MONTH_ZONE = "America/New_York"
 
 
 def cache_key(config: HandoffConfig) -> str:
-    """The SLA file's checksum with the code's version and the codec's format: verdicts kept by
-    another file, release or format are never served."""
-    try:
-        release = metadata.version("handoff")
-    except metadata.PackageNotFoundError:
-        release = "source"
-    text = f"{config.checksum}:{release}:{CODEC_FORMAT}"
+    """The SLA file's checksum with a fingerprint of the code that judges (every module of
+    `models/`, the pinned holidays package) and the codec's format: verdicts kept by another
+    file, another engine or another format are never served."""
+    text = f"{config.checksum}:{_code_fingerprint()}:{CODEC_FORMAT}"
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@cache
+def _code_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    with suppress(metadata.PackageNotFoundError):
+        digest.update(metadata.version("holidays").encode())
+    return digest.hexdigest()
 
 
 def month_zone(config: HandoffConfig) -> str:
@@ -78,24 +94,36 @@ def cached_evaluations(
 ) -> list[Evaluation]:
     """Every SLA's verdicts for each month at `as_of`, the same as `evaluate_months` gives
     (with explanations written when items are read), from the cache where it may be used."""
-    config = load_config(config)
+    found, _ = _evaluate(store, load_config(config), months, as_of)
+    return [found[month] for month in months]
+
+
+def _evaluate(
+    store: Store, config: HandoffConfig, months: list[str], as_of: datetime
+) -> tuple[dict[str, Evaluation], dict[str, str]]:
+    """The months' evaluations, and how each was answered: "frozen", "cached", "kept" (judged
+    and kept) or "not kept" (judged, but the data moved on meanwhile or a writer held the
+    database)."""
     sync_sla_versions(store, config)
     key = cache_key(config)
     revision = store.read_revision()  # before any data is read: see `_compute`
     exclusions = _exclusion_keys(store.read_approved_exclusions())
     found: dict[str, Evaluation] = {}
+    how: dict[str, str] = {}
     for month in dict.fromkeys(months):
         frozen = read_snapshot(store, month)
         if frozen is not None:
-            found[month] = frozen
+            found[month], how[month] = frozen, "frozen"
             continue
         kept = _from_cache(store, config, key, revision, exclusions, month, as_of)
         if kept is not None:
-            found[month] = kept
+            found[month], how[month] = kept, "cached"
     missing = [month for month in dict.fromkeys(months) if month not in found]
     if missing:
-        found.update(_compute(store, config, key, revision, exclusions, missing, as_of))
-    return [found[month] for month in months]
+        judged, saved = _compute(store, config, key, revision, exclusions, missing, as_of)
+        found.update(judged)
+        how.update({month: "kept" if saved[month] else "not kept" for month in missing})
+    return found, how
 
 
 def warm_cache(
@@ -106,30 +134,34 @@ def warm_cache(
     months: list[str] | None = None,
 ) -> dict[str, Any]:
     """Compute and keep the verdicts of `months` (default: the Overview's six months up to
-    `as_of`) unless the cache already holds them for this data; frozen months are skipped.
-    Returns what it did: months computed, months already cached, seconds."""
+    `as_of`) unless the cache already holds them for this data. Returns what it did: the months
+    computed and kept, those already cached, frozen (answered by their snapshot) or computed but
+    not kept (the data moved on meanwhile, or a writer held the database), and the seconds."""
     config = load_config(config)
     months = months or recent_months(config, as_of)
     started = time.perf_counter()
-    before = {row["month"]: row for row in store.read_cache_status()}
-    cached_evaluations(store, config, months, as_of=as_of)
-    after = {row["month"]: row for row in store.read_cache_status()}
-    computed = [m for m in months if m in after and before.get(m) != after[m]]
+    _, how = _evaluate(store, config, months, as_of)
     return {
         "months": months,
-        "computed": computed,
-        "already_cached": [m for m in months if m not in computed],
+        "computed": [m for m in months if how[m] == "kept"],
+        "already_cached": [m for m in months if how[m] == "cached"],
+        "frozen": [m for m in months if how[m] == "frozen"],
+        "not_kept": [m for m in months if how[m] == "not kept"],
         "seconds": round(time.perf_counter() - started, 2),
     }
 
 
-def cache_status(store: Store, config: str | Path | HandoffConfig) -> list[dict[str, Any]]:
-    """Each cached month with whether it can be used for the current data and SLA file."""
+def cache_status(
+    store: Store, config: str | Path | HandoffConfig, *, now: datetime
+) -> list[dict[str, Any]]:
+    """Each cached month, with `current` (judged from the data and SLA file as they are) and
+    `usable` (current, and nothing on file has happened since that it would have to see)."""
     config = load_config(config)
     key, revision = cache_key(config), store.read_revision()
     rows = store.read_cache_status()
     for row in rows:
         row["current"] = row["revision"] == revision and row["config_checksum"] == key
+        row["usable"] = row["current"] and (row["valid_until"] is None or now < row["valid_until"])
     return rows
 
 
@@ -203,11 +235,11 @@ def _compute(
     exclusions: set[Exclusion],
     months: list[str],
     as_of: datetime,
-) -> dict[str, Evaluation]:
-    """Judge the months afresh and keep them. `revision` and `exclusions` were read before the
-    data: if a write lands meanwhile, the store refuses to keep verdicts of data that is no
-    longer current, and an exclusion approved meanwhile is applied again on reading (to the
-    same effect)."""
+) -> tuple[dict[str, Evaluation], dict[str, bool]]:
+    """Judge the months afresh and keep them; returns the evaluations and which were kept.
+    `revision` and `exclusions` were read before the data: if a write lands meanwhile, the
+    store refuses to keep verdicts of data that is no longer current, and an exclusion approved
+    meanwhile is applied again on reading (to the same effect)."""
     started = time.perf_counter()
     evaluations = evaluate_months(store, config, months, as_of=as_of)
     # A row of this data kept at a later instant serves more of the future than this one would
@@ -221,41 +253,62 @@ def _compute(
         and row["as_of"] > as_of
     }
     seconds = (time.perf_counter() - started) / len(months)
-    valid_until = store.next_event_after(as_of)
+    events = store.events_after(as_of)
     computed_at = datetime.now(UTC)
+    saved: dict[str, bool] = {}
     for evaluation in evaluations:
         if evaluation.month in later:
+            saved[evaluation.month] = True  # kept already, and for longer
             continue
-        store.save_cached_verdicts(
+        saved[evaluation.month] = store.save_cached_verdicts(
             revision=revision,
             month=evaluation.month,
             as_of=as_of,
             config_checksum=key,
             exclusions=json.dumps(sorted(exclusions)),
-            valid_until=valid_until,
+            valid_until=horizon(evaluation, events, month_window(evaluation.month)),
             computed_at=computed_at,
             seconds=round(seconds, 3),
             head=head_text(evaluation),
             items=items_blob(evaluation),
         )
-    return {evaluation.month: evaluation for evaluation in evaluations}
+    return {evaluation.month: evaluation for evaluation in evaluations}, saved
 
 
 def warm_after_write(
-    store: Store, config: str | Path | HandoffConfig, *, as_of: datetime
+    store: Store, config: str | Path | HandoffConfig, *, now: Callable[[], datetime]
 ) -> str:
-    """`warm_cache` after a sync, import or demo load, as one line to show. New data must not be
-    refused because the SLA file has a problem: that is reported here and shown by every page."""
-    from models.errors import BadInputError, HandoffError
+    """`warm_cache` at `now()` after a sync, import or demo load, as one line to show. It never
+    raises: the data is in, and a month not precomputed is only judged on its first view. (An
+    SLA file with a problem is reported here and shown by every page.)"""
+    from models.errors import BadInputError
 
     try:
-        done = warm_cache(store, config, as_of=as_of)
+        done = warm_cache(store, config, as_of=now())
     except BadInputError as exc:
         return f"Verdicts not precomputed: {exc.summary}"
-    except HandoffError as exc:
-        return f"Verdicts not precomputed: {exc}"
-    if not done["computed"]:
-        return "Verdicts already precomputed for this data."
-    months = done["computed"]
-    span = months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
-    return f"Verdicts precomputed for {span} in {done['seconds']:.1f} s (the dashboard opens at once)."
+    except Exception as exc:  # noqa: BLE001 - the write succeeded; say why and carry on
+        return f"Verdicts not precomputed ({type(exc).__name__}: {exc}); pages judge them when first opened."
+    parts = []
+    if done["computed"]:
+        parts.append(f"Verdicts precomputed for {_span(done['computed'])} in {done['seconds']:.1f} s")
+    if done["already_cached"]:
+        parts.append(f"already precomputed for {_span(done['already_cached'])}")
+    if done["not_kept"]:
+        parts.append(
+            f"not kept for {_span(done['not_kept'])} (the data changed meanwhile or the database "
+            "was busy; pages judge them when first opened)"
+        )
+    if not parts:
+        return "Nothing to precompute: the recent months are frozen."
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def _span(months: list[str]) -> str:
+    """One month, "first to last" when they are consecutive, else the list."""
+    ordinals = [pd.Period(m, freq="M").ordinal for m in months]
+    consecutive = all(b - a == 1 for a, b in zip(ordinals, ordinals[1:], strict=False))
+    if len(months) == 1:
+        return months[0]
+    return f"{months[0]} to {months[-1]}" if consecutive else ", ".join(months)

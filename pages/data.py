@@ -37,14 +37,13 @@ else:
             f"({fmt_ago(run['started_at'], filters.now)}), {run['status']}"
             + (f": {run['counts']}" if run["counts"] else "")
         )
-    kept = loaders.verdict_cache()
-    current = [row for row in kept if row["current"]]
-    if current:
+    usable = [row for row in loaders.verdict_cache() if row["usable"]]
+    if usable:
+        months = [row["month"] for row in usable]
         st.caption(
-            f"Verdicts precomputed for {len(current)} month(s), "
-            f"{current[0]['month']} to {current[-1]['month']}, as of "
-            f"{fmt_when(max(row['as_of'] for row in current), filters.zone)}: pages open at once. "
-            "Sync, import and `handoff cache warm` refresh them."
+            f"Verdicts precomputed for {', '.join(fmt_month(m) for m in months)}, as of "
+            f"{fmt_when(max(row['as_of'] for row in usable), filters.zone)}: those months open "
+            "at once. Sync, import and `handoff cache warm` refresh them."
         )
     else:
         st.caption(

@@ -299,7 +299,7 @@ def _run_sync(
     echo(f"sync {period}: {status}" + (f" ({error})" if error else ""))
     if status == "ok":
         # The morning's first dashboard view then reads kept verdicts instead of judging months.
-        echo(f"sync {period}: {warm_after_write(store, settings.handoff_config, as_of=now())}")
+        echo(f"sync {period}: {warm_after_write(store, settings.handoff_config, now=now)}")
     return status
 
 

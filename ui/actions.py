@@ -115,9 +115,7 @@ def _warm() -> str:
     """Precompute the dashboard's months after new data (what the CLI does after a write)."""
     from models.verdict_cache import warm_after_write
 
-    return warm_after_write(
-        loaders.get_store(), loaders.source().config_path, as_of=clock.now()
-    )
+    return warm_after_write(loaders.get_store(), loaders.source().config_path, now=clock.now)
 
 
 def raise_dispute(

@@ -172,7 +172,7 @@ def sidebar_filters() -> Filters:
         team_id=None if team == TEAM_ALL else team,
         source=None if source == SOURCE_ALL else source,
         now=current,
-        as_of=clock.evaluation_instant(current),
+        as_of=loaders.evaluation_instant(current),
         zone=zone,
         tier_teams=tuple(sorted(names)) if tier != TIER_ALL else (),
     )

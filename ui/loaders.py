@@ -147,9 +147,26 @@ def verdict_cache() -> list[dict[str, Any]]:
     from models.verdict_cache import cache_status
 
     try:
-        return cache_status(get_store(), get_config())
+        return cache_status(get_store(), get_config(), now=clock.now())
     except BadInputError:
         return []  # the SLA file's problem is shown by every page
+
+
+@st.cache_data(show_spinner=False, ttl=TTL_SECONDS)
+def load_latest_precomputed(url: str, stamp: str) -> datetime | None:
+    del stamp
+    rows = _store(url).read_cache_status()
+    return max((row["as_of"] for row in rows), default=None)
+
+
+def evaluation_instant(current: datetime) -> datetime:
+    """The as-of every page shares: the start of the current 5-minute bucket, or the instant
+    verdicts were last precomputed when that is later (and not after `current`). Right after a
+    sync, pages then show what it precomputed instead of judging six months again as of the
+    bucket's start, which is before the sync."""
+    floor = clock.evaluation_instant(current)
+    latest = load_latest_precomputed(get_store().url, data_stamp())
+    return latest if latest is not None and floor < latest <= current else floor
 
 
 def is_empty() -> bool:

@@ -58,7 +58,7 @@ def _assert_same(got: Evaluation, want: Evaluation) -> None:
 def test_advanced_verdicts_equal_a_fresh_evaluation(demo: Store, later: timedelta) -> None:
     kept = evaluate_months(demo, CONFIG, MONTHS, as_of=NOW)
     fresh = evaluate_months(demo, CONFIG, MONTHS, as_of=NOW + later)
-    assert demo.next_event_after(NOW) is None
+    assert all(frame.empty for frame in demo.events_after(NOW).values())
     for before, after in zip(kept, fresh, strict=True):
         _assert_same(advance(before, CONFIG, NOW + later), after)
     # Time passing changes running clocks here, so the comparison above has teeth.
@@ -86,7 +86,10 @@ def test_cached_months_are_served_and_moved_on(demo: Store) -> None:
 def test_an_event_after_the_cached_instant_is_not_skipped(demo: Store) -> None:
     early = NOW - timedelta(hours=3)  # the demo has calls and handoffs after this
     cached_evaluations(demo, CONFIG, MONTHS, as_of=early)
-    assert demo.read_cache_status()[0]["valid_until"] <= NOW
+    september, october = demo.read_cache_status()
+    assert october["valid_until"] <= NOW
+    # September's clocks had all stopped: this morning's calls cannot change it.
+    assert september["valid_until"] is None
     served = cached_evaluations(demo, CONFIG, MONTHS, as_of=NOW)
     for got, want in zip(served, evaluate_months(demo, CONFIG, MONTHS, as_of=NOW), strict=True):
         _assert_same(got, want)
@@ -238,3 +241,50 @@ def test_a_page_does_not_wait_out_a_long_write_to_keep_its_verdicts(store: Store
         writer.close()
     with store.engine.connect() as conn:  # the pooled connection waits as long as before
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+
+
+def test_a_meeting_booked_ahead_ends_only_the_horizon_of_a_running_clock(demo: Store) -> None:
+    kept = evaluate_months(demo, CONFIG, MONTHS, as_of=NOW)
+    live: set[str] = set()
+    for evaluation in kept:
+        for result in evaluation.slas:
+            items = result.lean_items
+            if items.empty:
+                continue
+            running = items[E.STOP].isna() | (
+                (result.kind == "follow_up_attempts") & (items[E.WINDOW_END] > NOW)
+            )
+            live.update(items.loc[running, E.LEAD_ID])
+    september = kept[0].sla("first-touch").lean_items
+    settled = september[~september[E.LEAD_ID].isin(live)].iloc[0]
+    running = kept[1].sla("first-touch").lean_items.query("state == 'open'").iloc[0]
+    booked = pd.DataFrame(
+        [
+            {
+                "activity_id": f"BOOKED-{n}",
+                "lead_id": row[E.LEAD_ID],
+                "type": "meeting",
+                "occurred_at": NOW + timedelta(days=days),
+                "owner_id": row[E.OWNER_ID],
+            }
+            for n, (row, days) in enumerate([(settled, 1), (running, 2)])
+        ]
+    )
+    demo.upsert_frame("activity", booked)
+    cached_evaluations(demo, CONFIG, MONTHS, as_of=NOW)
+    horizons = {row["month"]: row["valid_until"] for row in demo.read_cache_status()}
+    assert horizons == {"2026-09": None, "2026-10": NOW + timedelta(days=2)}
+    # A day and a half on, the settled lead's meeting has happened: September is still served
+    # from the cache, and both months equal a fresh evaluation.
+    later = NOW + timedelta(days=1, hours=12)
+    served = cached_evaluations(demo, CONFIG, MONTHS, as_of=later)
+    assert all(row["as_of"] == NOW for row in demo.read_cache_status())
+    for got, want in zip(served, evaluate_months(demo, CONFIG, MONTHS, as_of=later), strict=True):
+        _assert_same(got, want)
+    # After the running lead's meeting, October is judged again: the meeting stops its clock.
+    after = NOW + timedelta(days=3)
+    served = cached_evaluations(demo, CONFIG, MONTHS, as_of=after)
+    status = {row["month"]: row["as_of"] for row in demo.read_cache_status()}
+    assert status == {"2026-09": NOW, "2026-10": after}
+    for got, want in zip(served, evaluate_months(demo, CONFIG, MONTHS, as_of=after), strict=True):
+        _assert_same(got, want)
