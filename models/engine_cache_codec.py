@@ -21,6 +21,7 @@ CODEC_FORMAT = 1  # part of the cache key: a row written by another format is ne
 
 
 def head_text(evaluation: Evaluation) -> str:
+    """The evaluation's JSON without items (SPEC.md section 5 shape): every headline figure."""
     return json.dumps(evaluation.to_json(with_items=False), default=str)
 
 

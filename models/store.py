@@ -22,7 +22,7 @@ from models import tables as T
 from models.db import get_engine, upgrade_schema
 from models.settings import load_settings
 from models.store_cache import VerdictCacheStore, bump_revision
-from models.store_frames import _read, _read_by_ids, _timestamp_columns, as_utc
+from models.store_frames import as_utc, read_by_ids, read_frame, timestamp_columns
 from models.store_runs import BookkeepingStore
 from models.store_runs import utcnow as utcnow  # re-exported: callers import it from here
 from models.store_sla import SlaInputsStore
@@ -98,7 +98,7 @@ class Store(SlaInputsStore, BookkeepingStore, VerdictCacheStore):
         if entity in SOFT_DELETED and C.DELETED_AT not in frame.columns:
             frame[C.DELETED_AT] = None
         names = list(frame.columns)
-        for name in set(_timestamp_columns(table)) & set(names):
+        for name in set(timestamp_columns(table)) & set(names):
             frame[name] = self._format_timestamps(frame[name], entity, name)
         updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != key)
         marks = ", ".join(self._placeholder() for _ in names)
@@ -213,21 +213,8 @@ class Store(SlaInputsStore, BookkeepingStore, VerdictCacheStore):
         stmt = stmt.order_by(table.c[key_name])
         with self._tx(conn) as tx:
             if ids is not None:
-                return _read_by_ids(tx, stmt, table, ids, [c.name for c in table.columns])
-            return _read(tx, stmt, table)
-
-    def read_leads_handed_off(
-        self, start: datetime, end: datetime, *, conn: Connection | None = None
-    ) -> pd.DataFrame:
-        """Live leads whose `handed_off_at` is in [start, end)."""
-        table = _table("lead")
-        stmt = select(table).where(
-            table.c.deleted_at.is_(None),
-            table.c.handed_off_at >= start,
-            table.c.handed_off_at < end,
-        )
-        with self._tx(conn) as tx:
-            return _read(tx, stmt, table)
+                return read_by_ids(tx, stmt, table, ids, [c.name for c in table.columns])
+            return read_frame(tx, stmt, table)
 
     def read_handoff_outcomes(
         self, start: datetime, end: datetime, as_of: datetime, *, conn: Connection | None = None
@@ -244,7 +231,7 @@ class Store(SlaInputsStore, BookkeepingStore, VerdictCacheStore):
             table.c.handed_off_at <= as_of,
         )
         with self._tx(conn) as tx:
-            leads = _read(tx, stmt, table)
+            leads = read_frame(tx, stmt, table)
         late = leads[C.REJECTED_AT] > pd.Timestamp(as_of)
         leads.loc[late, [C.REJECTED_AT, C.REJECTION_REASON]] = None
         return leads
@@ -259,7 +246,7 @@ class Store(SlaInputsStore, BookkeepingStore, VerdictCacheStore):
             table.c.deleted_at.is_(None), table.c.lead_id.in_(bindparam("ids", expanding=True))
         )
         with self._tx(conn) as tx:
-            return _read_by_ids(tx, stmt, table, lead_ids, [c.name for c in cols])
+            return read_by_ids(tx, stmt, table, lead_ids, [c.name for c in cols])
 
     def read_activity_bodies(
         self, lead_ids: Sequence[str], types: Sequence[str], *, conn: Connection | None = None
@@ -279,7 +266,7 @@ class Store(SlaInputsStore, BookkeepingStore, VerdictCacheStore):
             .order_by(table.c.activity_id)
         )
         with self._tx(conn) as tx:
-            return _read_by_ids(tx, stmt, table, lead_ids, list(names))
+            return read_by_ids(tx, stmt, table, lead_ids, list(names))
 
     def read_deals_closed(
         self, start: datetime, end: datetime, *, conn: Connection | None = None
@@ -291,7 +278,7 @@ class Store(SlaInputsStore, BookkeepingStore, VerdictCacheStore):
             table.c.closed_won_at < end,
         )
         with self._tx(conn) as tx:
-            return _read(tx, stmt, table)
+            return read_frame(tx, stmt, table)
 
     def read_keys(
         self, entity: str, *, include_deleted: bool = True, conn: Connection | None = None

@@ -17,7 +17,7 @@ from models import tables as T
 _IDS_PER_QUERY = 20_000
 
 
-def _timestamp_columns(table: Any) -> list[str]:
+def timestamp_columns(table: Any) -> list[str]:
     return [c.name for c in table.columns if isinstance(c.type, T.UTCDateTime)]
 
 
@@ -29,33 +29,33 @@ def as_utc(values: pd.Series) -> pd.Series:
     return converted.astype("datetime64[us, UTC]")
 
 
-def _read_by_ids(
+def read_by_ids(
     conn: Connection, stmt: Any, table: Any, ids: Sequence[str], names: list[str]
 ) -> pd.DataFrame:
     """Run `stmt` (with an expanding `ids` parameter) in chunks: an IN list of a million ids
     exceeds SQLite's variable limit and makes PostgreSQL plan slowly."""
     frames = [
-        _read(conn, stmt, table, {"ids": list(ids[start : start + _IDS_PER_QUERY])})
+        read_frame(conn, stmt, table, {"ids": list(ids[start : start + _IDS_PER_QUERY])})
         for start in range(0, len(ids), _IDS_PER_QUERY)
     ]
-    return pd.concat(frames, ignore_index=True) if frames else _empty(table, names)
+    return pd.concat(frames, ignore_index=True) if frames else empty_frame(table, names)
 
 
-def _empty(table: Any, names: list[str]) -> pd.DataFrame:
+def empty_frame(table: Any, names: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame({name: pd.Series([], dtype=object) for name in names})
-    for name in set(_timestamp_columns(table)) & set(names):
+    for name in set(timestamp_columns(table)) & set(names):
         frame[name] = as_utc(frame[name])
     return frame
 
 
-def _read(conn: Connection, stmt: Any, table: Any, params: dict[str, Any] | None = None) -> pd.DataFrame:
+def read_frame(conn: Connection, stmt: Any, table: Any, params: dict[str, Any] | None = None) -> pd.DataFrame:
     result = conn.execute(stmt, params or {})
     names = list(result.keys())
     rows = result.fetchall()
     if not rows:
-        return _empty(table, names)
+        return empty_frame(table, names)
     frame = pd.DataFrame.from_records(rows, columns=names, coerce_float=True)
-    for name in set(_timestamp_columns(table)) & set(names):
+    for name in set(timestamp_columns(table)) & set(names):
         frame[name] = as_utc(frame[name])
     if "active" in frame.columns:
         frame["active"] = frame["active"].astype(bool)

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlmodel import SQLModel
 
 from models import tables as T
-from models.store_frames import _read
+from models.store_frames import read_frame
 
 
 def utcnow() -> datetime:
@@ -68,7 +68,7 @@ class BookkeepingStore:
         table = model.__table__  # type: ignore[attr-defined]
         stmt = select(table).order_by(table.c.id.desc()).limit(limit)
         with self.engine.connect() as conn:
-            return _read(conn, stmt, table)
+            return read_frame(conn, stmt, table)
 
     # ---------------------------------------------------------------- sync state
     def read_sync_state(
@@ -104,7 +104,7 @@ class BookkeepingStore:
         table = T.SyncState.__table__  # type: ignore[attr-defined]
         stmt = select(table).where(table.c.source == source).order_by(table.c.object_type)
         with self.engine.connect() as conn:
-            return _read(conn, stmt, table)
+            return read_frame(conn, stmt, table)
 
     # ---------------------------------------------------------------- generic bookkeeping
     def insert_row(self, model: type[SQLModel], **values: Any) -> int | None:
@@ -151,4 +151,4 @@ class BookkeepingStore:
         if limit:
             stmt = stmt.limit(limit)
         with self.engine.connect() as conn:
-            return _read(conn, stmt, table)
+            return read_frame(conn, stmt, table)

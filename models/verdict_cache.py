@@ -207,7 +207,9 @@ def _from_cache(
     kept_at, valid_until = row["as_of"], row["valid_until"]
     if as_of < kept_at or (valid_until is not None and as_of >= valid_until):
         return None  # an event between the two instants is on file: only a new run can say
-    judged_with = {tuple(entry) for entry in json.loads(row["exclusions"])}
+    judged_with: set[Exclusion] = {
+        (str(sla), str(item), str(reason)) for sla, item, reason in json.loads(row["exclusions"])
+    }
     if not judged_with <= exclusions:
         return None  # an exclusion has gone away since: the engine must judge those items
 
@@ -221,7 +223,7 @@ def _from_cache(
     for result in evaluation.slas:
         if result.quota is None:
             result.explainer = explainer_for(config, month_versions(config, result.sla_id, month))
-    added = exclusions - judged_with  # type: ignore[operator]
+    added = exclusions - judged_with
     if added:
         evaluation = _with_exclusions(evaluation, added)
     return advance(evaluation, config, as_of) if as_of > kept_at else evaluation

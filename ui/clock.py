@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from models import verdict_cache
 from models.settings import current_time
 
 # Verdicts are computed "as of" the start of the current 5-minute bucket, so a manager clicking
 # around gets cached figures instead of a re-evaluation on every click. The pages say so.
 EVALUATION_BUCKET = timedelta(minutes=5)
-DEFAULT_MONTH_ZONE = ZoneInfo("America/New_York")
+DEFAULT_MONTH_ZONE = ZoneInfo(verdict_cache.DEFAULT_MONTH_ZONE)
 
 
 def now() -> datetime:
