@@ -75,8 +75,17 @@ def get_config() -> HandoffConfig:
 
 def data_stamp() -> str:
     """A short fingerprint of everything that changes verdicts: runs, SLA versions, frozen months
-    and disputes. A few tiny reads per click; far cheaper than any cache miss they prevent."""
-    store = get_store()
+    and disputes. A few tiny reads, at most once per `STAMP_SECONDS` (a page asks for it
+    several times per run); a write made from the dashboard clears it at once."""
+    return _data_stamp(get_store().url)
+
+
+STAMP_SECONDS = 2
+
+
+@st.cache_data(show_spinner=False, ttl=STAMP_SECONDS)
+def _data_stamp(url: str) -> str:
+    store = _store(url)
     parts = []
     for model in (T.ImportRun, T.SyncRun, T.SlaVersion, T.VerdictSnapshot):
         newest = store.select_rows(model, order_by="id", descending=True, limit=1)
