@@ -257,15 +257,8 @@ class SlaInputsStore:
 # value outside the known labels arrives in a second column, `<name>_other`.
 _CODED = {
     C.TYPE: C.CLOCK_ACTIVITY_TYPES,
-    C.DIRECTION: ("outbound", "inbound"),
-    C.OUTCOME: (
-        "connected",
-        "no_answer",
-        "left_voicemail",
-        "left_live_message",
-        "busy",
-        "wrong_number",
-    ),
+    C.DIRECTION: C.DIRECTIONS,
+    C.OUTCOME: C.CALL_OUTCOMES,
 }
 
 

@@ -34,6 +34,23 @@ def demo(store: Store) -> Store:
     return store
 
 
+def _save_empty_row(store: Store, revision: int) -> bool:
+    """Keep a placeholder October row judged at `revision` (what the store does with it is
+    what these tests check)."""
+    return store.save_cached_verdicts(
+        revision=revision,
+        month="2026-10",
+        as_of=NOW,
+        config_checksum="x",
+        exclusions="[]",
+        valid_until=None,
+        computed_at=NOW,
+        seconds=0.0,
+        head="{}",
+        items=b"",
+    )
+
+
 def _assert_same(got: Evaluation, want: Evaluation) -> None:
     assert got.month == want.month and got.as_of == want.as_of
     for mine, fresh in zip(got.slas, want.slas, strict=True):
@@ -173,19 +190,7 @@ def test_warm_cache_computes_the_overview_months_once(demo: Store) -> None:
 def test_verdicts_kept_while_the_data_moved_on_are_refused(demo: Store) -> None:
     revision = demo.read_revision()
     demo.upsert_frame("team", pd.DataFrame([{"team_id": "t-x", "name": "X", "tier": "sales"}]))
-    kept = demo.save_cached_verdicts(
-        revision=revision,
-        month="2026-10",
-        as_of=NOW,
-        config_checksum="x",
-        exclusions="[]",
-        valid_until=None,
-        computed_at=NOW,
-        seconds=0.0,
-        head="{}",
-        items=b"",
-    )
-    assert kept is False and demo.read_cache_status() == []
+    assert _save_empty_row(demo, revision) is False and demo.read_cache_status() == []
 
 
 def test_cli_precomputes_after_a_demo_load_and_reports_the_cache(
@@ -223,18 +228,7 @@ def test_a_page_does_not_wait_out_a_long_write_to_keep_its_verdicts(store: Store
     writer.execute("BEGIN IMMEDIATE")  # what a long import holds
     try:
         started = time.perf_counter()
-        kept = store.save_cached_verdicts(
-            revision=store.read_revision(),
-            month="2026-10",
-            as_of=NOW,
-            config_checksum="x",
-            exclusions="[]",
-            valid_until=None,
-            computed_at=NOW,
-            seconds=0.0,
-            head="{}",
-            items=b"",
-        )
+        kept = _save_empty_row(store, store.read_revision())
         assert kept is False and time.perf_counter() - started < 5
     finally:
         writer.rollback()
