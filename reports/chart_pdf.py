@@ -6,9 +6,7 @@ from collections.abc import Callable
 
 from fpdf import FPDF
 
-from reports.charts import PREVIOUS, BarChart, LineChart, y_range
-
-PALETTE = ("#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a", "#00838f", "#ad1457")
+from reports.charts import PALETTE, PREVIOUS, BarChart, LineChart, panel
 
 
 def _rgb(color: str) -> tuple[int, int, int]:
@@ -86,16 +84,7 @@ def line_chart(pdf: FPDF, chart: LineChart, font: str, clean: Callable[[str], st
         ox = x0 + (index % cols) * panel_w
         oy = y0 + 6 + (index // cols) * panel_h
         left, right, top, bottom = ox + 10, ox + panel_w - 6, oy + 8, oy + panel_h - 9
-        known = [v for v in line.values if v is not None]
-        high, low = y_range(known, line.target)
-
-        def y_of(
-            v: float, low: float = low, high: float = high, top: float = top, bottom: float = bottom
-        ) -> float:
-            return bottom - (v - low) / (high - low) * (bottom - top)
-
-        def x_of(i: int, left: float = left, right: float = right) -> float:
-            return left + (right - left) * (i / (n - 1) if n > 1 else 0.5)
+        box = panel(line, n, left, right, top, bottom)
 
         pdf.set_font(font, "B", 8)
         pdf.set_text_color(33, 33, 33)
@@ -105,17 +94,17 @@ def line_chart(pdf: FPDF, chart: LineChart, font: str, clean: Callable[[str], st
         pdf.set_draw_color(144, 164, 174)
         pdf.set_line_width(0.2)
         pdf.line(left, bottom, right, bottom)
-        for tick in (low, high):
+        for tick in (box.low, box.high):
             label = f"{tick:.0f}%"
-            pdf.text(left - 1 - pdf.get_string_width(label), y_of(tick) + 1, label)
+            pdf.text(left - 1 - pdf.get_string_width(label), box.y(tick) + 1, label)
         for i, month in enumerate(chart.months):
-            pdf.text(x_of(i) - pdf.get_string_width(month) / 2, bottom + 4, month)
+            pdf.text(box.x(i) - pdf.get_string_width(month) / 2, bottom + 4, month)
         if line.target is not None:
             pdf.set_draw_color(33, 33, 33)
             with pdf.local_context():
                 pdf.set_dash_pattern(dash=1.2, gap=0.9)
-                pdf.line(left, y_of(line.target), right, y_of(line.target))
-        points = [(x_of(i), y_of(v), v) for i, v in enumerate(line.values) if v is not None]
+                pdf.line(left, box.y(line.target), right, box.y(line.target))
+        points = [(box.x(i), box.y(v), v) for i, v in enumerate(line.values) if v is not None]
         pdf.set_draw_color(*_rgb(PALETTE[index % len(PALETTE)]))
         pdf.set_line_width(0.6)
         for (xa, ya, _), (xb, yb, _) in zip(points, points[1:], strict=False):

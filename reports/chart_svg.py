@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from reports.charts import GOOD, PREVIOUS, BarChart, LineChart, y_range
-
-PALETTE = ("#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a", "#00838f", "#ad1457")
+from reports.charts import GOOD, PALETTE, PREVIOUS, BarChart, LineChart, panel
 
 
 def _num(value: float) -> str:
@@ -72,16 +70,7 @@ def line_svg(chart: LineChart, width: int = 720) -> str:
         ox = (index % cols) * panel_w
         oy = 24 + (index // cols) * panel_h
         left, right, top, bottom = ox + 40, ox + panel_w - 34, oy + 22, oy + panel_h - 30
-        known = [v for v in line.values if v is not None]
-        high, low = y_range(known, line.target)
-
-        def y_of(
-            v: float, low: float = low, high: float = high, top: float = top, bottom: float = bottom
-        ) -> float:
-            return bottom - (v - low) / (high - low) * (bottom - top)
-
-        def x_of(i: int, left: float = left, right: float = right) -> float:
-            return left + (right - left) * (i / (n - 1) if n > 1 else 0.5)
+        box = panel(line, n, left, right, top, bottom)
 
         title = line.label if len(line.label) <= 46 else line.label[:45] + "…"
         parts.append(
@@ -90,17 +79,17 @@ def line_svg(chart: LineChart, width: int = 720) -> str:
         parts.append(
             f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#90a4ae"/>'
         )
-        for tick in (low, high):
+        for tick in (box.low, box.high):
             parts.append(
-                f'<text x="{left - 4}" y="{_num(y_of(tick) + 4)}" text-anchor="end" class="cs">{tick:.0f}%</text>'
+                f'<text x="{left - 4}" y="{_num(box.y(tick) + 4)}" text-anchor="end" class="cs">{tick:.0f}%</text>'
             )
         if line.target is not None:
-            ty = y_of(line.target)
+            ty = box.y(line.target)
             parts.append(
                 f'<line x1="{left}" y1="{_num(ty)}" x2="{right}" y2="{_num(ty)}" stroke="#212121" stroke-dasharray="4 3"/>'
             )
         color = PALETTE[index % len(PALETTE)]
-        points = [(x_of(i), y_of(v), v) for i, v in enumerate(line.values) if v is not None]
+        points = [(box.x(i), box.y(v), v) for i, v in enumerate(line.values) if v is not None]
         if len(points) > 1:
             path = " ".join(f"{_num(x)},{_num(y)}" for x, y, _ in points)
             parts.append(
@@ -116,7 +105,7 @@ def line_svg(chart: LineChart, width: int = 720) -> str:
             )
         for i, month in enumerate(chart.months):
             parts.append(
-                f'<text x="{_num(x_of(i))}" y="{bottom + 16}" text-anchor="middle" class="cs">{escape(month)}</text>'
+                f'<text x="{_num(box.x(i))}" y="{bottom + 16}" text-anchor="middle" class="cs">{escape(month)}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)

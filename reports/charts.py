@@ -58,6 +58,37 @@ class LineChart:
     lines: tuple[Line, ...]
 
 
+# Line colours of the trend's small multiples, in the same order in every format.
+PALETTE = ("#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a", "#00838f", "#ad1457")
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Where one small-multiple panel of a LineChart draws, in the renderer's own units (mm in
+    the PDF, px in the SVG): month index -> x, percentage -> y, on the axis `y_range` picks."""
+
+    left: float
+    right: float
+    top: float
+    bottom: float
+    low: float
+    high: float
+    points: int
+
+    def x(self, index: int) -> float:
+        share = index / (self.points - 1) if self.points > 1 else 0.5
+        return self.left + (self.right - self.left) * share
+
+    def y(self, value: float) -> float:
+        return self.bottom - (value - self.low) / (self.high - self.low) * (self.bottom - self.top)
+
+
+def panel(line: Line, points: int, left: float, right: float, top: float, bottom: float) -> Panel:
+    """The panel of one line over `points` months inside the given box."""
+    high, low = y_range([v for v in line.values if v is not None], line.target)
+    return Panel(left, right, top, bottom, low, high, points)
+
+
 def y_range(values: list[float], target: float | None) -> tuple[float, float]:
     """A y axis that shows the movement: from a round ten below the lowest point (or target) to 100."""
     seen = [*values, *([target] if target is not None else [])]
