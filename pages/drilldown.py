@@ -29,15 +29,7 @@ if filters.team_id is None:
     else:
         shown = teams.drop(columns=["team_id"])
         components.data_table(
-            shown,
-            column_config={
-                **dd.compliance_columns(shown, filters),
-                "breached": st.column_config.NumberColumn("Breached"),
-                "open": st.column_config.NumberColumn("Open"),
-                "items": st.column_config.NumberColumn("Items"),
-                "Open": components.link_column("Drill-down", display="Open team"),
-            },
-            key="dd_teams",
+            shown, column_config=dd.breakdown_columns(shown, filters, opens="team"), key="dd_teams"
         )
         st.caption("Open a team (or choose it under Team in the sidebar) to see its reps.")
         cols = st.columns(min(len(teams), 6))
@@ -63,15 +55,7 @@ if reps.empty:
 rep_names = dict(zip(reps["owner_id"].astype(str), reps["Rep"].astype(str), strict=False))
 shown = reps.drop(columns=["owner_id"])
 components.data_table(
-    shown,
-    column_config={
-        **dd.compliance_columns(shown, filters),
-        "breached": st.column_config.NumberColumn("Breached"),
-        "open": st.column_config.NumberColumn("Open"),
-        "items": st.column_config.NumberColumn("Items"),
-        "Open": components.link_column("Drill-down", display="Open rep"),
-    },
-    key="dd_reps",
+    shown, column_config=dd.breakdown_columns(shown, filters, opens="rep"), key="dd_reps"
 )
 rep = query_select(
     "Rep",

@@ -13,7 +13,7 @@ import streamlit as st
 from models import engine_columns as E
 from models.calendar import Calendar
 from models.rollups import rollup
-from ui import evaluations, loaders, views
+from ui import components, evaluations, loaders, views
 from ui.components import records
 from ui.filters import Filters
 from ui.overview import drill_link
@@ -57,6 +57,18 @@ def compliance_columns(table: pd.DataFrame, filters: Filters) -> dict[str, Any]:
                 max_value=100,
             )
     return out
+
+
+def breakdown_columns(table: pd.DataFrame, filters: Filters, *, opens: str) -> dict[str, Any]:
+    """Column settings of a team or rep breakdown: compliance bars, counts, and a link that
+    opens the row (`opens`: "team" or "rep")."""
+    return {
+        **compliance_columns(table, filters),
+        "breached": st.column_config.NumberColumn("Breached"),
+        "open": st.column_config.NumberColumn("Open"),
+        "items": st.column_config.NumberColumn("Items"),
+        "Open": components.link_column("Drill-down", display=f"Open {opens}"),
+    }
 
 
 @st.cache_data(show_spinner="Computing verdicts…", ttl=loaders.TTL_SECONDS)

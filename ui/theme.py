@@ -57,6 +57,18 @@ TIER_ALL = "All tiers"
 PLOTLY_TEMPLATE = "handoff"
 
 
+def _axis() -> dict[str, Any]:
+    """The look both axes share (a fresh dict each: plotly templates keep what they are given)."""
+    return {
+        "gridcolor": "#e9ecef",
+        "zerolinecolor": "#dee2e6",
+        "linecolor": "#ced4da",
+        "automargin": True,
+        "tickfont": {"size": 12, "color": "#52606d"},
+        "title": {"standoff": 12, "font": {"size": 13, "color": "#3e4c59"}},
+    }
+
+
 def register_plotly_template() -> None:
     """A quiet plotly template (white, thin grid, our font sizes) used by every figure."""
     if PLOTLY_TEMPLATE in pio.templates:
@@ -69,22 +81,8 @@ def register_plotly_template() -> None:
         colorway=[ACCENT, "#12b886", "#f59f00", "#ae3ec9", "#1098ad", "#e8590c", "#495057"],
         # automargin + an explicit title standoff: plotly then grows the margins to fit tick
         # labels *and* the axis title beside them, instead of drawing the title over the ticks.
-        xaxis={
-            "gridcolor": "#e9ecef",
-            "zerolinecolor": "#dee2e6",
-            "linecolor": "#ced4da",
-            "automargin": True,
-            "tickfont": {"size": 12, "color": "#52606d"},
-            "title": {"standoff": 12, "font": {"size": 13, "color": "#3e4c59"}},
-        },
-        yaxis={
-            "gridcolor": "#e9ecef",
-            "zerolinecolor": "#dee2e6",
-            "linecolor": "#ced4da",
-            "automargin": True,
-            "tickfont": {"size": 12, "color": "#52606d"},
-            "title": {"standoff": 12, "font": {"size": 13, "color": "#3e4c59"}},
-        },
+        xaxis=_axis(),
+        yaxis=_axis(),
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "font": {"size": 12}},
         margin={"l": 16, "r": 24, "t": 48, "b": 16},
         hoverlabel={"font": {"size": 12}},
