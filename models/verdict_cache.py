@@ -45,6 +45,7 @@ from models.verdicts import (
     evaluate_months,
     load_config,
     month_window,
+    previous_months,
     read_snapshot,
     sync_sla_versions,
 )
@@ -85,8 +86,8 @@ def month_zone(config: HandoffConfig) -> str:
 
 def recent_months(config: HandoffConfig, as_of: datetime, count: int = DEFAULT_MONTHS) -> list[str]:
     """The `count` months up to the one `as_of` falls in (in the months' zone), oldest first."""
-    current = pd.Period(as_of.astimezone(ZoneInfo(month_zone(config))).strftime("%Y-%m"), freq="M")
-    return [str(current - k) for k in range(count - 1, -1, -1)]
+    current = as_of.astimezone(ZoneInfo(month_zone(config))).strftime("%Y-%m")
+    return [*previous_months(current, count - 1), current]
 
 
 def cached_evaluations(

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from models import verdict_cache
 from models.settings import current_time
+from models.verdicts import previous_months as months_before
 
 # Verdicts are computed "as of" the start of the current 5-minute bucket, so a manager clicking
 # around gets cached figures instead of a re-evaluation on every click. The pages say so.
@@ -44,11 +45,4 @@ def month_end(month: str, zone: ZoneInfo = DEFAULT_MONTH_ZONE) -> datetime:
 
 def previous_months(month: str, count: int) -> list[str]:
     """The `count` months up to and including `month`, oldest first."""
-    year, number = (int(part) for part in month.split("-"))
-    out = []
-    for _ in range(count):
-        out.append(f"{year:04d}-{number:02d}")
-        number -= 1
-        if number == 0:
-            year, number = year - 1, 12
-    return list(reversed(out))
+    return [*months_before(month, count - 1), month]
