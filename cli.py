@@ -209,11 +209,7 @@ def _warn_team_calendars(store: Store, settings: Settings) -> None:
         config = load_config(settings.handoff_config)
     except BadInputError:
         return  # the SLA file's own problems are reported by whatever reads it next
-    teams = store.read_entity("team")
-    if teams.empty or "calendar" not in teams.columns:
-        return
-    rows = zip(teams["team_id"], teams["name"], teams["calendar"], strict=True)
-    for problem in team_calendar_problems(rows, config):
+    for problem in team_calendar_problems(store.read_entity("team"), config):
         typer.echo(f"warning: {problem}", err=True)
 
 

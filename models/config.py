@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -380,14 +380,14 @@ def _parse_credits(raw: Any, where: str, problems: list[str]) -> tuple[CreditBan
     return tuple(sorted(bands, key=lambda b: b.below_pct))
 
 
-def team_calendar_problems(
-    teams: Iterable[tuple[Any, Any, Any]], config: HandoffConfig
-) -> list[str]:
-    """A sentence for each team (team_id, name, calendar) whose calendar the SLA file does not
-    define. Such a team is judged on each SLA's own calendar, which is rarely what was meant,
-    but not an error: the SLA file may gain the calendar later."""
+def team_calendar_problems(teams: Any, config: HandoffConfig) -> list[str]:
+    """A sentence for each team (a teams table: team_id, name, calendar) whose calendar the SLA
+    file does not define. Such a team is judged on each SLA's own calendar, which is rarely what
+    was meant, but not an error: the SLA file may gain the calendar later."""
+    if len(teams) == 0 or "calendar" not in teams.columns:
+        return []
     problems = []
-    for team_id, name, calendar in teams:
+    for team_id, name, calendar in zip(teams["team_id"], teams["name"], teams["calendar"], strict=True):
         if isinstance(calendar, str) and calendar and calendar not in config.calendars:
             problems.append(
                 f"team {team_id} ({name}) names calendar {calendar!r}, which {config.source} "

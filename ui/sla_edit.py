@@ -106,10 +106,7 @@ def team_calendar_problems(config: HandoffConfig) -> list[str]:
     """Teams whose own calendar the SLA file does not define (see models.config)."""
     from models.config import team_calendar_problems as problems_of
 
-    teams = loaders.directory()["teams"]
-    if teams.empty or "calendar" not in teams.columns:
-        return []
-    return problems_of(zip(teams["team_id"], teams["name"], teams["calendar"], strict=True), config)
+    return problems_of(loaders.directory()["teams"], config)
 
 
 def holidays_table(config: HandoffConfig, name: str, year: int) -> pd.DataFrame:
