@@ -189,7 +189,7 @@ def evaluate(
     config: ConfigPath = None,
 ) -> None:
     """SLA verdicts for a month (SPEC.md section 5 for the JSON)."""
-    from models.verdicts import evaluate_month, render_evaluation
+    from models.verdicts.service import evaluate_month, render_evaluation
 
     def body() -> None:
         settings = _settings(database_url, config)
@@ -215,7 +215,7 @@ def _warn_team_calendars(store: Store, settings: Settings) -> None:
 
 def _warm(store: Store, settings: Settings, warm: bool) -> None:
     if warm:
-        from models.verdict_cache import warm_after_write
+        from models.verdicts.cache import warm_after_write
 
         typer.echo(warm_after_write(store, settings.handoff_config, now=current_time))
 
@@ -245,7 +245,7 @@ def freeze(
     config: ConfigPath = None,
 ) -> None:
     """Freeze a closed month's verdicts so later data or rule changes don't alter its report."""
-    from models.verdicts import freeze_month, render_evaluation
+    from models.verdicts.service import freeze_month, render_evaluation
 
     def body() -> None:
         settings = _settings(database_url, config)
@@ -273,7 +273,7 @@ def dispute_raise(
     config: ConfigPath = None,
 ) -> None:
     """Dispute a breached item (or ask to exclude an item); a manager decides."""
-    from models.verdicts import raise_dispute
+    from models.verdicts.service import raise_dispute
 
     def body() -> None:
         settings = _settings(database_url, config)
@@ -292,7 +292,7 @@ def dispute_list(
     database_url: DatabaseUrl = None,
 ) -> None:
     """List disputes and exclusions, newest first."""
-    from models.verdicts import list_disputes
+    from models.verdicts.service import list_disputes
 
     def body() -> None:
         rows = list_disputes(_store(_settings(database_url)), status)
@@ -314,7 +314,7 @@ def dispute_decide(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Approve or reject a pending dispute (approved items are excluded, the reason kept)."""
-    from models.verdicts import decide_dispute
+    from models.verdicts.service import decide_dispute
 
     def body() -> None:
         if approve is None:
@@ -344,8 +344,8 @@ def cache_warm(
     config: ConfigPath = None,
 ) -> None:
     """Precompute and keep the verdicts of recent months (sync, import and demo do it too)."""
-    from models.verdict_cache import recent_months, warm_cache
-    from models.verdicts import load_config
+    from models.verdicts.cache import recent_months, warm_cache
+    from models.verdicts.service import load_config
 
     def body() -> None:
         if months < 1:
@@ -367,7 +367,7 @@ def cache_warm(
 @cache_app.command("status")
 def cache_status(database_url: DatabaseUrl = None, config: ConfigPath = None) -> None:
     """List the cached months: when they were judged and whether they fit the current data."""
-    from models.verdict_cache import cache_status as read_status
+    from models.verdicts.cache import cache_status as read_status
 
     def body() -> None:
         settings = _settings(database_url, config)
@@ -412,8 +412,8 @@ def calendar_holidays(
     config: ConfigPath = None,
 ) -> None:
     """Print the days off a calendar has in a year (generated holidays and extra ones)."""
-    from models.calendar import holidays_in_year
     from models.config import load_config
+    from models.time.calendar import holidays_in_year
 
     def body() -> None:
         loaded = load_config(_settings(None, config).handoff_config)

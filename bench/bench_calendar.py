@@ -28,14 +28,17 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from models.calendar import (  # noqa: E402
+from models.time.calendar import (  # noqa: E402
     WEEKDAYS,
     Calendar,
-    clear_caches,
     holiday_dates,
     parse_hours,
 )
-from models.working_time import WorkingTime, business_minutes  # noqa: E402
+from models.time.working_time import (  # noqa: E402
+    WorkingTime,
+    business_minutes,
+    clear_caches,
+)
 
 ROWS = 10_000
 SEED = 20260101

@@ -114,8 +114,8 @@ def main() -> None:
     os.environ.setdefault("HANDOFF_CONFIG", str(ROOT / "data" / "sla.toml"))
 
     from models.store import Store
-    from models.verdict_cache import warm_cache
-    from models.verdicts import evaluate_month
+    from models.verdicts.cache import warm_cache
+    from models.verdicts.service import evaluate_month
 
     store = Store(f"sqlite:///{db}")
     started = time.perf_counter()

@@ -49,7 +49,7 @@ def _scratch_postgres(base: str) -> tuple[str, str]:
 
 
 def _drop_postgres(url: str, admin: str) -> None:
-    from models.db import _engines
+    from models.store.db import _engines
 
     for engine in _engines.values():
         engine.dispose()

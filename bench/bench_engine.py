@@ -156,7 +156,7 @@ def build(path: Path, n_leads: int, n_activities: int, seed: int = 11) -> None:
 def child(db: Path) -> None:
     """One cold and one warm evaluation in this process; prints JSON."""
     from models.store import Store
-    from models.verdicts import evaluate_month
+    from models.verdicts.service import evaluate_month
 
     store = Store(f"sqlite:///{db}")
     timings, cpu = [], []

@@ -31,7 +31,7 @@ from connectors.demo import load_demo  # noqa: E402
 from models.settings import DEFAULT_CONFIG_PATH, load_settings  # noqa: E402
 from models.store import Store  # noqa: E402
 from models.tables import VerdictSnapshot  # noqa: E402
-from models.verdicts import freeze_month, previous_months  # noqa: E402
+from models.verdicts.service import freeze_month, previous_months  # noqa: E402
 from reports.render_csv import render_csv  # noqa: E402
 from reports.render_html import render_html  # noqa: E402
 from reports.render_pdf import render_pdf  # noqa: E402

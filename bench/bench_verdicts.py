@@ -42,9 +42,9 @@ def _timed(run):  # type: ignore[no-untyped-def]
 
 def child_month() -> dict[str, float]:
     """Cold and warm evaluation of the dashboard's month, then explanations."""
-    from models import engine_columns as E
+    from models.engine import columns as E
     from models.store import Store
-    from models.verdicts import evaluate_month
+    from models.verdicts.service import evaluate_month
 
     store = Store(f"sqlite:///{DASHBOARD_DB}")
     evaluation, cold, cold_cpu = _timed(
@@ -72,7 +72,7 @@ def child_month() -> dict[str, float]:
 def child_snapshot() -> dict[str, float]:
     """A frozen month read back: headline only, then its items."""
     from models.store import Store
-    from models.verdicts import read_snapshot
+    from models.verdicts.service import read_snapshot
 
     store = Store(f"sqlite:///{ENGINE_DB}")
     evaluation, headline, headline_cpu = _timed(lambda: read_snapshot(store, FROZEN_MONTH))
@@ -103,7 +103,7 @@ def main() -> None:
         if not path.exists():
             sys.exit(f"{path} is missing: run bench/{maker} first (it builds and caches it)")
     from models.store import Store
-    from models.verdicts import freeze_month
+    from models.verdicts.service import freeze_month
 
     started = time.perf_counter()
     freeze_month(

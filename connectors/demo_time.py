@@ -4,7 +4,7 @@ The demo places touches "N business minutes after" an event on a team's calendar
 thousands of leads at once, and keeps every instant as int64 UTC nanoseconds (`NAT` for "never")
 so its matrices stay plain numpy. The calendars come from the demo organisation's own SLA file
 through `models.config.load_config`, and the working intervals from
-`models.working_time.WorkingTime`, so the generated behaviour follows exactly the hours (holidays,
+`models.time.working_time.WorkingTime`, so the generated behaviour follows exactly the hours (holidays,
 daylight saving, overnight shifts) the SLA engine will judge it by. This module only converts
 between int64 and the kernel's types; verdicts are the engine's job.
 """
@@ -21,7 +21,7 @@ import pandas as pd
 
 from models.config import load_config
 from models.errors import BadInputError
-from models.working_time import WorkingTime
+from models.time.working_time import WorkingTime
 
 NS_PER_MINUTE = 60_000_000_000
 NAT = np.iinfo(np.int64).min  # the int64 view of NaT: "no such instant"

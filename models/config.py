@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from models.calendar import WEEKDAYS, Calendar, parse_hours
 from models.columns import TIERS
 from models.config_hubspot import HubSpotConfig, parse_hubspot
 from models.errors import BadInputError
+from models.time.calendar import WEEKDAYS, Calendar, parse_hours
 
 SLA_KINDS = ("first_touch", "follow_up_attempts", "service_first_contact", "lead_quota")
 PER_ITEM_KINDS = ("first_touch", "follow_up_attempts", "service_first_contact")

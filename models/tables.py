@@ -257,7 +257,7 @@ class VerdictCache(SQLModel, table=True):
     """A month's verdicts as computed at `as_of`, for data revision `revision` and SLA file
     `config_checksum`: valid until `valid_until`, the first later event that could move a clock
     (None: no later event is on file). Between the two only time passes, and the engine advances
-    open items exactly without reading the data again (models/engine_advance.py)."""
+    open items exactly without reading the data again (models/engine/advance.py)."""
 
     __tablename__ = "verdict_cache"
     month: str = Field(primary_key=True)
@@ -269,4 +269,4 @@ class VerdictCache(SQLModel, table=True):
     computed_at: datetime = ts_column(nullable=False)
     seconds: float  # what computing it cost: what a cache hit saves
     head: str  # the evaluation's JSON without items (as a snapshot's first line)
-    items: bytes  # every per-item SLA's lean items, Parquet (see models/engine_cache_codec.py)
+    items: bytes  # every per-item SLA's lean items, Parquet (see models/engine/cache_codec.py)

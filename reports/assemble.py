@@ -14,7 +14,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from models import engine_columns as E
+from models.engine import columns as E
 from reports import customer_sections, sla_sections
 from reports.friction import Taxonomy
 from reports.sla_sections import EvaluationLike, records

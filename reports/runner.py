@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from models import engine_columns as E
 from models.config import HandoffConfig, load_config
-from models.engine import check_month
+from models.engine import columns as E
+from models.engine.evaluate import check_month
 from models.errors import BadInputError, HandoffError
 from models.settings import Settings
 from models.store import Store
 from models.tables import ReportRun
-from models.verdicts import evaluate_months, list_disputes, previous_months
+from models.verdicts.service import evaluate_months, list_disputes, previous_months
 from reports.assemble import Report, ReportInputs, assemble_report
 from reports.deliver import Attachment, DeliveryOutcome, deliver_report
 from reports.friction import Taxonomy, load_taxonomy

@@ -37,7 +37,7 @@ from models.errors import BadInputError
 from models.settings import Settings
 from models.store import Store
 from models.tables import JobRun
-from models.verdict_cache import warm_after_write
+from models.verdicts.cache import warm_after_write
 from reports.runner import FORMATS, report_timezone, run_report
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")

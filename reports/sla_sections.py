@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from models import engine_columns as E
+from models.engine import columns as E
 
 PER_ITEM_KINDS = ("first_touch", "follow_up_attempts", "service_first_contact")
 UNASSIGNED = "(unassigned)"
@@ -21,7 +21,7 @@ NO_TEAM = "(no owner or team)"
 
 
 class SlaResultLike(Protocol):
-    """What the report reads of `models.verdicts.SlaResult` (read-only, so any such object fits)."""
+    """What the report reads of `models.verdicts.service.SlaResult` (read-only, so any such object fits)."""
 
     @property
     def sla_id(self) -> str: ...
@@ -52,7 +52,7 @@ class SlaResultLike(Protocol):
 
 
 class EvaluationLike(Protocol):
-    """What the report reads of `models.verdicts.Evaluation`."""
+    """What the report reads of `models.verdicts.service.Evaluation`."""
 
     @property
     def month(self) -> str: ...

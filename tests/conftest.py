@@ -37,7 +37,7 @@ def _test_database_url(tmp_root: Path) -> str:
 
 
 def _drop_database(url: str) -> None:
-    from models.db import _engines
+    from models.store.db import _engines
 
     for known, engine in list(_engines.items()):
         if known == url:

@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
-from models.db import schema_is_current, upgrade_schema
 from models.store import Store
+from models.store.db import schema_is_current, upgrade_schema
 
 
 def test_migrated_schema_matches_the_models(store: Store) -> None:

@@ -113,7 +113,7 @@ def sync_hubspot(*, full: bool = False) -> Outcome:
 
 def _warm() -> str:
     """Precompute the dashboard's months after new data (what the CLI does after a write)."""
-    from models.verdict_cache import warm_after_write
+    from models.verdicts.cache import warm_after_write
 
     return warm_after_write(loaders.get_store(), loaders.source().config_path, now=clock.now)
 
@@ -122,7 +122,7 @@ def raise_dispute(
     sla_id: str, item_id: str, reason: str, *, raised_by: str, as_of: datetime
 ) -> Outcome:
     """Dispute a breach (a manager then approves or rejects it)."""
-    from models.verdicts import raise_dispute as record
+    from models.verdicts.service import raise_dispute as record
 
     try:
         dispute_id = record(
@@ -147,7 +147,7 @@ def decide_dispute(
     dispute_id: int, *, approve: bool, decided_by: str, note: str | None = None
 ) -> Outcome:
     """Approve (the item becomes excluded) or reject a pending dispute."""
-    from models.verdicts import decide_dispute as record
+    from models.verdicts.service import decide_dispute as record
 
     try:
         row = record(

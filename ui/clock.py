@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from models import verdict_cache
 from models.settings import current_time
-from models.verdicts import previous_months as months_before
+from models.verdicts import cache as verdict_cache
+from models.verdicts.service import previous_months as months_before
 
 # Verdicts are computed "as of" the start of the current 5-minute bucket, so a manager clicking
 # around gets cached figures instead of a re-evaluation on every click. The pages say so.

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
-from models import engine_columns as E
+from models.engine import columns as E
 from ui import actions, context, loaders
 from ui import drilldown as dd
 from ui.components import records

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from models import engine_columns as E
-from models.calendar import Calendar
-from models.rollups import rollup
+from models.engine import columns as E
+from models.engine.rollups import rollup
+from models.time.calendar import Calendar
 from ui import components, evaluations, loaders, views
 from ui.components import records
 from ui.filters import Filters
@@ -254,7 +254,7 @@ def _dispute_model() -> Any:
 
 def pending_disputes(filters: Filters) -> pd.DataFrame:
     """Disputes awaiting a manager, newest first, with the lead, owner and SLA named."""
-    from models.verdicts import list_disputes
+    from models.verdicts.service import list_disputes
 
     pending = list_disputes(loaders.get_store(), "pending")
     if pending.empty:

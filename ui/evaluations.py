@@ -1,7 +1,7 @@
 """The month's SLA evaluation, computed once per (month, as-of, data stamp) and shared by every
 page and session (`st.cache_resource`: one copy in memory, never pickled).
 
-Below this in-memory cache sits the database's verdict cache (`models.verdict_cache`): a freshly
+Below this in-memory cache sits the database's verdict cache (`models.verdicts.cache`): a freshly
 started server reads the month's kept verdicts and moves their open clocks on to now instead of
 judging the month again, as long as the data and the SLA file are unchanged.
 
@@ -19,7 +19,7 @@ from typing import Any
 
 import streamlit as st
 
-from models import engine_columns as E
+from models.engine import columns as E
 from ui import clock, loaders
 
 # Twelve months of trend plus a few as-of buckets: enough for a busy day, bounded in memory.
@@ -37,7 +37,7 @@ def _evaluation(
     url: str, config_path: str, config_mtime: float, month: str, as_of: str, stamp: str
 ) -> Any:
     del url, config_path, config_mtime, stamp  # cache key only
-    from models.verdict_cache import cached_evaluations
+    from models.verdicts.cache import cached_evaluations
 
     return cached_evaluations(
         loaders.get_store(), loaders.get_config(), [month], as_of=datetime.fromisoformat(as_of)
@@ -54,7 +54,7 @@ def _evaluations(
     stamp: str,
 ) -> list[Any]:
     del url, config_path, config_mtime, stamp  # cache key only
-    from models.verdict_cache import cached_evaluations
+    from models.verdicts.cache import cached_evaluations
 
     return cached_evaluations(
         loaders.get_store(), loaders.get_config(), list(months), as_of=datetime.fromisoformat(as_of)

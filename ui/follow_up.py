@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from models import engine_columns as E
+from models.engine import columns as E
 from ui import evaluations, loaders, views
 from ui.filters import Filters
 from ui.overview import drill_link

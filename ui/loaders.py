@@ -153,7 +153,7 @@ def load_has_leads(url: str, stamp: str) -> bool:
 
 def verdict_cache() -> list[dict[str, Any]]:
     """The months whose verdicts are kept in the database, and whether they fit the data now."""
-    from models.verdict_cache import cache_status
+    from models.verdicts.cache import cache_status
 
     try:
         return cache_status(get_store(), get_config(), now=clock.now())
@@ -222,7 +222,7 @@ def lead_month_range(zone: ZoneInfo) -> tuple[str | None, str | None]:
 def month_zone() -> ZoneInfo:
     """The zone that months are counted in: the lead quota's, else the first SLA calendar's
     (the same months `handoff cache warm` precomputes)."""
-    from models.verdict_cache import month_zone as zone_of
+    from models.verdicts.cache import month_zone as zone_of
 
     try:
         config = get_config()

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from models.verdict_cache import DEFAULT_MONTHS as TREND_MONTHS  # what a sync precomputes
+from models.verdicts.cache import DEFAULT_MONTHS as TREND_MONTHS  # what a sync precomputes
 from ui import clock, evaluations, loaders, views
 from ui.filters import Filters
 from ui.theme import fmt_count, fmt_pct

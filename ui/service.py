@@ -13,7 +13,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from models import engine_columns as E
+from models.engine import columns as E
 from ui import loaders
 from ui.filters import Filters
 from ui.follow_up import SlaView, sla_view, summarise_groups

@@ -20,12 +20,12 @@ from typing import Any
 import pandas as pd
 import tomli_w
 
-from models import engine_columns as E
 from models import tables as T
-from models.calendar import WEEKDAYS, format_hours, holidays_in_year
 from models.config import HandoffConfig, SlaDef, parse_config
-from models.engine import evaluate
+from models.engine import columns as E
+from models.engine.evaluate import evaluate
 from models.errors import BadInputError
+from models.time.calendar import WEEKDAYS, format_hours, holidays_in_year
 from ui import loaders
 from ui.theme import KIND_LABELS, TIER_LABELS
 
@@ -159,7 +159,7 @@ def validate(config: HandoffConfig, draft: Draft) -> HandoffConfig:
 
 def preview(config: HandoffConfig, draft: Draft, month: str, as_of: datetime) -> pd.DataFrame:
     """Last month under the SLA in force then, against the same month under the draft."""
-    from models.verdicts import read_inputs
+    from models.verdicts.service import read_inputs
 
     inputs = read_inputs(loaders.get_store(), month, as_of)
     before = evaluate(config, inputs, month, as_of)
@@ -188,7 +188,7 @@ def preview(config: HandoffConfig, draft: Draft, month: str, as_of: datetime) ->
 def save(draft: Draft, path: str, loaded_by: str) -> list[str]:
     """Append the draft to the SLA file (validated first, written atomically) and record it."""
     from models.config import load_config
-    from models.verdicts import sync_sla_versions
+    from models.verdicts.service import sync_sla_versions
 
     source = Path(path)
     current = source.read_text(encoding="utf-8")

@@ -10,9 +10,9 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from models import engine_columns as E
-from models.calendar import Calendar
-from models.working_time import working_intervals
+from models.engine import columns as E
+from models.time.calendar import Calendar
+from models.time.working_time import working_intervals
 from ui.theme import (
     AT_RISK_COLOR,
     BREACHED,

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models import engine_columns as E
+from models.engine import columns as E
 from ui.filters import Filters
 from ui.theme import KIND_LABELS
 
@@ -49,7 +49,7 @@ def scoped_result(result: Any, filters: Filters) -> Any:
     summariser (so a team's compliance here equals `handoff evaluate --team`)."""
     if result.kind not in PER_ITEM_KINDS or not is_filtered(filters) or result.items.empty:
         return result
-    from models.engine_summary import resummarise
+    from models.engine.summary import resummarise
 
     return resummarise(result, result.items[_item_mask(result.items, filters)])
 

@@ -1,4 +1,4 @@
-"""Alembic environment: the engine comes from the caller (models.db), or from DATABASE_URL."""
+"""Alembic environment: the engine comes from the caller (models.store.db), or from DATABASE_URL."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 from models import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
-from models.db import make_engine
 from models.settings import load_settings
+from models.store.db import make_engine
 
 target_metadata = SQLModel.metadata
 engine = context.config.attributes.get("engine") or make_engine(load_settings().database_url)

@@ -23,7 +23,7 @@ from models import tables as T
 from models.config import load_config
 from models.errors import BadInputError
 from models.store import Store
-from models.working_time import business_minutes
+from models.time.working_time import business_minutes
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 18, 15, 30, tzinfo=UTC)  # a Wednesday, mid-month

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from models.config import HandoffConfig, parse_config
-from models.engine import EvalInput, Evaluation, evaluate
+from models.engine.evaluate import EvalInput, evaluate
+from models.engine.results import Evaluation
 
 NY = ZoneInfo("America/New_York")
 

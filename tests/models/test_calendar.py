@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.calendar import (
+from models.time.calendar import (
     WEEKDAYS,
     Calendar,
     WeeklyHours,
@@ -23,7 +23,7 @@ from models.calendar import (
     holidays_in_year,
     parse_hours,
 )
-from models.working_time import (
+from models.time.working_time import (
     WorkingTime,
     add_business_minutes,
     business_minutes,

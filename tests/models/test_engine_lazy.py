@@ -14,12 +14,12 @@ import pytest
 import tomli_w
 from engine_builders import BASE_SLA_FILE, OWNERS, TEAMS, act, data, deal, item, lead, run
 
-from models import engine_columns as E
-from models import rollups
 from models import tables as T
-from models.engine import Evaluation
+from models.engine import columns as E
+from models.engine import rollups
+from models.engine.results import Evaluation
 from models.store import Store
-from models.verdicts import evaluate_month, evaluate_months, freeze_month, read_snapshot
+from models.verdicts.service import evaluate_month, evaluate_months, freeze_month, read_snapshot
 
 MON = "2026-10-05"
 NOW = datetime(2026, 11, 5, tzinfo=UTC)

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from engine_builders import BASE_SLA_FILE, act, config, data, item, lead, run, sla_file, t
 
-from models import rollups
-from models.engine import Evaluation
+from models.engine import rollups
+from models.engine.results import Evaluation
 
 MON = "2026-10-05"
 SEGMENTS = [

@@ -12,14 +12,14 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from connectors.demo import load_demo
-from models import engine_columns as E
 from models import tables as T
 from models.config import load_config
-from models.engine import Evaluation
-from models.engine_advance import advance
+from models.engine import columns as E
+from models.engine.advance import advance
+from models.engine.results import Evaluation
 from models.store import Store
-from models.verdict_cache import cached_evaluations, recent_months, warm_cache
-from models.verdicts import decide_dispute, evaluate_months, raise_dispute
+from models.verdicts.cache import cached_evaluations, recent_months, warm_cache
+from models.verdicts.service import decide_dispute, evaluate_months, raise_dispute
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = load_config(ROOT / "data" / "sla.toml")

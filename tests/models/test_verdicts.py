@@ -17,11 +17,11 @@ from engine_builders import BASE_SLA_FILE, OWNERS, TEAMS, act, deal, lead
 from typer.testing import CliRunner
 
 from cli import app
-from models import engine_columns as E
 from models import tables as T
 from models.config import parse_config
+from models.engine import columns as E
 from models.store import Store
-from models.verdicts import (
+from models.verdicts.service import (
     decide_dispute,
     evaluate_month,
     freeze_month,

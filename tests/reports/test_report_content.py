@@ -17,12 +17,12 @@ from typer.testing import CliRunner
 
 from cli import app
 from connectors.demo import load_demo
-from models import engine_columns as E
+from models.engine import columns as E
 from models.errors import BadInputError
 from models.settings import DEFAULT_CONFIG_PATH, Settings
 from models.store import Store
 from models.tables import ReportRun
-from models.verdicts import decide_dispute, evaluate_month, raise_dispute
+from models.verdicts.service import decide_dispute, evaluate_month, raise_dispute
 from reports.assemble import SECTIONS, Report
 from reports.friction import load_taxonomy
 from reports.render_csv import render_csv

@@ -18,7 +18,7 @@ from cli import app as cli_app
 from connectors.demo import load_demo
 from models import tables as T
 from models.store import Store
-from models.verdicts import evaluate_month
+from models.verdicts.service import evaluate_month
 from ui.theme import KIND_LABELS
 
 ROOT = Path(__file__).resolve().parents[2]

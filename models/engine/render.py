@@ -11,11 +11,11 @@ import json
 
 import pandas as pd
 
-from models import engine_columns as E
-from models.engine import Evaluation, SlaResult
-from models.engine_json import iso_instants
+from models.engine import columns as E
+from models.engine.results import Evaluation, SlaResult
+from models.engine.rollups import worst
+from models.engine.serialise import iso_instants
 from models.errors import BadInputError
-from models.rollups import worst
 
 FORMATS = ("json", "table", "csv")
 

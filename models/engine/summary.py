@@ -7,15 +7,13 @@ uses exactly the rules of a live one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-from models import engine_columns as E
 from models.config import SlaDef
-
-if TYPE_CHECKING:
-    from models.engine import SlaResult
+from models.engine import columns as E
+from models.engine.results import SlaResult
 
 
 def counts_of(items: pd.DataFrame) -> dict[str, int]:
@@ -50,8 +48,6 @@ def credit_for(value: float | None, bands: Sequence[dict[str, Any]]) -> float | 
 
 def summarise(head: SlaDef, versions: Sequence[SlaDef], items: pd.DataFrame) -> SlaResult:
     """The SlaResult of a per-item SLA from its items."""
-    from models.engine import SlaResult
-
     bands = [{"below_pct": b.below_pct, "credit": b.credit} for b in head.credits]
     used = sorted(set(items[E.SLA_VERSION].dropna())) if not items.empty else []
     result = SlaResult(

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, case, func, insert, select, update
 
 from models import columns as C
 from models import tables as T
-from models.store_frames import as_utc
+from models.store.frames import as_utc
 
 
 class SlaInputsStore:

@@ -19,13 +19,13 @@ from sqlmodel import SQLModel
 
 from models import columns as C
 from models import tables as T
-from models.db import get_engine, upgrade_schema
 from models.settings import load_settings
-from models.store_cache import VerdictCacheStore, bump_revision
-from models.store_frames import as_utc, read_by_ids, read_frame, timestamp_columns
-from models.store_runs import BookkeepingStore
-from models.store_runs import utcnow as utcnow  # re-exported: callers import it from here
-from models.store_sla import SlaInputsStore
+from models.store.cache import VerdictCacheStore, bump_revision
+from models.store.db import get_engine, upgrade_schema
+from models.store.frames import as_utc, read_by_ids, read_frame, timestamp_columns
+from models.store.runs import BookkeepingStore
+from models.store.runs import utcnow as utcnow  # re-exported: callers import it from here
+from models.store.sla_inputs import SlaInputsStore
 
 CANONICAL_TABLES: dict[str, type[SQLModel]] = {
     "team": T.Team,

@@ -12,7 +12,7 @@ instants costs a few array operations and no Python loop per row. `business_minu
 `add_business_minutes` and `working_intervals` build the table for the years they are asked
 about and cache it per calendar; `WorkingTime.build` gives one over an explicit span.
 
-What a calendar is (hours, time zone, holidays) lives in `models.calendar`.
+What a calendar is (hours, time zone, holidays) lives in `models.time.calendar`.
 
 Pure: the current time is never read here; every instant is an argument.
 """
@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from models.calendar import END, START, WEEKDAYS, Calendar, holiday_dates
+from models.time.calendar import END, START, WEEKDAYS, Calendar, clear_holiday_cache, holiday_dates
 
 _NS_PER_MINUTE = 60_000_000_000
 _NAT = np.iinfo(np.int64).min  # numpy's NaT as int64
@@ -342,3 +342,9 @@ def working_intervals(cal: Calendar, start: datetime, end: datetime) -> pd.DataF
     return pd.DataFrame(
         {START: pd.to_datetime(starts, utc=True), END: pd.to_datetime(ends, utc=True)}
     )
+
+
+def clear_caches() -> None:
+    """Forget cached holiday lists and working-time tables (benchmarks, config reloads)."""
+    clear_holiday_cache()
+    _working_time_for_years.cache_clear()

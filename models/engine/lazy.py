@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from models.engine import SlaResult
+    from models.engine.results import SlaResult
 
 # Rebuilds a frame of items (a frozen snapshot's items are decoded on first read).
 ItemsLoader = Callable[[], pd.DataFrame]

@@ -1,7 +1,7 @@
 """Per-item SLA verdicts (SPEC.md section 3): first_touch, follow_up_attempts, service_first_contact.
 
 Pure and vectorised: DataFrames in, one DataFrame of item verdicts out (columns of
-`models.engine_columns`). Loops run over SLA versions, segments and calendars, never over rows.
+`models.engine.columns`). Loops run over SLA versions, segments and calendars, never over rows.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from models import columns as C
-from models import engine_columns as E
-from models.calendar import Calendar
 from models.config import SlaDef
-from models.working_time import add_business_minutes, business_minutes
+from models.engine import columns as E
+from models.time.calendar import Calendar
+from models.time.working_time import add_business_minutes, business_minutes
 
 # Leads are joined to their activities on an integer key (see `engine._prepare`): hashing and
 # merging int64 is several times faster than object strings.

@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from models import engine_columns as E
-from models.engine import Evaluation, SlaResult, empty_items
-from models.engine_json import evaluation_from_json, normalise_items
+from models.engine import columns as E
+from models.engine.results import Evaluation, SlaResult, empty_items
+from models.engine.serialise import evaluation_from_json, normalise_items
 
 CODEC_FORMAT = 1  # part of the cache key: a row written by another format is never read
 

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from models import engine_columns as E
+from models.engine import columns as E
 
 if TYPE_CHECKING:
-    from models.engine import Evaluation, SlaResult
+    from models.engine.results import Evaluation, SlaResult
 
 # Columns an item carries in JSON: the SLA id, kind and month are the enclosing object's.
 JSON_ITEM_COLUMNS = tuple(c for c in E.ITEM_COLUMNS if c not in (E.SLA_ID, E.KIND, E.MONTH))
@@ -135,8 +135,6 @@ def items_from_records(
     records: list[dict[str, Any]], sla_id: str, kind: str, month: str
 ) -> pd.DataFrame:
     """Item rows back into an items frame with the engine's dtypes."""
-    from models.engine import empty_items
-
     if not records:
         return empty_items()
     return _items_frame(pd.DataFrame.from_records(records), sla_id, kind, month)
@@ -146,8 +144,6 @@ def items_from_columns(
     columns: dict[str, list[Any]], sla_id: str, kind: str, month: str
 ) -> pd.DataFrame:
     """Inverse of `items_to_columns`: the same frame `items_from_records` gives."""
-    from models.engine import empty_items
-
     if not columns or not any(columns.values()):
         return empty_items()
     # Object columns: letting pandas infer Arrow strings for text costs more than the rest.
@@ -190,6 +186,13 @@ def normalise_items(items: pd.DataFrame) -> pd.DataFrame:
         else:
             items[name] = _objects_or_none(values)
     return items.reset_index(drop=True)
+
+
+def empty_items() -> pd.DataFrame:
+    """An items frame with every column and no row."""
+    return normalise_items(
+        pd.DataFrame({name: pd.Series([], dtype=object) for name in E.ITEM_COLUMNS})
+    )
 
 
 def _objects_or_none(values: pd.Series) -> pd.Series:
@@ -254,8 +257,6 @@ def evaluation_from_json(
 
 
 def _no_items() -> pd.DataFrame:
-    from models.engine import empty_items
-
     return empty_items()
 
 

@@ -1,6 +1,6 @@
 """Rollups of item verdicts: by SLA, month, team and owner; trends over months; who must act now.
 
-Pure: item frames (columns of `models.engine_columns`) and evaluations in, DataFrames out.
+Pure: item frames (columns of `models.engine.columns`) and evaluations in, DataFrames out.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from models import engine_columns as E
+from models.engine import columns as E
 
 if TYPE_CHECKING:
-    from models.engine import Evaluation
+    from models.engine.results import Evaluation
 
 ROLLUP_COLUMNS = (
     "items",

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from models import columns as C
-from models.calendar import Calendar
 from models.config import SlaDef
-from models.working_time import working_intervals
+from models.time.calendar import Calendar
+from models.time.working_time import working_intervals
 
 
 def month_bounds(month: str, zone: str) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -2,7 +2,7 @@
 
     later = advance(evaluation, config, as_of=later_instant)
 
-Precondition, which the caller checks (models/verdict_cache.py): nothing that moves a clock
+Precondition, which the caller checks (models/verdicts/cache.py): nothing that moves a clock
 happened in (evaluation.as_of, as_of]: no handoff, assignment, rejection, deal won, call, email
 or meeting. Then `advance(evaluate(..., t1), config, t2)` equals `evaluate(..., t2)`: only the
 items whose clock is still running change (their elapsed business time, and open becomes
@@ -19,18 +19,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models import engine_columns as E
 from models.config import HandoffConfig
-from models.engine import (
-    Evaluation,
-    SlaResult,
-    explainer_for,
-    headline_version,
-    month_versions,
-)
-from models.engine_quota import quota_figures
-from models.engine_summary import credit_for, resummarise
-from models.working_time import business_minutes
+from models.engine import columns as E
+from models.engine.evaluate import explainer_for, headline_version, month_versions
+from models.engine.quota import quota_figures
+from models.engine.results import Evaluation, SlaResult
+from models.engine.summary import credit_for, resummarise
+from models.time.working_time import business_minutes
 
 
 def advance(evaluation: Evaluation, config: HandoffConfig, as_of: datetime) -> Evaluation:

@@ -2,7 +2,7 @@
 
 A calendar says when a team works; what that adds up to in real time (business minutes between
 two instants, the instant N business minutes later, the working intervals to shade on a
-timeline) is the kernel in `models.working_time`, which imports this module. This module never
+timeline) is the kernel in `models.time.working_time`, which imports this module. This module never
 imports the kernel at load time, so there is no cycle.
 
 Building a calendar, typically from the SLA file:
@@ -35,7 +35,7 @@ import pandas as pd
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 1440
 
-# Column names of the DataFrames this module and `models.working_time` return.
+# Column names of the DataFrames this module and `models.time.working_time` return.
 START = "start"
 END = "end"
 DATE = "date"
@@ -220,10 +220,6 @@ def holiday_dates(cal: Calendar, start_year: int, end_year: int) -> set[date]:
     return days
 
 
-def clear_caches() -> None:
-    """Forget cached holiday lists and working-time tables (benchmarks, config reloads)."""
-    # Imported here, not at the top: models.working_time imports this module.
-    from models.working_time import _working_time_for_years
-
+def clear_holiday_cache() -> None:
+    """Forget the holiday lists read from the `holidays` package."""
     _package_holidays.cache_clear()
-    _working_time_for_years.cache_clear()

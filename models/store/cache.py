@@ -20,7 +20,7 @@ from models import tables as T
 from models.columns import CLOCK_ACTIVITY_TYPES
 
 _SAVE_WAIT_MS = 500
-_BUSY_MS = 30_000  # models/db.py's busy_timeout, restored on the pooled connection
+_BUSY_MS = 30_000  # models/store/db.py's busy_timeout, restored on the pooled connection
 
 
 def bump_revision(conn: Connection) -> None:
@@ -34,7 +34,7 @@ def bump_revision(conn: Connection) -> None:
 
 
 class VerdictCacheStore:
-    """Cached month verdicts (see `models.verdict_cache` for the rules of their use)."""
+    """Cached month verdicts (see `models.verdicts.cache` for the rules of their use)."""
 
     engine: Engine
 

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from models import columns as C
-from models import engine_columns as E
-from models.engine_items import (
+from models.engine import columns as E
+from models.engine.items import (
     LEAD_KEY,
     Context,
     attempts_in_window,

@@ -30,18 +30,19 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from models.config import HandoffConfig
-from models.engine import Evaluation, explainer_for, month_versions
-from models.engine_advance import advance, horizon
-from models.engine_cache_codec import (
+from models.engine.advance import advance, horizon
+from models.engine.cache_codec import (
     CODEC_FORMAT,
     evaluation_from_cache,
     head_text,
     items_blob,
 )
-from models.engine_kinds import apply_exclusions
-from models.engine_summary import resummarise
+from models.engine.evaluate import explainer_for, month_versions
+from models.engine.kinds import apply_exclusions
+from models.engine.results import Evaluation
+from models.engine.summary import resummarise
 from models.store import Store
-from models.verdicts import (
+from models.verdicts.service import (
     evaluate_months,
     load_config,
     month_window,
@@ -66,8 +67,11 @@ def cache_key(config: HandoffConfig) -> str:
 @cache
 def _code_fingerprint() -> str:
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    root = Path(__file__).resolve().parent.parent  # models/: every module that judges or reads
+    for path in sorted(root.rglob("*.py")):
+        if "migrations" not in path.relative_to(root).parts:
+            name = path.relative_to(root).as_posix()
+            digest.update(name.encode() + b"\0" + path.read_bytes())
     with suppress(metadata.PackageNotFoundError):
         digest.update(metadata.version("holidays").encode())
     return digest.hexdigest()

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from models import engine_columns as E
-from models.calendar import Calendar
-from models.engine_json import normalise_items
+from models.engine import columns as E
+from models.engine.serialise import normalise_items
+from models.time.calendar import Calendar
 
 _DAY_NAMES = np.array(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], dtype=object)
 

@@ -1,6 +1,6 @@
 """The store's rows as DataFrames: query results read into frames with aware UTC timestamps.
 
-Part of the store (every SQL statement lives in `models/store*.py`); shared by `models/store.py`
+Part of the store (every SQL statement lives in `models/store*.py`); shared by `models/store/canonical.py`
 and the mixins `Store` inherits, so it imports none of them.
 """
 

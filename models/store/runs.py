@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlmodel import SQLModel
 
 from models import tables as T
-from models.store_frames import read_frame
+from models.store.frames import read_frame
 
 
 def utcnow() -> datetime:

@@ -18,14 +18,15 @@ from typing import Any
 
 import pandas as pd
 
-from models import engine_columns as E
 from models import tables as T
 from models.config import HandoffConfig
 from models.config import load_config as load_config_file
-from models.engine import EvalInput, Evaluation, SlaResult, check_month, evaluate
-from models.engine_json import evaluation_from_snapshot, snapshot_text
-from models.engine_render import render_evaluation
-from models.engine_summary import resummarise
+from models.engine import columns as E
+from models.engine.evaluate import EvalInput, check_month, evaluate
+from models.engine.render import render_evaluation
+from models.engine.results import Evaluation, SlaResult
+from models.engine.serialise import evaluation_from_snapshot, snapshot_text
+from models.engine.summary import resummarise
 from models.errors import BadInputError
 from models.store import Store
 
