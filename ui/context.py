@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 import streamlit as st
 
-from ui import actions, loaders
+from ui import actions, loaders, navigation
 from ui.components import empty_database, friendly_errors, page_header
 from ui.filters import Filters, Identity, identity_selector, sidebar_filters
 
 _FILTERS = "_filters"
 _IDENTITY = "_identity"
 _FLASH = "_flash"
+# True while app.py runs a page inside the frame (one script run is one thread and context).
+_framed: ContextVar[bool] = ContextVar("handoff_framed", default=False)
 
 
 def draw_frame() -> bool:
@@ -31,29 +35,30 @@ def draw_frame() -> bool:
     return False
 
 
-def leave_legacy_pages_mode() -> bool:
-    """Switch off Streamlit's legacy pages-directory mode; True if this run started in it.
-
-    Streamlit picks the mode before any of our code runs: with a pages/ folder beside app.py, a
-    server's first run (and every AppTest run) lists the folder's files as pages and may run a
-    page file without app.py. We switch the mode off as st.navigation does. On a session's first
-    run nothing can be lost by starting over, so we rerun to get the real page list at once;
-    later (AppTest's interactions) a rerun would drop the click, so the caller draws the frame.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if not PagesManager.uses_pages_directory:
-        return False
-    PagesManager.uses_pages_directory = False
-    if _FILTERS not in st.session_state:
-        st.rerun()
-    return True
+def run_page(page: st.Page) -> None:
+    """Draw the frame, then the page (app.py). Marks the run so the page knows the frame is up."""
+    if not draw_frame():
+        return
+    token = _framed.set(True)
+    try:
+        with friendly_errors(f"The {page.title} page"):
+            page.run()
+    finally:
+        _framed.reset(token)
 
 
 def current() -> tuple[Filters, Identity]:
-    """The filters and identity of this run (drawn by app.py, or here for a page run alone)."""
-    if (leave_legacy_pages_mode() or _FILTERS not in st.session_state) and not draw_frame():
-        st.stop()
+    """The filters and identity of this run. A page file that Streamlit ran without app.py (its
+    pages-directory mode, see ui/navigation.py) gets the page list and the frame here: on a
+    session's first run by starting over through app.py, later (AppTest's interactions, where a
+    rerun would drop the click) by drawing the frame itself."""
+    if not _framed.get():
+        navigation.navigate()
+        if _FILTERS not in st.session_state:
+            st.rerun()  # a session's first run: nothing to lose, and app.py draws it whole
+        navigation.configure_page()
+        if not draw_frame():
+            st.stop()
     return st.session_state[_FILTERS], st.session_state[_IDENTITY]
 
 

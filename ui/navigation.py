@@ -1,0 +1,59 @@
+"""The dashboard's pages and how the frame reaches them (`st.navigation`, public API only).
+
+Streamlit starts a server, and every AppTest run, in its pages-directory mode when a `pages/`
+folder sits beside the entry script: that first run may execute a page file on its own, without
+app.py. A page then calls `context.current()`, which hands Streamlit the real page list through
+`st.navigation` (that is what ends the directory mode, as the docs say) and draws the frame itself,
+so a deep link to `/follow_up` on a fresh server shows the same page, sidebar and filters as a
+click in the sidebar.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+PAGE_TITLE = "Handoff · SLA tracker"
+
+
+def _home() -> None:
+    """Never drawn: `navigate` moves "/" on to the Overview before anything runs."""
+
+
+def app_pages() -> dict[str, list[st.Page]]:
+    """The pages by sidebar section; each page's `url_path` is its file's name.
+
+    Streamlit serves the default page at "/" only, so a default Overview would answer "Page not
+    found" to "/overview" (a bookmark, a shared link). The default is a hidden home page instead,
+    which `navigate` moves on to "/overview"."""
+
+    def page(name: str, title: str, icon: str) -> st.Page:
+        return st.Page(f"pages/{name}.py", title=title, icon=icon, url_path=name)
+
+    return {
+        "Handoffs": [
+            st.Page(_home, title="Overview", url_path="home", default=True, visibility="hidden"),
+            page("overview", "Overview", ":material/dashboard:"),
+            page("follow_up", "Follow-up", ":material/call:"),
+            page("service", "Service handoff", ":material/support_agent:"),
+            page("friction", "Friction", ":material/report:"),
+        ],
+        "Managers": [page("drilldown", "Drill-down", ":material/manage_search:")],
+        "Setup": [
+            page("sla_settings", "SLA settings", ":material/tune:"),
+            page("data", "Data", ":material/database:"),
+        ],
+    }
+
+
+def configure_page() -> None:
+    """Page title, icon and layout (the entry script's first call, or a page run alone)."""
+    st.set_page_config(page_title=PAGE_TITLE, page_icon="🤝", layout="wide")
+
+
+def navigate() -> st.Page:
+    """Give Streamlit the page list and return the page this run shows ("/" goes on to the
+    Overview, keeping the link's query parameters)."""
+    page = st.navigation(app_pages())
+    if page.url_path == "":  # the default page: the hidden home
+        st.switch_page("pages/overview.py", query_params=st.query_params.to_dict())
+    return page
