@@ -67,8 +67,15 @@ def test(args: list[str]) -> int:
     return _run(BIN / "python", "-m", "pytest", *args)
 
 
+def setup_only(args: list[str]) -> int:
+    """Set up .venv and stop (CI and the first step of both commands)."""
+    del args
+    setup()
+    return 0
+
+
 def main() -> int:
-    commands = {"dashboard": dashboard, "test": test, "setup": lambda _args: setup() or 0}
+    commands = {"dashboard": dashboard, "test": test, "setup": setup_only}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2

@@ -88,7 +88,7 @@ def clear_caches() -> None:
 
     st.cache_data.clear()
     st.cache_resource.clear()
-    evaluations.clear()
+    evaluations.clear_caches()
 
 
 def main() -> None:

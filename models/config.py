@@ -200,7 +200,7 @@ def _parse_calendars(raw: Any, problems: list[str]) -> dict[str, Calendar]:
         if len(problems) == before:
             calendars[name] = Calendar(
                 name=name,
-                timezone=zone,
+                timezone=str(zone),
                 hours=hours,
                 holiday_country=country,
                 holiday_subdiv=subdiv,
@@ -314,8 +314,8 @@ def _parse_slas(raw: Any, calendars: Mapping[str, Calendar], problems: list[str]
             slas.append(
                 SlaDef(
                     id=sla_id,
-                    kind=kind,
-                    provider=provider,
+                    kind=str(kind),
+                    provider=str(provider),
                     target_pct=float(target_pct),
                     effective_from=effective,
                     name=str(spec.get("name", sla_id)),

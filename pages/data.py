@@ -5,9 +5,10 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
+from reports.formats import fmt_ago, fmt_count, fmt_month, fmt_when
 from ui import actions, components, context, loaders
 from ui.data_summary import loaded_data
-from ui.theme import PLOTLY_TEMPLATE, TIER_LABELS, fmt_ago, fmt_count, fmt_month, fmt_when
+from ui.theme import PLOTLY_TEMPLATE, TIER_LABELS
 
 filters, me = context.current()
 components.page_header("Data", "What is loaded, where it came from, and how to load more.")
@@ -67,12 +68,14 @@ else:
             },
         )
     with by_month:
-        months = loaded.months
-        if months.empty:
+        leads_by_month = loaded.months
+        if leads_by_month.empty:
             components.empty_state("No lead has been handed off yet.")
         else:
             figure = px.bar(
-                months.sort_values("month").assign(label=lambda m: m["month"].map(fmt_month)),
+                leads_by_month.sort_values("month").assign(
+                    label=lambda m: m["month"].map(fmt_month)
+                ),
                 x="label",
                 y="leads",
                 color="name",
@@ -86,7 +89,7 @@ else:
                 yaxis={"tickformat": ",d"},
             )
             components.chart(figure, key="data_months")
-            pivot = months.pivot_table(
+            pivot = leads_by_month.pivot_table(
                 index="month", columns="name", values="leads", aggfunc="sum", fill_value=0
             )
             st.dataframe(pivot.sort_index(ascending=False), width="stretch")

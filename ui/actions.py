@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from models.errors import BadInputError, HandoffError
-from ui import clock, loaders
+from ui import clock, evaluations, loaders
 
 log = logging.getLogger("handoff.ui")
 
@@ -56,7 +56,7 @@ def load_demo(
     except (BadInputError, HandoffError) as exc:
         return Outcome(False, f"Loading the demo failed: {exc}")
     finally:
-        loaders.clear_caches()
+        evaluations.clear_caches()
     return Outcome(True, f"Demo organisation loaded: {_counts_text(counts)}. {_warm()}")
 
 
@@ -83,7 +83,7 @@ def import_csv_files(files: list[tuple[str, bytes]]) -> Outcome:
         except HandoffError as exc:
             return Outcome(False, f"Import failed: {exc}")
         finally:
-            loaders.clear_caches()
+            evaluations.clear_caches()
     return Outcome(True, f"Imported {_counts_text(counts)}. {_warm()}")
 
 
@@ -105,7 +105,7 @@ def sync_hubspot(*, full: bool = False) -> Outcome:
     except (BadInputError, HandoffError) as exc:
         return Outcome(False, f"HubSpot sync failed: {exc}")
     finally:
-        loaders.clear_caches()
+        evaluations.clear_caches()
     if result.status != "ok":
         return Outcome(False, result.summary())
     return Outcome(True, f"{result.summary()} {_warm()}")
@@ -137,7 +137,7 @@ def raise_dispute(
     except (BadInputError, HandoffError) as exc:
         return Outcome(False, f"Could not file the dispute: {exc}")
     finally:
-        loaders.clear_caches()
+        evaluations.clear_caches()
     return Outcome(
         True, f"Dispute #{dispute_id} filed for {item_id} ({sla_id}); a manager will decide it."
     )
@@ -160,7 +160,7 @@ def decide_dispute(
     except (BadInputError, HandoffError) as exc:
         return Outcome(False, f"Could not decide dispute #{dispute_id}: {exc}")
     finally:
-        loaders.clear_caches()
+        evaluations.clear_caches()
     verdict = (
         "approved: the item is now excluded from compliance"
         if approve

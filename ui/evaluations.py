@@ -20,7 +20,8 @@ from typing import Any
 import streamlit as st
 
 from models.engine import columns as E
-from ui import clock, loaders
+from models.time.months import month_end
+from ui import loaders
 
 # Twelve months of trend plus a few as-of buckets: enough for a busy day, bounded in memory.
 _MAX_ENTRIES = 32
@@ -62,7 +63,7 @@ def _evaluations(
 
 
 def _is_settled(evaluation: Any, as_of: datetime) -> bool:
-    if as_of < clock.month_end(evaluation.month):
+    if as_of < month_end(evaluation.month):
         return False
     return all(not result.counts.get(E.OPEN, 0) for result in evaluation.slas)
 
@@ -127,7 +128,10 @@ def _remember(key: tuple[str, ...], result: Any) -> None:
             _recent.popitem(last=False)
 
 
-def clear() -> None:
+def clear_caches() -> None:
+    """Drop every cached value of the dashboard (after a sync, an import, a demo load or an SLA
+    change): the loaders' and the evaluations'."""
+    loaders.clear_caches()
     _evaluation.clear()
     _evaluations.clear()
     with _settled_lock:

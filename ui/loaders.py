@@ -264,13 +264,10 @@ def hubspot_status() -> str:
 
 
 def clear_caches() -> None:
-    """Drop every cached value (after a sync, an import, a demo load or an SLA change)."""
+    """Drop the loaders' cached values (`evaluations.clear_caches` drops everything)."""
     st.cache_data.clear()
     for cached in (_config,):
         cached.clear()
-    from ui import evaluations
-
-    evaluations.clear()
 
 
 def stamp_and_url() -> tuple[str, str]:
