@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 
-from models.config import parse_duration
 from models.errors import BadInputError
-from ui import clock, components, context, loaders
+from models.time.months import months_through
+from ui import components, context, evaluations, loaders
 from ui import sla_edit as se
 
 filters, me = context.current()
@@ -42,19 +41,7 @@ left, right = st.columns(2)
 with left:
     st.markdown("**In the SLA file**")
     components.data_table(
-        pd.DataFrame(
-            [
-                {
-                    "Effective from": v.effective_from,
-                    "Within": se.fmt_minutes(v.within_minutes),
-                    "Target %": v.target_pct,
-                    "Segments": "; ".join(
-                        f"{s.label}: {se.fmt_minutes(s.within_minutes)}" for s in v.segments
-                    ),
-                }
-                for v in config.versions(sla_id)
-            ]
-        ),
+        se.versions_table(config, sla_id),
         column_config={
             "Effective from": st.column_config.DateColumn("Effective from"),
             "Target %": st.column_config.NumberColumn("Target", format="%.0f%%"),
@@ -95,7 +82,7 @@ st.markdown(
     "the SLA file. Preview it on last month first."
 )
 base = se.version_in_force(config, sla_id, today)
-last_month = clock.previous_months(filters.month, 2)[0]
+last_month = months_through(filters.month, 2)[0]
 with st.form("new_version"):
     st.markdown(f"Editing **{sla_id}** ({base.kind}); current terms are filled in.")
     cols = list(st.columns(4))
@@ -118,8 +105,9 @@ with st.form("new_version"):
         goal = cols[3].number_input(
             "Monthly target", min_value=1, value=int(base.monthly_target or 1), step=10
         )
-    first_next = (pd.Timestamp(today.replace(day=1)) + pd.offsets.MonthBegin(1)).date()
-    effective = st.date_input("Effective from", value=first_next, min_value=date(2000, 1, 1))
+    effective = st.date_input(
+        "Effective from", value=se.first_of_next_month(today), min_value=date(2000, 1, 1)
+    )
     previewed = st.form_submit_button(f"Preview on {last_month}")
     saved = st.form_submit_button(
         "Save new version",
@@ -131,24 +119,9 @@ with st.form("new_version"):
     )
 
 if previewed or saved:
-    changes: dict[str, object] = {"name": name, "target_pct": float(target)}
-    problems = []
-    if base.within_minutes is not None:
-        try:
-            parse_duration(within)
-            changes["within"] = within
-        except ValueError as exc:
-            problems.append(f"Within: {exc}")
-    if goal is not None:
-        changes["min_attempts" if base.kind == "follow_up_attempts" else "monthly_target"] = int(
-            goal
-        )
-    if problems:
-        st.error("\n".join(problems))
-        st.stop()
-    draft = se.make_draft(config, sla_id, changes, effective)
+    form = se.FormInput(name, within, float(target), None if goal is None else int(goal), effective)
     try:
-        se.validate(config, draft)
+        draft = se.draft_from_form(config, sla_id, form)
     except BadInputError as exc:
         st.error(f"**{exc.summary}**\n\n" + "\n".join(f"- `{p}`" for p in exc.problems))
         st.stop()
@@ -167,7 +140,7 @@ if previewed or saved:
         st.caption("Nothing is saved by a preview.")
     else:
         added = se.save(draft, loaders.source().config_path, loaded_by=me.person)
-        loaders.clear_caches()
+        evaluations.clear_caches()
         context.flash(
             "success", f"Saved {sla_id}, effective {effective}: " + (", ".join(added) or "recorded")
         )

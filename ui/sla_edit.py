@@ -21,7 +21,7 @@ import pandas as pd
 import tomli_w
 
 from models import tables as T
-from models.config import HandoffConfig, SlaDef, parse_config
+from models.config import HandoffConfig, SlaDef, parse_config, parse_duration
 from models.engine import columns as E
 from models.engine.evaluate import evaluate
 from models.errors import BadInputError
@@ -139,6 +139,58 @@ def make_draft(
         raw[key] = value
     raw["effective_from"] = effective_from.isoformat()
     return Draft(sla_id, raw)
+
+
+@dataclass(frozen=True)
+class FormInput:
+    """What a person typed in the SLA settings form."""
+
+    name: str
+    within: str
+    target_pct: float
+    goal: int | None  # min_attempts or monthly_target, by the SLA's kind
+    effective_from: date
+
+
+def draft_from_form(config: HandoffConfig, sla_id: str, form: FormInput) -> Draft:
+    """The draft a form describes, checked against the whole SLA file (BadInputError naming each
+    problem: a duration that does not parse, a version the file would refuse)."""
+    base = config.versions(sla_id)[-1]
+    changes: dict[str, object] = {"name": form.name, "target_pct": float(form.target_pct)}
+    if base.within_minutes is not None:
+        try:
+            parse_duration(form.within)
+        except ValueError as exc:
+            raise BadInputError("The new version was not saved", [f"Within: {exc}"]) from exc
+        changes["within"] = form.within
+    if form.goal is not None:
+        key = "min_attempts" if base.kind == "follow_up_attempts" else "monthly_target"
+        changes[key] = int(form.goal)
+    draft = make_draft(config, sla_id, changes, form.effective_from)
+    validate(config, draft)
+    return draft
+
+
+def versions_table(config: HandoffConfig, sla_id: str) -> pd.DataFrame:
+    """The versions of one SLA in the SLA file, for people."""
+    return pd.DataFrame(
+        [
+            {
+                "Effective from": v.effective_from,
+                "Within": fmt_minutes(v.within_minutes),
+                "Target %": v.target_pct,
+                "Segments": "; ".join(
+                    f"{s.label}: {fmt_minutes(s.within_minutes)}" for s in v.segments
+                ),
+            }
+            for v in config.versions(sla_id)
+        ]
+    )
+
+
+def first_of_next_month(today: date) -> date:
+    """The default effective date of a new version."""
+    return date(today.year + (today.month == 12), today.month % 12 + 1, 1)
 
 
 def _config_with(config: HandoffConfig, draft: Draft, *, only_draft: bool) -> HandoffConfig:
