@@ -31,7 +31,8 @@ from connectors.demo import load_demo  # noqa: E402
 from models.settings import DEFAULT_CONFIG_PATH, load_settings  # noqa: E402
 from models.store import Store  # noqa: E402
 from models.tables import VerdictSnapshot  # noqa: E402
-from models.verdicts.service import freeze_month, previous_months  # noqa: E402
+from models.time.months import months_before  # noqa: E402
+from models.verdicts.service import freeze_month  # noqa: E402
 from reports.render_csv import render_csv  # noqa: E402
 from reports.render_html import render_html  # noqa: E402
 from reports.render_pdf import render_pdf  # noqa: E402
@@ -106,7 +107,7 @@ def main() -> None:
                 started = time.perf_counter()
                 render(report)  # type: ignore[operator]
                 phases[name].append(time.perf_counter() - started)
-        for month in previous_months(MONTH, 3):
+        for month in months_before(MONTH, 3):
             freeze_month(
                 store, DEFAULT_CONFIG_PATH, month, as_of=NOW, frozen_by="bench", refreeze=True
             )

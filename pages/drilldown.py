@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from reports.formats import fmt_count
 from ui import components, context, disputes, loaders
 from ui import drilldown as dd
 from ui.filters import query_select, set_query, share_url
-from ui.theme import fmt_count, state_badge
+from ui.theme import state_badge
 from ui.timeline import clocks_table, lead_timeline
 
 filters, me = context.current()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from reports.formats import fmt_count, fmt_hours, fmt_pct
 from ui import charts, components, context
 from ui import follow_up as fu
-from ui.theme import fmt_count, fmt_hours, fmt_pct
 
 filters, me = context.current()
 context.require_data("Follow-up")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from reports.formats import fmt_count, fmt_pct
 from ui import charts, components, context, overview
-from ui.theme import fmt_count, fmt_pct
 
 filters, me = context.current()
 context.require_data("Overview")

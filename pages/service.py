@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, clock, components, context
+from models.time.months import months_through
+from reports.formats import fmt_count, fmt_hours, fmt_pct
+from ui import charts, components, context
 from ui import follow_up as fu
 from ui import service as svc
-from ui.theme import fmt_count, fmt_hours, fmt_pct
 
 filters, me = context.current()
 context.require_data("Service handoff")
@@ -53,7 +54,7 @@ with components.metric_row():
         help="Breached or open customers with no contact from service at all",
     )
 
-history = fu.monthly_customers(scoped, svc.KIND, clock.previous_months(filters.month, 6))
+history = fu.monthly_customers(scoped, svc.KIND, months_through(filters.month, 6))
 if not history.empty:
     left, right = st.columns(2)
     with left:

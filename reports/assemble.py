@@ -16,9 +16,10 @@ import pandas as pd
 
 from models.engine import columns as E
 from reports import customer_sections, sla_sections
+from reports.formats import fmt_month
 from reports.friction import Taxonomy
 from reports.sla_sections import EvaluationLike, records
-from reports.summary import Summary, month_label, write_summary
+from reports.summary import Summary, write_summary
 
 # Rows of the long tables shown in HTML/PDF (the XLSX and CSV files carry every row).
 TOP_ROWS = 12
@@ -156,7 +157,7 @@ class Report:
     @property
     def title(self) -> str:
         scope = f" — {self.team_name}" if self.team_name else ""
-        return f"Handoff friction report, {month_label(self.month)}{scope}"
+        return f"Handoff friction report, {fmt_month(self.month, long=True)}{scope}"
 
     @property
     def slug(self) -> str:

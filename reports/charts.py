@@ -9,11 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import pandas as pd
-
 from reports.assemble import Report
+from reports.formats import fmt_month, fmt_pct
 from reports.sla_sections import records
-from reports.summary import month_label
 
 GOOD = "#2e7d32"
 BAD = "#c62828"
@@ -138,7 +136,7 @@ def trend_chart(report: Report) -> LineChart:
         by_month = rows.set_index("month")["result_pct"]
         values = tuple(_value(by_month.get(m)) for m in months)
         lines.append(Line(str(rows["name"].iloc[0]), values, float(rows["target_pct"].iloc[0])))
-    labels = tuple(pd.Period(m, freq="M").strftime("%b %Y") for m in months)
+    labels = tuple(fmt_month(m) for m in months)
     return LineChart("Trend (%, dashed = target)", labels, tuple(lines))
 
 
@@ -151,7 +149,7 @@ def team_chart(report: Report, limit: int = 8) -> BarChart:
             f"{r['name']} · {r['sla_name']}",
             float(r["breached"]),
             BAD,
-            note=f"{int(r['breached'])} ({_pct(r['compliance_pct'])})",
+            note=f"{int(r['breached'])} ({fmt_pct(r['compliance_pct'])})",
         )
         for r in records(table)
     )
@@ -174,14 +172,9 @@ def pain_chart(report: Report, limit: int = 10) -> BarChart:
         )
         for r in records(table)
     )
-    previous = f" (grey = {month_label(report.previous_month)})" if report.previous_month else ""
+    previous = f" (grey = {fmt_month(report.previous_month, long=True)})" if report.previous_month else ""
     return BarChart(
         f"Share of new customers raising each pain point{previous}",
         bars,
         max([1.0, *[b.value for b in bars], *[b.previous or 0 for b in bars]]),
     )
-
-
-def _pct(value: object) -> str:
-    number = _value(value)
-    return "n/a" if number is None else f"{number:.1f}%"

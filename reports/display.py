@@ -6,66 +6,23 @@ The tidy tables keep machine units (minutes, 0-100 percentages); here they becom
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from reports.assemble import Report
-
-
-def _num(value: object) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
-
-
-def fmt_int(value: object) -> str:
-    number = _num(value)
-    return "" if number is None else f"{number:,.0f}"
-
-
-def fmt_pct(value: object) -> str:
-    number = _num(value)
-    return "–" if number is None else f"{number:.1f}%"
-
-
-def fmt_pts(value: object) -> str:
-    number = _num(value)
-    return "–" if number is None else f"{number:+.1f} pts"
-
-
-def fmt_hours(value: object) -> str:
-    number = _num(value)
-    return "–" if number is None else f"{number / 60:.1f} h"
-
-
-def fmt_num(value: object) -> str:
-    number = _num(value)
-    return "–" if number is None else f"{number:.1f}"
-
-
-def fmt_money(value: object) -> str:
-    number = _num(value)
-    return "" if number is None else f"{number:,.0f}"
-
-
-def fmt_date(value: object) -> str:
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return pd.Timestamp(value).strftime("%Y-%m-%d")  # type: ignore[arg-type]
-
-
-def fmt_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return str(value)
-
+from reports.formats import (
+    fmt_date,
+    fmt_int,
+    fmt_minutes_as_hours,
+    fmt_money,
+    fmt_month,
+    fmt_num,
+    fmt_pct,
+    fmt_pts,
+    fmt_text,
+)
 
 Formatter = Callable[[object], str]
 
@@ -128,7 +85,7 @@ def _trend_wide(report: Report) -> tuple[pd.DataFrame, tuple[Column, ...]]:
     wide["name"] = wide["sla_id"].map(latest["name"])
     wide["target_pct"] = wide["sla_id"].map(latest["target_pct"])
     month_cols = tuple(
-        Column(m, pd.Period(m, freq="M").strftime("%b %Y"), fmt_pct, True) for m in report.months
+        Column(m, fmt_month(m), fmt_pct, True) for m in report.months
     )
     return wide, (
         Column("name", "SLA", width=3.0),
@@ -154,7 +111,7 @@ SPECS: dict[str, tuple[Column, ...]] = {
         Column("breached", "Breached", fmt_int, True),
         Column("compliance_pct", "Compliance", fmt_pct, True),
         Column("target_pct", "Target", fmt_pct, True),
-        Column("median_elapsed_minutes", "Median time", fmt_hours, True),
+        Column("median_elapsed_minutes", "Median time", fmt_minutes_as_hours, True),
     ),
     "breaches_by_rep": (
         Column("name", "Rep", width=1.6),
@@ -163,16 +120,16 @@ SPECS: dict[str, tuple[Column, ...]] = {
         Column("decided", "Decided", fmt_int, True),
         Column("breached", "Breached", fmt_int, True),
         Column("compliance_pct", "Compliance", fmt_pct, True),
-        Column("median_elapsed_minutes", "Median time", fmt_hours, True),
+        Column("median_elapsed_minutes", "Median time", fmt_minutes_as_hours, True),
     ),
     "routing_delay": (
         Column("team", "Team", width=1.6),
         Column("leads", "Leads", fmt_int, True),
         Column("unassigned", "Unassigned", fmt_int, True),
-        Column("median_routing_minutes", "Routing median", fmt_hours, True),
-        Column("p90_routing_minutes", "Routing p90", fmt_hours, True),
-        Column("median_rep_minutes", "Rep median", fmt_hours, True),
-        Column("p90_rep_minutes", "Rep p90", fmt_hours, True),
+        Column("median_routing_minutes", "Routing median", fmt_minutes_as_hours, True),
+        Column("p90_routing_minutes", "Routing p90", fmt_minutes_as_hours, True),
+        Column("median_rep_minutes", "Rep median", fmt_minutes_as_hours, True),
+        Column("p90_rep_minutes", "Rep p90", fmt_minutes_as_hours, True),
         Column("routing_share_pct", "Routing share", fmt_pct, True),
     ),
     "rejections": (

@@ -13,7 +13,7 @@ from reports import charts
 from reports.assemble import SECTION_BY_KEY, Report
 from reports.chart_svg import bar_svg, line_svg
 from reports.display import Shown, shown
-from reports.summary import month_label
+from reports.formats import fmt_month
 
 CSS = """
 :root { --ink:#212121; --muted:#607d8b; --line:#e0e0e0; --good:#2e7d32; --bad:#c62828; --accent:#1565c0; }
@@ -160,6 +160,6 @@ def render_html(report: Report) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(report.title)}</title><style>{CSS}</style></head><body>"
         + "\n".join(body)
-        + f'<footer class="meta"><p>Handoff · {escape(month_label(report.month))} · '
+        + f'<footer class="meta"><p>Handoff · {escape(fmt_month(report.month, long=True))} · '
         "the XLSX and CSV files carry every row.</p></footer></body></html>\n"
     )

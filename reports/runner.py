@@ -21,12 +21,12 @@ import pandas as pd
 
 from models.config import HandoffConfig, load_config
 from models.engine import columns as E
-from models.engine.evaluate import check_month
 from models.errors import BadInputError, HandoffError
 from models.settings import Settings
 from models.store import Store
 from models.tables import ReportRun
-from models.verdicts.service import evaluate_months, list_disputes, previous_months
+from models.time.months import check_month, last_full_month, months_before, months_through
+from models.verdicts.service import evaluate_months, list_disputes
 from reports.assemble import Report, ReportInputs, assemble_report
 from reports.deliver import Attachment, DeliveryOutcome, deliver_report
 from reports.friction import Taxonomy, load_taxonomy
@@ -85,10 +85,6 @@ def report_timezone(config: HandoffConfig) -> str:
     return "UTC"
 
 
-def last_full_month(now: datetime, timezone: str) -> str:
-    """The month before `now`'s month, in `timezone` (the default `--month`)."""
-    local = pd.Timestamp(now).tz_convert(timezone)
-    return str(local.tz_localize(None).to_period("M") - 1)
 
 
 def taxonomy_path(config: HandoffConfig) -> Path:
@@ -210,14 +206,14 @@ def build_report(
     *history, evaluation = evaluate_months(
         store,
         config,
-        [*previous_months(month, TREND_MONTHS), month],
+        months_through(month, TREND_MONTHS + 1),
         as_of=as_of,
         team_id=team_id,
         explain=False,
     )
     customers = _customers(store, evaluation, month, team_id, owners)
     previous_customers = _customers(
-        store, history[-1], previous_months(month, 1)[0], team_id, owners
+        store, history[-1], months_before(month, 1)[0], team_id, owners
     )
     inputs = ReportInputs(
         month=month,

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from reports.formats import fmt_month, fmt_pct
 from reports.sla_sections import NO_TEAM, UNASSIGNED, records
 
 # A change smaller than this (percentage points) is noise, not news.
@@ -22,13 +23,6 @@ class Summary:
     actions: tuple[str, ...]
 
 
-def month_label(month: str) -> str:
-    """'2026-10' -> 'October 2026'."""
-    return pd.Period(month, freq="M").strftime("%B %Y")
-
-
-def _pct(value: float) -> str:
-    return f"{value:.1f}%"
 
 
 def _changes(results: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -38,8 +32,8 @@ def _changes(results: pd.DataFrame) -> tuple[list[str], list[str]]:
         if pd.isna(row["change_pts"]) or abs(row["change_pts"]) < CHANGE_PTS:
             continue
         text = (
-            f"{row['name']}: {_pct(row['previous_pct'])} → {_pct(row['result_pct'])} "
-            f"({row['change_pts']:+.1f} pts, target {_pct(row['target_pct'])})"
+            f"{row['name']}: {fmt_pct(row['previous_pct'])} → {fmt_pct(row['result_pct'])} "
+            f"({row['change_pts']:+.1f} pts, target {fmt_pct(row['target_pct'])})"
         )
         (improved if row["change_pts"] > 0 else worsened).append(text)
     return improved, worsened
@@ -57,7 +51,7 @@ def _sla_actions(
                 (
                     40 + gap,
                     f"Marketing is {short:,} accepted MQLs short of {int(row['quota_target']):,} "
-                    f"({_pct(row['result_pct'])} attainment): agree the plan to close the gap.",
+                    f"({fmt_pct(row['result_pct'])} attainment): agree the plan to close the gap.",
                 )
             )
             continue
@@ -68,7 +62,7 @@ def _sla_actions(
             & (by_rep["name"] != UNASSIGNED)
         ]
         text = (
-            f"Recover “{row['name']}”: {_pct(row['result_pct'])} against {_pct(row['target_pct'])}."
+            f"Recover “{row['name']}”: {fmt_pct(row['result_pct'])} against {fmt_pct(row['target_pct'])}."
         )
         if row["provider"] == "service":
             # Service items carry the deal owner's team (a sales team): name the customers instead.
@@ -108,7 +102,7 @@ def _other_actions(tables: dict[str, pd.DataFrame], customers: int) -> list[tupl
                 (
                     20 + float(top["pct_of_delivered"]),
                     f"Review lead quality with marketing: {int(top['rejected'])} leads rejected as "
-                    f"“{top['reason']}” ({_pct(top['pct_of_delivered'])} of delivered), mostly from "
+                    f"“{top['reason']}” ({fmt_pct(top['pct_of_delivered'])} of delivered), mostly from "
                     f"{top['main_source']}.",
                 )
             )
@@ -164,8 +158,8 @@ def write_summary(
     decided = results[results["status"] != "no data"]
     met = int((decided["status"] == "met").sum())
     scope = f" for {team_name}" if team_name else ""
-    parts = [f"In {month_label(month)}{scope}, {met} of {len(decided)} SLAs met their target."]
-    since = f" since {month_label(previous_month)}" if previous_month else ""
+    parts = [f"In {fmt_month(month, long=True)}{scope}, {met} of {len(decided)} SLAs met their target."]
+    since = f" since {fmt_month(previous_month, long=True)}" if previous_month else ""
     if improved:
         parts.append(f"Improved{since}: " + "; ".join(improved) + ".")
     if worsened:

@@ -9,15 +9,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui.theme import (
-    ACCENT,
-    PLOTLY_TEMPLATE,
-    STATE_COLORS,
-    STATES,
-    TARGET_COLOR,
-    fmt_month,
-    state_label,
-)
+from reports.formats import fmt_month
+from ui.theme import ACCENT, PLOTLY_TEMPLATE, STATE_COLORS, STATES, TARGET_COLOR, state_label
 
 
 def quota_pace(figures: Mapping[str, Any]) -> go.Figure:

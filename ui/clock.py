@@ -10,13 +10,12 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from models.settings import current_time
-from models.verdicts import cache as verdict_cache
-from models.verdicts.service import previous_months as months_before
+from models.time.months import DEFAULT_MONTH_ZONE as _MONTH_ZONE_NAME
 
 # Verdicts are computed "as of" the start of the current 5-minute bucket, so a manager clicking
 # around gets cached figures instead of a re-evaluation on every click. The pages say so.
 EVALUATION_BUCKET = timedelta(minutes=5)
-DEFAULT_MONTH_ZONE = ZoneInfo(verdict_cache.DEFAULT_MONTH_ZONE)
+DEFAULT_MONTH_ZONE = ZoneInfo(_MONTH_ZONE_NAME)
 
 
 def now() -> datetime:
@@ -31,18 +30,6 @@ def evaluation_instant(current: datetime) -> datetime:
     return epoch + buckets * EVALUATION_BUCKET
 
 
-def month_of(instant: datetime, zone: ZoneInfo = DEFAULT_MONTH_ZONE) -> str:
-    """The YYYY-MM month that `instant` falls in, in `zone`."""
-    return instant.astimezone(zone).strftime("%Y-%m")
 
 
-def month_end(month: str, zone: ZoneInfo = DEFAULT_MONTH_ZONE) -> datetime:
-    """The first instant after `month` (YYYY-MM) in `zone`, as UTC."""
-    year, number = (int(part) for part in month.split("-"))
-    nxt = datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=zone)
-    return nxt.astimezone(UTC)
 
-
-def previous_months(month: str, count: int) -> list[str]:
-    """The `count` months up to and including `month`, oldest first."""
-    return [*months_before(month, count - 1), month]

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from models.engine import columns as E
+from reports.formats import text_or_none
 from ui import actions, context, loaders
 from ui import drilldown as dd
 from ui.components import records
@@ -102,7 +103,7 @@ def pending_panel(filters: Filters, me: Identity) -> None:
                     "pages/drilldown.py",
                     label="Open the lead",
                     query_params=filters.query(
-                        team=_text(row["team_id"]), rep=_text(row["owner_id"]), lead=lead
+                        team=text_or_none(row["team_id"]), rep=text_or_none(row["owner_id"]), lead=lead
                     ),
                 )
                 _decision_buttons(int(row["id"]), me, key=f"pending_{row['id']}")
@@ -123,7 +124,3 @@ def _status_badge(status: str) -> str:
         "approved": state_badge("excluded").replace("Excluded", "approved"),
         "rejected": ":red-badge[rejected]",
     }.get(status, status)
-
-
-def _text(value: object) -> str | None:
-    return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)

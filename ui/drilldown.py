@@ -13,11 +13,12 @@ import streamlit as st
 from models.engine import columns as E
 from models.engine.rollups import rollup
 from models.time.calendar import Calendar
+from reports.formats import fmt_hours
 from ui import components, evaluations, loaders, views
 from ui.components import records
 from ui.filters import Filters
 from ui.overview import drill_link
-from ui.theme import fmt_hours, state_label
+from ui.theme import state_label
 
 _STATE_RANK = {E.BREACHED: 0, E.OPEN: 1, E.MET: 2, E.EXCLUDED: 3}
 

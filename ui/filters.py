@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pandas as pd
 import streamlit as st
 
+from models.time.months import month_of
+from reports.formats import fmt_month
 from ui import clock, loaders
 from ui.theme import SOURCE_ALL, TEAM_ALL, TIER_ALL, TIER_LABELS
 
@@ -39,7 +40,7 @@ class Filters:
 
     @property
     def is_current_month(self) -> bool:
-        return self.month == clock.month_of(self.now, self.zone)
+        return self.month == month_of(self.now, self.zone)
 
     def query(self, **extra: str | None) -> dict[str, str]:
         """Query parameters that reproduce this view (plus `extra`), for links."""
@@ -96,7 +97,7 @@ def query_value(name: str) -> str | None:
 
 def month_options(now: datetime, zone: ZoneInfo) -> list[str]:
     """Months that hold handed-off leads, plus the current month; newest first."""
-    current = clock.month_of(now, zone)
+    current = month_of(now, zone)
     first, last = loaders.lead_month_range(zone)
     if first is None or last is None:
         return [current]
@@ -122,7 +123,7 @@ def sidebar_filters() -> Filters:
     _sync_from_query("month", "f_month", months)
     if st.session_state.get("f_month") not in months:
         st.session_state["f_month"] = (
-            clock.month_of(current, zone) if clock.month_of(current, zone) in months else months[0]
+            month_of(current, zone) if month_of(current, zone) in months else months[0]
         )
     team_ids = teams["team_id"].astype(str).tolist() if not teams.empty else []
     _sync_from_query("team", "f_team", [TEAM_ALL, *team_ids])
@@ -133,7 +134,7 @@ def sidebar_filters() -> Filters:
         st.session_state["f_tier"] = tier_of.get(team_from_url, TIER_ALL)
 
     with st.sidebar:
-        st.selectbox("Month", months, key="f_month", format_func=_month_label)
+        st.selectbox("Month", months, key="f_month", format_func=lambda month: fmt_month(month, long=True))
         tier_options = [
             TIER_ALL,
             *[t for t in TIER_LABELS if not teams.empty and t in set(teams["tier"])],
@@ -221,12 +222,6 @@ def identity_selector() -> Identity:
         )
     return options[chosen]
 
-
-def _month_label(month: str) -> str:
-    try:
-        return pd.Timestamp(f"{month}-01").strftime("%B %Y")
-    except ValueError:
-        return month
 
 
 def _source_label(source: str) -> str:

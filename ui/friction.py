@@ -8,9 +8,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from reports import formats
+from reports.formats import fmt_month
 from ui import loaders
 from ui.filters import Filters
-from ui.theme import KIND_LABELS, TIER_LABELS, fmt_month
+from ui.theme import KIND_LABELS, TIER_LABELS
 
 _MINUTES_SUFFIX = "_minutes"
 
@@ -61,21 +63,19 @@ def section_table(report_obj: Any, key: str) -> tuple[pd.DataFrame, dict[str, An
 
 
 def _column_config(frame: pd.DataFrame, name: str, header: str, fmt: Any) -> Any:
-    from reports import display
-
-    if fmt is display.fmt_hours:
+    if fmt is formats.fmt_minutes_as_hours:
         frame[name] = pd.to_numeric(frame[name], errors="coerce") / 60.0
         return st.column_config.NumberColumn(header, format="%.1f h")
-    formats = {
-        display.fmt_pct: "%.1f%%",
-        display.fmt_pts: "%+.1f pts",
-        display.fmt_num: "%.1f",
-        display.fmt_int: "%d",
-        display.fmt_money: "localized",
+    number_formats = {
+        formats.fmt_pct: "%.1f%%",
+        formats.fmt_pts: "%+.1f pts",
+        formats.fmt_num: "%.1f",
+        formats.fmt_int: "%d",
+        formats.fmt_money: "localized",
     }
-    if fmt in formats:
-        return st.column_config.NumberColumn(header, format=formats[fmt])
-    if fmt is display.fmt_date:
+    if fmt in number_formats:
+        return st.column_config.NumberColumn(header, format=number_formats[fmt])
+    if fmt is formats.fmt_date:
         return st.column_config.DatetimeColumn(header, format="D MMM YYYY")
     return st.column_config.TextColumn(header)
 

@@ -9,10 +9,11 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
+from models.time.months import months_through
 from models.verdicts.cache import DEFAULT_MONTHS as TREND_MONTHS  # what a sync precomputes
-from ui import clock, evaluations, loaders, views
+from reports.formats import fmt_count, fmt_month, fmt_pct, text_or_none
+from ui import evaluations, loaders, views
 from ui.filters import Filters
-from ui.theme import fmt_count, fmt_pct
 
 AT_RISK_ROWS = 25
 
@@ -31,16 +32,10 @@ class Board:
 
 def drill_link(filters: Filters, *, team: Any = None, rep: Any = None, lead: Any = None) -> str:
     """A shareable relative link to the drill-down page for a team, rep or lead."""
-    params = filters.query(team=_text(team), rep=_text(rep), lead=_text(lead))
+    params = filters.query(team=text_or_none(team), rep=text_or_none(rep), lead=text_or_none(lead))
     return "drilldown?" + urlencode(params)
 
 
-def _text(value: Any) -> str | None:
-    return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-
-
-def month_label(month: str) -> str:
-    return pd.Timestamp(f"{month}-01").strftime("%B %Y")
 
 
 @st.cache_data(show_spinner="Computing this month's SLA verdicts…", ttl=loaders.TTL_SECONDS)
@@ -72,7 +67,7 @@ def _board(stamp: str, filters: Filters) -> Board:
         caption += " · filtered to " + ", ".join(scope)
     return Board(
         month=filters.month,
-        month_label=month_label(filters.month),
+        month_label=fmt_month(filters.month, long=True),
         caption=caption,
         quota=quota,
         quota_sentence=_quota_sentence(found[0].name if found else "", quota) if quota else "",
@@ -91,7 +86,7 @@ class Trend:
 @st.cache_data(show_spinner="Computing the trend over recent months…", ttl=loaders.TTL_SECONDS)
 def _trend(stamp: str, filters: Filters) -> Trend:
     del stamp
-    months = clock.previous_months(filters.month, TREND_MONTHS)
+    months = months_through(filters.month, TREND_MONTHS)
     first_data, _ = loaders.lead_month_range(filters.zone)
     if first_data:
         months = [m for m in months if m >= first_data] or [filters.month]

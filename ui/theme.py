@@ -7,7 +7,6 @@ Every chart, badge and table that shows an SLA state takes its colour from `STAT
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
@@ -101,31 +100,10 @@ def business_hours(minutes: float | None) -> float | None:
     return round(float(minutes) / 60.0, 2)
 
 
-def fmt_business(minutes: float | None) -> str:
-    """A business duration for people: "45 min", "3.5 h" (business time)."""
-    if minutes is None or (isinstance(minutes, float) and math.isnan(minutes)):
-        return "—"
-    minutes = float(minutes)
-    if abs(minutes) < 60:
-        return f"{minutes:.0f} min"
-    return f"{minutes / 60:.1f} h"
 
 
-def fmt_hours(hours: float | None) -> str:
-    """Business hours for people, one decimal: "3.5 h" ("—" when unknown)."""
-    if hours is None or (isinstance(hours, float) and math.isnan(hours)):
-        return "—"
-    return f"{float(hours):.1f} h"
 
 
-def fmt_month(month: str, *, long: bool = False) -> str:
-    """A "YYYY-MM" month for people: "Oct 2026" (or "October 2026" with `long`)."""
-    try:
-        year, number = (int(part) for part in month.split("-", 1))
-        stamp = date(year, number, 1)
-    except ValueError:
-        return month
-    return stamp.strftime("%B %Y" if long else "%b %Y")
 
 
 STOP_REASON_LABELS = {
@@ -144,42 +122,12 @@ def stop_reason_label(reason: Any) -> str | None:
     return STOP_REASON_LABELS.get(str(reason), str(reason).replace("_", " ").capitalize())
 
 
-def fmt_pct(value: float | None, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    return f"{value:.{digits}f}%"
 
 
-def fmt_count(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    return f"{int(value):,}"
 
 
-def fmt_when(value: datetime | None, zone: Any = None) -> str:
-    """An instant for people, in `zone` (a tzinfo) when given, with the zone's abbreviation."""
-    if value is None:
-        return "—"
-    try:
-        stamp = value.astimezone(zone) if zone is not None else value
-    except (ValueError, TypeError, OverflowError):
-        return "—"
-    return stamp.strftime("%a %d %b %Y, %H:%M %Z").strip()
 
 
-def fmt_ago(value: datetime | None, now: datetime) -> str:
-    """ "3 h ago", "2 days ago" (wall-clock, for "last sync")."""
-    if value is None:
-        return "never"
-    delta: timedelta = now - value
-    seconds = max(delta.total_seconds(), 0)
-    if seconds < 90:
-        return "just now"
-    if seconds < 3600 * 1.5:
-        return f"{seconds / 60:.0f} min ago"
-    if seconds < 86400 * 1.5:
-        return f"{seconds / 3600:.0f} h ago"
-    return f"{seconds / 86400:.0f} days ago"
 
 
 def compliance_color(compliance: float | None, target: float | None) -> str:

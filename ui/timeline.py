@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from models.engine import columns as E
 from models.time.calendar import Calendar
 from models.time.working_time import working_intervals
+from reports.formats import fmt_business
 from ui.theme import (
     AT_RISK_COLOR,
     BREACHED,
@@ -20,7 +21,6 @@ from ui.theme import (
     OFF_HOURS_COLOR,
     PLOTLY_TEMPLATE,
     STATE_COLORS,
-    fmt_business,
     state_label,
     stop_reason_label,
 )

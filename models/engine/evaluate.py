@@ -17,7 +17,6 @@ them); headline figures (counts, compliance, at risk) never need them.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -37,8 +36,7 @@ from models.engine.results import Evaluation, SlaResult, empty_items
 from models.engine.serialise import normalise_items
 from models.engine.summary import credit_for, summarise
 from models.errors import BadInputError
-
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+from models.time.months import check_month
 
 
 @dataclass
@@ -56,11 +54,6 @@ class EvalInput:
     )
 
 
-def check_month(month: str) -> str:
-    """`YYYY-MM` or a BadInputError saying so."""
-    if not isinstance(month, str) or not _MONTH.match(month):
-        raise BadInputError(f"--month: expected YYYY-MM like 2026-10, got {month!r}")
-    return month
 
 
 def evaluate(

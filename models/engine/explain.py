@@ -47,7 +47,7 @@ def _minutes(values: pd.Series) -> pd.Series:
     return pd.Series(np.where(known, text, ""), index=values.index, dtype=object)
 
 
-def _text(values: pd.Series | np.ndarray) -> np.ndarray:
+def _text_array(values: pd.Series | np.ndarray) -> np.ndarray:
     """A column as a numpy object array of Python strings ("" when missing)."""
     if isinstance(values, pd.Series):
         array = values.to_numpy(dtype=object, na_value="")
@@ -96,8 +96,8 @@ def _sentences(
     n = len(items)
     start = _local(items, E.START, calendars).to_numpy(dtype=object)
     stop = _local(items, E.STOP, calendars).to_numpy(dtype=object)
-    state = _text(items[E.STATE])
-    reason = _text(items[E.STOP_REASON])
+    state = _text_array(items[E.STATE])
+    reason = _text_array(items[E.STOP_REASON])
     basis = np.where(
         items[E.DEAL_ID].notna().to_numpy(),
         "deal closed won",
@@ -107,11 +107,11 @@ def _sentences(
             "handed off, not assigned",
         ),
     ).astype(object)
-    activity = _text(items[E.STOP_ACTIVITY_TYPE]) + " " + _text(items[E.STOP_ACTIVITY_ID])
-    attempts = _text(
+    activity = _text_array(items[E.STOP_ACTIVITY_TYPE]) + " " + _text_array(items[E.STOP_ACTIVITY_ID])
+    attempts = _text_array(
         pd.to_numeric(items[E.ATTEMPTS], errors="coerce").fillna(0).astype(np.int64).to_numpy()
     )
-    goal = _text(items[E.SLA_VERSION].map(dict(min_attempts)).fillna(0).astype(np.int64).to_numpy())
+    goal = _text_array(items[E.SLA_VERSION].map(dict(min_attempts)).fillna(0).astype(np.int64).to_numpy())
     at_start = (items[E.STOP] == items[E.START]).to_numpy()
     stopped_by = np.full(n, "no qualifying contact yet", dtype=object)
     clauses = [
@@ -159,16 +159,16 @@ def _sentences(
         sentence[is_open] = _join(
             is_open, sentence, "; ", remaining, " business minutes left, due ", due
         )
-    segment = _text(items[E.SEGMENT])
+    segment = _text_array(items[E.SEGMENT])
     has_segment = segment != ""
     sentence[has_segment] = _join(has_segment, sentence, "; segment ", segment)
-    zones = _text(items[E.CALENDAR].map({name: cal.timezone for name, cal in calendars.items()}))
+    zones = _text_array(items[E.CALENDAR].map({name: cal.timezone for name, cal in calendars.items()}))
     sentence = (
         sentence
         + "; SLA version "
-        + _text(items[E.SLA_VERSION])
+        + _text_array(items[E.SLA_VERSION])
         + "; calendar "
-        + _text(items[E.CALENDAR])
+        + _text_array(items[E.CALENDAR])
     )
     sentence = sentence + " (times " + np.where(zones == "", "UTC", zones).astype(object) + ")"
     delayed = items[E.ROUTING_DELAY].notna().to_numpy()
@@ -181,6 +181,6 @@ def _sentences(
     excluded = state == E.EXCLUDED
     if excluded.any():
         sentence[excluded] = _join(
-            excluded, sentence, "; excluded: ", _text(items[E.EXCLUSION_REASON])
+            excluded, sentence, "; excluded: ", _text_array(items[E.EXCLUSION_REASON])
         )
     return pd.Series(sentence, index=items.index, dtype=object)

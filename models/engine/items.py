@@ -45,7 +45,7 @@ class Context:
 # -- items ----------------------------------------------------------------------------------------
 
 
-def _text(values: pd.Series) -> pd.Series:
+def _plain_text(values: pd.Series) -> pd.Series:
     """Text as a plain object column with a fresh index: hashing for isin/merge is much faster
     than on Arrow-backed strings, and the engine does a lot of it."""
     return pd.Series(values.to_numpy(dtype=object), dtype=object)
@@ -77,12 +77,12 @@ def lead_items(leads: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     assigned = known[C.ASSIGNED_AT].where(known[C.ASSIGNED_AT] <= ctx.as_of)
     items = pd.DataFrame(
         {
-            E.ITEM_ID: _text(known[C.LEAD_ID]),
-            E.LEAD_ID: _text(known[C.LEAD_ID]),
-            E.DEAL_ID: _text(pd.Series(None, index=known.index)),
-            E.OWNER_ID: _text(known[C.OWNER_ID]),
-            E.SOURCE: _text(known[C.SOURCE]),
-            C.STATUS: _text(known[C.STATUS]),
+            E.ITEM_ID: _plain_text(known[C.LEAD_ID]),
+            E.LEAD_ID: _plain_text(known[C.LEAD_ID]),
+            E.DEAL_ID: _plain_text(pd.Series(None, index=known.index)),
+            E.OWNER_ID: _plain_text(known[C.OWNER_ID]),
+            E.SOURCE: _plain_text(known[C.SOURCE]),
+            C.STATUS: _plain_text(known[C.STATUS]),
             LEAD_KEY: known[LEAD_KEY].to_numpy(),
             E.HANDED_OFF_AT: known[C.HANDED_OFF_AT].array,
             E.ASSIGNED_AT: assigned.array,
@@ -100,10 +100,10 @@ def deal_items(deals: pd.DataFrame, leads: pd.DataFrame, ctx: Context) -> pd.Dat
     lead_facts = leads.drop_duplicates(C.LEAD_ID).set_index(C.LEAD_ID)
     items = pd.DataFrame(
         {
-            E.ITEM_ID: _text(known[C.DEAL_ID]),
-            E.LEAD_ID: _text(known[C.LEAD_ID]),
-            E.DEAL_ID: _text(known[C.DEAL_ID]),
-            E.OWNER_ID: _text(known[C.OWNER_ID]),
+            E.ITEM_ID: _plain_text(known[C.DEAL_ID]),
+            E.LEAD_ID: _plain_text(known[C.LEAD_ID]),
+            E.DEAL_ID: _plain_text(known[C.DEAL_ID]),
+            E.OWNER_ID: _plain_text(known[C.OWNER_ID]),
             LEAD_KEY: known[LEAD_KEY].to_numpy(),
             E.START: known[C.CLOSED_WON_AT].array,
         }

@@ -1,2 +1,2 @@
-"""Business time: calendars (hours, holidays, zones) and the vectorised working-time kernel.
-Pure: imports the standard library, numpy, pandas and `holidays`; nothing else of Handoff."""
+"""Business time: calendars (hours, holidays, zones), the vectorised working-time kernel and the
+month rules. Pure: the standard library, numpy, pandas, `holidays` and `models.errors` only."""

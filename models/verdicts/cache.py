@@ -42,18 +42,16 @@ from models.engine.kinds import apply_exclusions
 from models.engine.results import Evaluation
 from models.engine.summary import resummarise
 from models.store import Store
+from models.time.months import DEFAULT_MONTH_ZONE, month_window, months_through
 from models.verdicts.service import (
     evaluate_months,
     load_config,
-    month_window,
-    previous_months,
     read_snapshot,
     sync_sla_versions,
 )
 
 # The months the Overview's trend shows, the current one included (ui/overview.py).
 DEFAULT_MONTHS = 6
-DEFAULT_MONTH_ZONE = "America/New_York"
 
 
 def cache_key(config: HandoffConfig) -> str:
@@ -91,7 +89,7 @@ def month_zone(config: HandoffConfig) -> str:
 def recent_months(config: HandoffConfig, as_of: datetime, count: int = DEFAULT_MONTHS) -> list[str]:
     """The `count` months up to the one `as_of` falls in (in the months' zone), oldest first."""
     current = as_of.astimezone(ZoneInfo(month_zone(config))).strftime("%Y-%m")
-    return [*previous_months(current, count - 1), current]
+    return months_through(current, count)
 
 
 def cached_evaluations(

@@ -22,13 +22,14 @@ from models import tables as T
 from models.config import HandoffConfig
 from models.config import load_config as load_config_file
 from models.engine import columns as E
-from models.engine.evaluate import EvalInput, check_month, evaluate
+from models.engine.evaluate import EvalInput, evaluate
 from models.engine.render import render_evaluation
 from models.engine.results import Evaluation, SlaResult
 from models.engine.serialise import evaluation_from_snapshot, snapshot_text
 from models.engine.summary import resummarise
 from models.errors import BadInputError
 from models.store import Store
+from models.time.months import check_month, month_window
 
 __all__ = [
     "decide_dispute",
@@ -37,7 +38,6 @@ __all__ = [
     "freeze_month",
     "list_disputes",
     "load_config",
-    "previous_months",
     "raise_dispute",
     "read_snapshot",
     "render_evaluation",
@@ -46,7 +46,6 @@ __all__ = [
 ]
 
 # Clocks are placed in months by local time; a day either side covers every time zone.
-_MARGIN = timedelta(days=1)
 
 
 def load_config(path_or_config: str | Path | HandoffConfig) -> HandoffConfig:
@@ -56,17 +55,8 @@ def load_config(path_or_config: str | Path | HandoffConfig) -> HandoffConfig:
     return load_config_file(path_or_config)
 
 
-def month_window(month: str) -> tuple[datetime, datetime]:
-    """UTC [start, end) around a month, wide enough for any calendar's local month."""
-    first = pd.Timestamp(f"{check_month(month)}-01", tz="UTC")
-    following = first + pd.offsets.MonthBegin(1)
-    return (first - _MARGIN).to_pydatetime(), (following + _MARGIN).to_pydatetime()
 
 
-def previous_months(month: str, n: int) -> list[str]:
-    """The `n` months before `month`, oldest first."""
-    first = pd.Period(check_month(month), freq="M")
-    return [str(first - k) for k in range(n, 0, -1)]
 
 
 def read_inputs(store: Store, month: str, as_of: datetime) -> EvalInput:

@@ -21,12 +21,12 @@ from models import tables as T
 from models.config import parse_config
 from models.engine import columns as E
 from models.store import Store
+from models.time.months import months_before, months_through
 from models.verdicts.service import (
     decide_dispute,
     evaluate_month,
     freeze_month,
     list_disputes,
-    previous_months,
     raise_dispute,
     sync_sla_versions,
 )
@@ -403,8 +403,9 @@ def test_calendar_holidays_lists_the_days_off(cli_env: dict[str, str], tmp_path:
     assert unknown.exit_code == 2 and "unknown calendar" in unknown.output
 
 
-def test_previous_months() -> None:
-    assert previous_months("2026-02", 3) == ["2025-11", "2025-12", "2026-01"]
+def test_months_before_and_through() -> None:
+    assert months_before("2026-02", 3) == ["2025-11", "2025-12", "2026-01"]
+    assert months_through("2026-02", 3) == ["2025-12", "2026-01", "2026-02"]
 
 
 def test_freeze_month_refuses_a_frozen_month_without_refreeze(

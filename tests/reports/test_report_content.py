@@ -22,13 +22,14 @@ from models.errors import BadInputError
 from models.settings import DEFAULT_CONFIG_PATH, Settings
 from models.store import Store
 from models.tables import ReportRun
+from models.time.months import last_full_month
 from models.verdicts.service import decide_dispute, evaluate_month, raise_dispute
 from reports.assemble import SECTIONS, Report
 from reports.friction import load_taxonomy
 from reports.render_csv import render_csv
 from reports.render_pdf import render_pdf
 from reports.render_xlsx import SHEET_NAMES, render_xlsx
-from reports.runner import build_report, last_full_month, render_all, run_report
+from reports.runner import build_report, render_all, run_report
 
 TAXONOMY = DEFAULT_CONFIG_PATH.parent / "friction.toml"
 

@@ -7,7 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from ui.theme import fmt_hours, fmt_month, fmt_pct, stop_reason_label
+from reports.formats import fmt_hours, fmt_month, fmt_pct
+from ui.theme import stop_reason_label
 from ui.views import short_labels
 
 
