@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 
 from reports.assemble import Report
-from reports.formats import fmt_month, fmt_pct
+from reports.formats import fmt_month, fmt_pct, number_or_none
 from reports.sla_sections import records
 
 GOOD = "#2e7d32"
@@ -97,16 +97,12 @@ def y_range(values: list[float], target: float | None) -> tuple[float, float]:
     return high, min(low, high - 10)
 
 
-def _value(x: object) -> float | None:
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)  # type: ignore[arg-type]
-
-
 def sla_chart(report: Report) -> BarChart:
     """This month's result per SLA against its target, last month as a ghost bar."""
     results = report.table("sla_results")
     bars = []
     for row in records(results):  # one per SLA
-        value = _value(row["result_pct"])
+        value = number_or_none(row["result_pct"])
         color = NEUTRAL if value is None else (GOOD if row["status"] == "met" else BAD)
         bars.append(
             Bar(
@@ -114,7 +110,7 @@ def sla_chart(report: Report) -> BarChart:
                 value or 0.0,
                 color,
                 float(row["target_pct"]),
-                _value(row["previous_pct"]),
+                number_or_none(row["previous_pct"]),
                 "no data" if value is None else f"{value:.1f}%",
             )
         )
@@ -134,7 +130,7 @@ def trend_chart(report: Report) -> LineChart:
     lines = []
     for _sla, rows in trend.groupby("sla_id", sort=False):
         by_month = rows.set_index("month")["result_pct"]
-        values = tuple(_value(by_month.get(m)) for m in months)
+        values = tuple(number_or_none(by_month.get(m)) for m in months)
         lines.append(Line(str(rows["name"].iloc[0]), values, float(rows["target_pct"].iloc[0])))
     labels = tuple(fmt_month(m) for m in months)
     return LineChart("Trend (%, dashed = target)", labels, tuple(lines))
@@ -167,7 +163,7 @@ def pain_chart(report: Report, limit: int = 10) -> BarChart:
             str(r["name"]),
             float(r["share_pct"]),
             ACCENT,
-            previous=_value(r["previous_share_pct"]),
+            previous=number_or_none(r["previous_share_pct"]),
             note=f"{int(r['customers'])} · {r['share_pct']:.0f}%",
         )
         for r in records(table)

@@ -41,7 +41,7 @@ def _shown(value: object, template: str, missing: str = MISSING) -> str:
 
 def fmt_pct(value: object, digits: int = 1) -> str:
     """A 0-100 percentage: "88.2%"."""
-    return _shown(value, "{:.%df}%%" % digits)
+    return _shown(value, f"{{:.{digits}f}}%")
 
 
 def fmt_pts(value: object) -> str:
@@ -73,8 +73,9 @@ def fmt_num(value: object) -> str:
 
 
 def fmt_count(value: object) -> str:
-    """A count with thousands separators: "12,345"."""
-    return _shown(value, "{:,.0f}")
+    """A count with thousands separators: "12,345" (a fraction is cut, as a count of people)."""
+    number = number_or_none(value)
+    return MISSING if number is None else f"{int(number):,}"
 
 
 def fmt_int(value: object) -> str:

@@ -85,8 +85,6 @@ def report_timezone(config: HandoffConfig) -> str:
     return "UTC"
 
 
-
-
 def taxonomy_path(config: HandoffConfig) -> Path:
     """[report] taxonomy (relative to the SLA file), else friction.toml beside the SLA file."""
     base = (

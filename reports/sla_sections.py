@@ -21,7 +21,7 @@ NO_TEAM = "(no owner or team)"
 
 
 class SlaResultLike(Protocol):
-    """What the report reads of `models.verdicts.service.SlaResult` (read-only, so any such object fits)."""
+    """What the report reads of `models.engine.results.SlaResult` (read-only, so any such object fits)."""
 
     @property
     def sla_id(self) -> str: ...

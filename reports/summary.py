@@ -23,8 +23,6 @@ class Summary:
     actions: tuple[str, ...]
 
 
-
-
 def _changes(results: pd.DataFrame) -> tuple[list[str], list[str]]:
     improved: list[str] = []
     worsened: list[str] = []

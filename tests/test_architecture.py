@@ -27,7 +27,7 @@ PAGE_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]
 @pytest.mark.parametrize("path", PAGE_FILES, ids=lambda p: p.name)
 def test_pages_only_draw(path: Path) -> None:
     """Pages read filters, call ui loaders and draw: no SQL, no store, no SLA rules."""
-    forbidden = ("sqlalchemy", "sqlmodel", "models.store", "models.engine.evaluate", "connectors", "hubspot")
+    forbidden = ("sqlalchemy", "sqlmodel", "models.store", "models.engine", "connectors", "hubspot")
     bad = {name for name in _imports(path) if name.startswith(forbidden)}
     assert not bad, f"{path.name} imports {sorted(bad)}; go through ui/ instead"
 

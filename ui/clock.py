@@ -30,6 +30,3 @@ def evaluation_instant(current: datetime) -> datetime:
     return epoch + buckets * EVALUATION_BUCKET
 
 
-
-
-

@@ -223,7 +223,6 @@ def identity_selector() -> Identity:
     return options[chosen]
 
 
-
 def _source_label(source: str) -> str:
     return source if source == SOURCE_ALL else source.replace("_", " ")
 

@@ -4,7 +4,7 @@ Two cache layers: the heavy, shared objects (the store, the SLA file, a month's 
 `st.cache_resource` (one copy, never pickled, so a warm page does not pay for copying 100k items);
 the small per-page summaries built from them are `st.cache_data` with a TTL. Every key carries a
 *data stamp* (the newest import, sync, SLA-version and dispute rows), so a sync or import run from
-the command line is picked up on the next click, and `clear_caches()` drops everything after an
+the command line is picked up on the next click, and `evaluations.clear_caches()` drops everything after an
 action taken in the dashboard itself.
 """
 

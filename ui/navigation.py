@@ -15,23 +15,27 @@ import streamlit as st
 PAGE_TITLE = "Handoff · SLA tracker"
 
 
-def _home() -> None:
-    """Never drawn: `navigate` moves "/" on to the Overview before anything runs."""
-
-
 def app_pages() -> dict[str, list[st.Page]]:
     """The pages by sidebar section; each page's `url_path` is its file's name.
 
     Streamlit serves the default page at "/" only, so a default Overview would answer "Page not
-    found" to "/overview" (a bookmark, a shared link). The default is a hidden home page instead,
-    which `navigate` moves on to "/overview"."""
+    found" to "/overview" (a bookmark, a shared link). The Overview file is therefore listed twice:
+    hidden as the default at "/", and in the sidebar at "/overview". No redirect: a redirect would
+    leave "/" in the browser's history (Back would bounce forward) and drop the widgets' state."""
 
     def page(name: str, title: str, icon: str) -> st.Page:
         return st.Page(f"pages/{name}.py", title=title, icon=icon, url_path=name)
 
     return {
         "Handoffs": [
-            st.Page(_home, title="Overview", url_path="home", default=True, visibility="hidden"),
+            st.Page(
+                "pages/overview.py",
+                title="Overview",
+                icon=":material/dashboard:",
+                url_path="home",
+                default=True,
+                visibility="hidden",
+            ),
             page("overview", "Overview", ":material/dashboard:"),
             page("follow_up", "Follow-up", ":material/call:"),
             page("service", "Service handoff", ":material/support_agent:"),
@@ -51,9 +55,5 @@ def configure_page() -> None:
 
 
 def navigate() -> st.Page:
-    """Give Streamlit the page list and return the page this run shows ("/" goes on to the
-    Overview, keeping the link's query parameters)."""
-    page = st.navigation(app_pages())
-    if page.url_path == "":  # the default page: the hidden home
-        st.switch_page("pages/overview.py", query_params=st.query_params.to_dict())
-    return page
+    """Give Streamlit the page list and return the page this run shows."""
+    return st.navigation(app_pages())

@@ -36,8 +36,6 @@ def drill_link(filters: Filters, *, team: Any = None, rep: Any = None, lead: Any
     return "drilldown?" + urlencode(params)
 
 
-
-
 @st.cache_data(show_spinner="Computing this month's SLA verdicts…", ttl=loaders.TTL_SECONDS)
 def _board(stamp: str, filters: Filters) -> Board:
     del stamp

@@ -100,12 +100,6 @@ def business_hours(minutes: float | None) -> float | None:
     return round(float(minutes) / 60.0, 2)
 
 
-
-
-
-
-
-
 STOP_REASON_LABELS = {
     "activity": "First contact",
     "rejection": "Rejected by sales",
@@ -120,14 +114,6 @@ def stop_reason_label(reason: Any) -> str | None:
     if reason is None or (isinstance(reason, float) and math.isnan(reason)):
         return None
     return STOP_REASON_LABELS.get(str(reason), str(reason).replace("_", " ").capitalize())
-
-
-
-
-
-
-
-
 
 
 def compliance_color(compliance: float | None, target: float | None) -> str:

@@ -143,7 +143,7 @@ def horizon(
     month's verdicts: `advance` is exact for any instant before it. None: nothing could.
 
     `events` is what `Store.events_after(evaluation.as_of)` returns; `window` the month's read
-    window (`verdicts.month_window`). Only events that touch the month count: a handoff,
+    window (`models.time.months.month_window`). Only events that touch the month count: a handoff,
     assignment or rejection of a lead whose handoff or assignment falls in the window, a deal
     won in it, and a call, email or meeting of a lead with a clock still running (or an
     attempts window still open, where another attempt still counts). A meeting booked for next

@@ -54,8 +54,6 @@ class EvalInput:
     )
 
 
-
-
 def evaluate(
     config: HandoffConfig,
     data: EvalInput,

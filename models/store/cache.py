@@ -47,7 +47,7 @@ class VerdictCacheStore:
 
     def events_after(self, instant: datetime) -> dict[str, pd.DataFrame]:
         """What is on file after `instant` that could move a clock, for working out how long
-        verdicts judged at `instant` hold (`engine_advance.horizon`):
+        verdicts judged at `instant` hold (`models.engine.advance.horizon`):
         - "leads": live leads with a handoff, assignment or rejection after it (handed_off_at,
           assigned_at, rejected_at: all three, for the window test);
         - "deals": closed_won_at of live deals won after it;

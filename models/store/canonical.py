@@ -1,6 +1,6 @@
 """The store: every SQL statement of Handoff lives here and in the `models/store_*.py` mixins
 `Store` inherits (SLA-engine reads in `store_sla`, bookkeeping in `store_runs`, the verdict cache
-in `store_cache`). Reads return DataFrames.
+in `models/store/cache.py`). Reads return DataFrames.
 
 The same code runs on SQLite and PostgreSQL: upserts use `INSERT ... ON CONFLICT (key) DO UPDATE`,
 which both dialects accept verbatim. Timestamps come back as timezone-aware UTC columns.
@@ -47,7 +47,7 @@ class Store(SlaInputsStore, BookkeepingStore, VerdictCacheStore):
     """Handle on one database. Methods open their own transaction unless given a connection.
 
     Every write of CRM data also bumps the data revision in the same transaction
-    (`store_cache.bump_revision`), which is what cached verdicts are checked against."""
+    (`models.store.cache.bump_revision`), which is what cached verdicts are checked against."""
 
     def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
         self.url = url or load_settings().database_url

@@ -7,7 +7,7 @@ A month's verdicts are computed once at some instant t1 and kept (`verdict_cache
 revision, the SLA file's checksum, the approved exclusions they were judged with and
 `valid_until`, the first later event on file that could move a clock. At a later instant t2
 they are used only when the data revision and the SLA file are the same and t1 <= t2 <
-valid_until: then only time has passed, and `engine_advance.advance` moves the open clocks on
+valid_until: then only time has passed, and `models.engine.advance.advance` moves the open clocks on
 exactly. Disputes approved since are applied to the kept items (`apply_exclusions`, as the
 engine does); an exclusion that has gone away sends the month back to the engine, as does
 anything else. A frozen month answers from its snapshot, as everywhere.

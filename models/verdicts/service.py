@@ -45,18 +45,11 @@ __all__ = [
     "sync_sla_versions",
 ]
 
-# Clocks are placed in months by local time; a day either side covers every time zone.
-
-
 def load_config(path_or_config: str | Path | HandoffConfig) -> HandoffConfig:
     """The SLA file, parsed and validated (a HandoffConfig is passed through)."""
     if isinstance(path_or_config, HandoffConfig):
         return path_or_config
     return load_config_file(path_or_config)
-
-
-
-
 
 
 def read_inputs(store: Store, month: str, as_of: datetime) -> EvalInput:
