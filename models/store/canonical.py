@@ -1,6 +1,6 @@
-"""The store: every SQL statement of Handoff lives here and in the `models/store_*.py` mixins
-`Store` inherits (SLA-engine reads in `store_sla`, bookkeeping in `store_runs`, the verdict cache
-in `models/store/cache.py`). Reads return DataFrames.
+"""The store: every SQL statement of Handoff lives here and in the mixins `Store` inherits from
+its siblings (SLA-engine reads in `sla_inputs.py`, bookkeeping in `runs.py`, the verdict cache in
+`cache.py`). Reads return DataFrames.
 
 The same code runs on SQLite and PostgreSQL: upserts use `INSERT ... ON CONFLICT (key) DO UPDATE`,
 which both dialects accept verbatim. Timestamps come back as timezone-aware UTC columns.
