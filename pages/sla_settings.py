@@ -10,7 +10,7 @@ import streamlit as st
 
 from models.config import parse_duration
 from models.errors import BadInputError
-from ui import clock, components, context, loaders
+from ui import agreement, clock, components, context, loaders
 from ui import sla_edit as se
 
 filters, me = context.current()
@@ -19,6 +19,7 @@ components.page_header(
 )
 config = loaders.get_config()
 today = filters.now.astimezone(filters.zone).date()
+agreement.review_banner(me, today)
 
 st.subheader("SLAs in force today")
 components.data_table(
@@ -81,6 +82,8 @@ with right:
             key="db_versions",
         )
 
+agreement.agreement_section(me, today, filters.now)
+
 st.subheader("Calendars")
 components.data_table(se.calendars_table(config, today.year), key="calendars")
 for problem in se.team_calendar_problems(config):
@@ -109,14 +112,26 @@ with st.form("new_version"):
     target = cols[2].number_input(
         "Target %", min_value=0.0, max_value=100.0, value=float(base.target_pct), step=1.0
     )
-    goal = None
+    goal = per_rep = None
     if base.kind == "follow_up_attempts":
         goal = cols[3].number_input(
             "Min attempts", min_value=1, value=int(base.min_attempts or 1), step=1
         )
     elif base.kind == "lead_quota":
         goal = cols[3].number_input(
-            "Monthly target", min_value=1, value=int(base.monthly_target or 1), step=10
+            "Monthly target",
+            min_value=0,
+            value=int(base.monthly_target or 0),
+            step=10,
+            help="Accepted leads a month; 0 with a per-rep target: the per-rep target × the reps",
+        )
+        per_rep = st.number_input(
+            "Per-rep target (an SLA per person)",
+            min_value=0,
+            value=int(base.per_owner_target or 0),
+            step=5,
+            help="Accepted leads owed to each active sales rep a month (of the SLA's team_id "
+            "when set); 0: no per-rep lines",
         )
     first_next = (pd.Timestamp(today.replace(day=1)) + pd.offsets.MonthBegin(1)).date()
     effective = st.date_input("Effective from", value=first_next, min_value=date(2000, 1, 1))
@@ -143,6 +158,8 @@ if previewed or saved:
         changes["min_attempts" if base.kind == "follow_up_attempts" else "monthly_target"] = int(
             goal
         )
+    if per_rep is not None:
+        changes["per_owner_target"] = int(per_rep)
     if problems:
         st.error("\n".join(problems))
         st.stop()
