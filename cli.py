@@ -485,14 +485,24 @@ def report(
     team: Annotated[str | None, typer.Option(help="Only this team id.")] = None,
     deliver: Annotated[bool, typer.Option(help="Also deliver by email/webhook as configured.")] = False,
     resend: Annotated[bool, typer.Option(help="Send again even if this month was already sent.")] = False,
+    review: Annotated[bool, typer.Option("--review", help="Write the agreement review pack (html, pdf) instead: every month since the last review.")] = False,
     database_url: DatabaseUrl = None,
     config: ConfigPath = None,
 ) -> None:
-    """Write (and optionally deliver) the monthly friction report."""
+    """Write (and optionally deliver) the monthly friction report, or with --review the review pack."""
     from reports.runner import run_report
 
     def body() -> None:
         settings = _settings(database_url, config)
+        if review:
+            from reports.review_runner import REVIEW_FORMATS, write_review_pack
+
+            wanted = list(REVIEW_FORMATS) if fmt == "html,pdf,xlsx,csv" else fmt.split(",")
+            paths = write_review_pack(
+                _store(settings), settings.handoff_config, out, wanted, as_of=current_time()
+            )
+            typer.echo("review pack written: " + ", ".join(str(p) for p in paths))
+            return
         result = run_report(
             _store(settings),
             settings,
