@@ -158,6 +158,7 @@ def agreement_section(me: Identity, today: date, now: datetime) -> None:
             },
             key="agreement_reviews",
         )
+    review_pack_downloads(now)
     allowed = sees_review(me)
     with st.form("agreement_review"):
         day = st.date_input("Reviewed on", value=today, max_value=today)
@@ -179,3 +180,32 @@ def agreement_section(me: Identity, today: date, now: datetime) -> None:
             f"next review due {review.next_due}.",
         )
         st.rerun()
+
+
+def review_pack_downloads(now: datetime) -> None:
+    """Build the review pack on demand (it judges every month since the last review) and offer
+    its HTML and PDF for download."""
+    st.markdown(
+        "**Review pack**: each SLA month by month since the last review, trend, credits, "
+        "disputes and rejections by reason, per-rep attainment, and any proposed version "
+        "previewed on the last three months (also `handoff report --review`)."
+    )
+    if st.button("Build the review pack", key="build_review_pack"):
+        from reports.review_runner import build_review_pack, render_review_pack
+
+        with st.spinner("Judging every month since the last review…"):
+            pack = build_review_pack(
+                loaders.get_store(), Path(loaders.source().config_path), as_of=now
+            )
+            st.session_state["_review_pack"] = render_review_pack(pack, ["html", "pdf"])
+    files: dict[str, bytes] | None = st.session_state.get("_review_pack")
+    if files:
+        cols = st.columns(len(files))
+        for col, (name, content) in zip(cols, files.items(), strict=True):
+            col.download_button(
+                f"Download {name}",
+                data=content,
+                file_name=name,
+                mime="application/pdf" if name.endswith(".pdf") else "text/html",
+                key=f"download_{name}",
+            )

@@ -92,3 +92,11 @@ def test_per_rep_target_previewed_on_sla_settings(demo: Store, dashboard_env: Pa
     assert list(preview["Version"]) == ["In force", "Draft"]
     assert list(preview["Reps owed leads"]) == [18, 18]
     assert preview["Reps below target"].iloc[1] <= preview["Reps below target"].iloc[0]
+
+
+def test_review_pack_download_on_sla_settings(demo: Store, dashboard_env: Path) -> None:
+    at = open_app("pages/sla_settings.py")
+    next(b for b in at.button if b.label == "Build the review pack").click().run()
+    assert_clean(at)
+    labels = [d.label for d in at.get("download_button")]
+    assert labels == ["Download review-pack-2026-10-20.html", "Download review-pack-2026-10-20.pdf"]
