@@ -61,7 +61,7 @@ if board.quota is not None:
             "pages/friction.py", label="Rejections by reason →", query_params=filters.query()
         )
 
-agreement.leads_per_rep_strip(filters)
+agreement.leads_per_rep_strip(filters, me)
 
 st.subheader("Per-lead SLAs")
 components.state_legend()

@@ -16,7 +16,7 @@ from models.agreement_review import Review, read_reviews, record_review
 from models.config_agreement import ReviewStatus, review_status
 from reports.per_rep import OVER_SERVED, STARVED, rep_lines, strip_sentence
 from ui import components, context, evaluations, loaders
-from ui.filters import Filters, Identity
+from ui.filters import OWNER, Filters, Identity
 from ui.theme import fmt_count
 
 STATUS_LABELS = {STARVED: "Starved", OVER_SERVED: "Over-served"}
@@ -70,9 +70,13 @@ def _table(shown: pd.DataFrame, key: str) -> None:
     )  # fmt: skip
 
 
-def leads_per_rep_strip(filters: Filters) -> None:
-    """The Overview's compact strip: who is starved of leads, who is over-served."""
-    found = lines(filters, team_id=filters.team_id)
+def leads_per_rep_strip(filters: Filters, me: Identity) -> None:
+    """The Overview's compact strip: who is starved of leads, who is over-served. A rep sees
+    their own line; others the reps of the team chosen in the sidebar (all without one)."""
+    if me.role == OWNER:
+        found = lines(filters, owner_id=me.person)
+    else:
+        found = lines(filters, team_id=filters.team_id)
     if found.empty:
         return
     st.subheader("Marketing → Sales: leads per rep")

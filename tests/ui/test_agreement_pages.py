@@ -100,3 +100,11 @@ def test_review_pack_download_on_sla_settings(demo: Store, dashboard_env: Path) 
     assert_clean(at)
     labels = [d.label for d in at.get("download_button")]
     assert labels == ["Download review-pack-2026-10-20.html", "Download review-pack-2026-10-20.pdf"]
+
+
+def test_a_rep_sees_only_their_own_line_on_the_overview(demo: Store, dashboard_env: Path) -> None:
+    at = open_app("pages/overview.py", month=MONTH, **{"as": "owner:O06"})
+    assert_clean(at)
+    assert metric(at, "Reps owed leads") == "1"
+    at = open_app("pages/overview.py", month=MONTH, team="sales-west")
+    assert metric(at, "Reps owed leads") == "8"
