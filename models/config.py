@@ -308,7 +308,7 @@ def _parse_slas(raw: Any, calendars: Mapping[str, Calendar], problems: list[str]
             monthly_target = spec.get("monthly_target")
             per_owner = parse_per_owner_target(spec, where, problems)
             if (monthly_target is not None or per_owner is None) and (not isinstance(monthly_target, int) or monthly_target < 1):
-                problems.append(f"{where}.monthly_target: expected a whole number ≥ 1, got {monthly_target!r}")
+                problems.append(f"{where}.monthly_target: expected a whole number ≥ 1 (or per_owner_target for an SLA per person), got {monthly_target!r}")
             if not _valid_zone(zone):
                 problems.append(f"{where}.timezone: expected an IANA time zone, got {zone!r}")
         warn = spec.get("warn_at_pct", 75)
