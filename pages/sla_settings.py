@@ -82,7 +82,7 @@ with right:
             key="db_versions",
         )
 
-agreement.agreement_section(me, today, filters.now)
+agreement.agreement_section(me, today, filters.now.astimezone(filters.zone))
 
 st.subheader("Calendars")
 components.data_table(se.calendars_table(config, today.year), key="calendars")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path
 
@@ -71,6 +71,7 @@ def build_review_pack(
     """The pack as known at `as_of` (aware)."""
     if as_of.tzinfo is None:
         raise BadInputError(f"as_of {as_of!r} has no time zone; pass an aware instant")
+    as_of = as_of.astimezone(UTC)
     config = load_config(config) if not isinstance(config, HandoffConfig) else config
     months = review_months(config, as_of)
     evaluations = evaluate_months(store, config, months, as_of=as_of, explain=False)
