@@ -7,8 +7,8 @@ Create Date: 2026-12-07 17:15:00
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import models.tables
 
@@ -26,10 +26,10 @@ def upgrade() -> None:
     sa.Column('previous_reviewed_on', sa.Date(), nullable=True),
     sa.Column('next_due', sa.Date(), nullable=False),
     sa.Column('recorded_at', models.tables.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('recorded_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-    sa.Column('changes', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('config_checksum', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('recorded_by', AutoString(), nullable=False),
+    sa.Column('note', AutoString(), nullable=True),
+    sa.Column('changes', AutoString(), nullable=False),
+    sa.Column('config_checksum', AutoString(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('agreement_review', schema=None) as batch_op:
