@@ -325,6 +325,54 @@ def dispute_decide(
     _run(body)
 
 
+agreement_app = typer.Typer(
+    help="The agreement itself: its review cycle ([agreement] in the SLA file).",
+    no_args_is_help=True,
+)
+app.add_typer(agreement_app, name="agreement")
+
+
+@agreement_app.command("status")
+def agreement_status(
+    database_url: DatabaseUrl = None,
+    config: ConfigPath = None,
+) -> None:
+    """When the agreement was last reviewed, by whom, and when the next review is due."""
+    from models.agreement_review import status_text
+
+    def body() -> None:
+        settings = _settings(database_url, config)
+        typer.echo(status_text(_store(settings), settings.handoff_config, current_time()))
+
+    _run(body)
+
+
+@agreement_app.command("reviewed")
+def agreement_reviewed(
+    note: Annotated[str | None, typer.Option("--note", help="What the parties decided (kept in the database).")] = None,
+    on: Annotated[str | None, typer.Option("--on", help="Day of the review, YYYY-MM-DD (default: today).")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who records it (default: $USER).")] = None,
+    database_url: DatabaseUrl = None,
+    config: ConfigPath = None,
+) -> None:
+    """Record a review: set reviewed_on in the SLA file and keep the review in the database."""
+    from models.agreement_review import parse_review_day, record_review
+
+    def body() -> None:
+        settings = _settings(database_url, config)
+        now = current_time()
+        review = record_review(
+            _store(settings), Path(settings.handoff_config),
+            on=parse_review_day(on, now), by=by or os.environ.get("USER") or "cli", note=note, now=now,
+        )
+        typer.echo(
+            f"agreement reviewed on {review.reviewed_on} ({review.changes}); "
+            f"next review due {review.next_due}"
+        )
+
+    _run(body)
+
+
 cache_app = typer.Typer(
     help="The verdict cache: month verdicts kept in the database so the dashboard opens at once.",
     no_args_is_help=True,
@@ -437,14 +485,24 @@ def report(
     team: Annotated[str | None, typer.Option(help="Only this team id.")] = None,
     deliver: Annotated[bool, typer.Option(help="Also deliver by email/webhook as configured.")] = False,
     resend: Annotated[bool, typer.Option(help="Send again even if this month was already sent.")] = False,
+    review: Annotated[bool, typer.Option("--review", help="Write the agreement review pack (html, pdf) instead: every month since the last review.")] = False,
     database_url: DatabaseUrl = None,
     config: ConfigPath = None,
 ) -> None:
-    """Write (and optionally deliver) the monthly friction report."""
+    """Write (and optionally deliver) the monthly friction report, or with --review the review pack."""
     from reports.runner import run_report
 
     def body() -> None:
         settings = _settings(database_url, config)
+        if review:
+            from reports.review_runner import REVIEW_FORMATS, write_review_pack
+
+            wanted = list(REVIEW_FORMATS) if fmt == "html,pdf,xlsx,csv" else fmt.split(",")
+            paths = write_review_pack(
+                _store(settings), settings.handoff_config, out, wanted, as_of=current_time()
+            )
+            typer.echo("review pack written: " + ", ".join(str(p) for p in paths))
+            return
         result = run_report(
             _store(settings),
             settings,

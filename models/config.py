@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.columns import TIERS
+from models.config_agreement import Agreement, parse_agreement, parse_per_owner_target
 from models.config_hubspot import HubSpotConfig, parse_hubspot
 from models.errors import BadInputError
 from models.time.calendar import WEEKDAYS, Calendar, parse_hours
@@ -76,6 +77,7 @@ class SlaDef:
     warn_at_pct: float = 75.0
     credits: tuple[CreditBand, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    per_owner_target: int | None = None
 
     @property
     def checksum(self) -> str:
@@ -89,6 +91,7 @@ class HandoffConfig:
     hubspot: HubSpotConfig
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     source: str = "<memory>"
+    agreement: Agreement | None = None
 
     @property
     def checksum(self) -> str:
@@ -147,9 +150,10 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HandoffCo
     calendars = _parse_calendars(data.get("calendars", {}), problems)
     slas = _parse_slas(data.get("sla", []), calendars, problems)
     hubspot = parse_hubspot(data.get("hubspot", {}), problems)
+    agreement = parse_agreement(data.get("agreement"), problems)
     if problems:
         raise ConfigError(source, problems)
-    return HandoffConfig(calendars=calendars, slas=tuple(slas), hubspot=hubspot, raw=dict(data), source=source)
+    return HandoffConfig(calendars=calendars, slas=tuple(slas), hubspot=hubspot, raw=dict(data), source=source, agreement=agreement)
 
 
 def _valid_zone(name: Any) -> bool:
@@ -285,7 +289,7 @@ def _parse_slas(raw: Any, calendars: Mapping[str, Calendar], problems: list[str]
         calendar_name = spec.get("calendar")
         within = None
         segments: list[Segment] = []
-        min_attempts = monthly_target = None
+        min_attempts = monthly_target = per_owner = None
         zone = spec.get("timezone", "UTC")
         if kind in PER_ITEM_KINDS:
             if calendar_name not in calendars:
@@ -302,8 +306,9 @@ def _parse_slas(raw: Any, calendars: Mapping[str, Calendar], problems: list[str]
                     problems.append(f"{where}.min_attempts: expected a whole number ≥ 1, got {min_attempts!r}")
         elif kind == "lead_quota":
             monthly_target = spec.get("monthly_target")
-            if not isinstance(monthly_target, int) or monthly_target < 1:
-                problems.append(f"{where}.monthly_target: expected a whole number ≥ 1, got {monthly_target!r}")
+            per_owner = parse_per_owner_target(spec, where, problems)
+            if (monthly_target is not None or per_owner is None) and (not isinstance(monthly_target, int) or monthly_target < 1):
+                problems.append(f"{where}.monthly_target: expected a whole number ≥ 1 (or per_owner_target for an SLA per person), got {monthly_target!r}")
             if not _valid_zone(zone):
                 problems.append(f"{where}.timezone: expected an IANA time zone, got {zone!r}")
         warn = spec.get("warn_at_pct", 75)
@@ -329,6 +334,7 @@ def _parse_slas(raw: Any, calendars: Mapping[str, Calendar], problems: list[str]
                     warn_at_pct=float(warn),
                     credits=credits,
                     raw=dict(spec),
+                    per_owner_target=per_owner,
                 )
             )
     return slas

@@ -270,3 +270,20 @@ class VerdictCache(SQLModel, table=True):
     seconds: float  # what computing it cost: what a cache hit saves
     head: str  # the evaluation's JSON without items (as a snapshot's first line)
     items: bytes  # every per-item SLA's lean items, Parquet (see models/engine/cache_codec.py)
+
+
+class AgreementReview(SQLModel, table=True):
+    """A review of the agreement by its parties (SPEC.md section 2, `[agreement]`), kept beside the
+    SLA versions: the SLA file's `reviewed_on` says when, this row who, why and what changed, so
+    the next review starts from the last one."""
+
+    __tablename__ = "agreement_review"
+    id: int | None = Field(default=None, primary_key=True)
+    reviewed_on: date = Field(index=True)
+    previous_reviewed_on: date | None = None
+    next_due: date
+    recorded_at: datetime = ts_column(nullable=False)
+    recorded_by: str
+    note: str | None = None
+    changes: str  # the SLA versions agreed since the previous review, or "reviewed, no change"
+    config_checksum: str

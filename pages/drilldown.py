@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from reports.formats import fmt_count
-from ui import components, context, disputes, loaders
+from ui import agreement, components, context, disputes, loaders
 from ui import drilldown as dd
 from ui.filters import query_select, set_query, share_url
 from ui.theme import state_badge
@@ -72,6 +72,7 @@ if rep is None:
 
 items = dd.rep_items(filters, rep)
 st.subheader(f"{rep_names.get(rep, rep)}'s items")
+agreement.rep_line(filters, rep)
 if items.empty:
     components.empty_state("No item for this rep with the current filters.")
     st.stop()

@@ -6,12 +6,13 @@ from __future__ import annotations
 import streamlit as st
 
 from reports.formats import fmt_count, fmt_pct
-from ui import charts, components, context, overview
+from ui import agreement, charts, components, context, overview
 
 filters, me = context.current()
 context.require_data("Overview")
 board = overview.load(filters)
 components.page_header(f"Overview · {board.month_label}", board.caption)
+agreement.review_banner(me, filters.now.astimezone(filters.zone).date())
 
 if board.quota is not None:
     st.subheader("Marketing → Sales: lead quota")
@@ -59,6 +60,8 @@ if board.quota is not None:
         st.page_link(
             "pages/friction.py", label="Rejections by reason →", query_params=filters.query()
         )
+
+agreement.leads_per_rep_strip(filters, me)
 
 st.subheader("Per-lead SLAs")
 components.state_legend()

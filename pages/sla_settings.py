@@ -9,7 +9,7 @@ import streamlit as st
 
 from models.errors import BadInputError
 from models.time.months import months_through
-from ui import components, context, evaluations, loaders
+from ui import agreement, components, context, evaluations, loaders
 from ui import sla_edit as se
 
 filters, me = context.current()
@@ -18,6 +18,7 @@ components.page_header(
 )
 config = loaders.get_config()
 today = filters.now.astimezone(filters.zone).date()
+agreement.review_banner(me, today)
 
 st.subheader("SLAs in force today")
 components.data_table(
@@ -68,6 +69,8 @@ with right:
             key="db_versions",
         )
 
+agreement.agreement_section(me, today, filters.now.astimezone(filters.zone))
+
 st.subheader("Calendars")
 components.data_table(se.calendars_table(config, today.year), key="calendars")
 for problem in se.team_calendar_problems(config):
@@ -96,14 +99,26 @@ with st.form("new_version"):
     target = cols[2].number_input(
         "Target %", min_value=0.0, max_value=100.0, value=float(base.target_pct), step=1.0
     )
-    goal = None
+    goal = per_rep = None
     if base.kind == "follow_up_attempts":
         goal = cols[3].number_input(
             "Min attempts", min_value=1, value=int(base.min_attempts or 1), step=1
         )
     elif base.kind == "lead_quota":
         goal = cols[3].number_input(
-            "Monthly target", min_value=1, value=int(base.monthly_target or 1), step=10
+            "Monthly target",
+            min_value=0,
+            value=int(base.monthly_target or 0),
+            step=10,
+            help="Accepted leads a month; 0 with a per-rep target: the per-rep target × the reps",
+        )
+        per_rep = st.number_input(
+            "Per-rep target (an SLA per person)",
+            min_value=0,
+            value=int(base.per_owner_target or 0),
+            step=5,
+            help="Accepted leads owed to each active sales rep a month (of the SLA's team_id "
+            "when set); 0: no per-rep lines",
         )
     effective = st.date_input(
         "Effective from", value=se.first_of_next_month(today), min_value=date(2000, 1, 1)
@@ -119,7 +134,14 @@ with st.form("new_version"):
     )
 
 if previewed or saved:
-    form = se.FormInput(name, within, float(target), None if goal is None else int(goal), effective)
+    form = se.FormInput(
+        name,
+        within,
+        float(target),
+        None if goal is None else int(goal),
+        effective,
+        per_owner_target=None if per_rep is None else int(per_rep),
+    )
     try:
         draft = se.draft_from_form(config, sla_id, form)
     except BadInputError as exc:

@@ -15,7 +15,7 @@ from datetime import datetime
 import pandas as pd
 
 from models.engine import columns as E
-from reports import customer_sections, sla_sections
+from reports import customer_sections, per_rep, sla_sections
 from reports.formats import fmt_month
 from reports.friction import Taxonomy
 from reports.sla_sections import EvaluationLike, records
@@ -62,6 +62,12 @@ SECTIONS: tuple[Section, ...] = (
         "rejections",
         "Rejected leads by reason",
         "Leads handed off this month that sales rejected: lead-quality friction between marketing and sales.",
+        "handoff",
+    ),
+    Section(
+        "leads_per_rep",
+        "Leads per rep",
+        "Marketing → sales, an SLA per person: each active sales rep's accepted leads against what the per-rep SLA owes them, starved reps first.",
         "handoff",
     ),
     Section(
@@ -135,6 +141,7 @@ class ReportInputs:
     previous_customers: int
     taxonomy: Taxonomy
     team_id: str | None = None
+    review: str | None = None  # the agreement's review is due soon or overdue: say so
 
 
 @dataclass(frozen=True)
@@ -202,6 +209,23 @@ def _key_numbers(tables: Mapping[str, pd.DataFrame], customers: int) -> tuple[tu
     return tuple(numbers)
 
 
+def _directory(
+    owners: pd.DataFrame, teams: pd.DataFrame
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Display names: owner id -> name, team id -> name."""
+    names = (
+        dict(zip(owners["owner_id"].astype(str), owners["name"].astype(str), strict=True))
+        if not owners.empty and "name" in owners
+        else {}
+    )
+    team_names = (
+        dict(zip(teams["team_id"].astype(str), teams["name"].astype(str), strict=True))
+        if not teams.empty and "name" in teams
+        else {}
+    )
+    return names, team_names
+
+
 def assemble_report(inputs: ReportInputs) -> Report:
     """Build every section and the summary from `inputs` (deterministic: same inputs, same report)."""
     evaluation = inputs.evaluation
@@ -215,6 +239,9 @@ def assemble_report(inputs: ReportInputs) -> Report:
         "breaches_by_rep": sla_sections.breaches_by(items, E.OWNER_ID, inputs.owners, inputs.teams),
         "routing_delay": sla_sections.routing_delay(items, inputs.teams),
         "rejections": sla_sections.rejections(inputs.handed_off),
+        "leads_per_rep": per_rep.rep_lines(
+            evaluation, *_directory(inputs.owners, inputs.teams), team_id=inputs.team_id
+        ),
         "disputes": sla_sections.disputes(items, inputs.disputes),
         "credits": sla_sections.credits(results),
     }
@@ -240,7 +267,9 @@ def assemble_report(inputs: ReportInputs) -> Report:
         team_id=inputs.team_id,
         team_name=team_name,
         frozen=_frozen(evaluation),
-        summary=write_summary(inputs.month, previous_month, ordered, customers, team_name),
+        summary=write_summary(
+            inputs.month, previous_month, ordered, customers, team_name, review=inputs.review
+        ),
         tables=ordered,
         key_numbers=_key_numbers(ordered, customers),
         new_customers=customers,

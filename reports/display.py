@@ -140,6 +140,16 @@ SPECS: dict[str, tuple[Column, ...]] = {
         Column("main_source", "Main source", width=1.4),
         Column("main_source_rejected", "from it", fmt_int, True),
     ),
+    "leads_per_rep": (
+        Column("rep", "Rep", width=1.6),
+        Column("team", "Team", width=1.3),
+        Column("target", "Owed", fmt_int, True),
+        Column("delivered", "Delivered", fmt_int, True),
+        Column("accepted", "Accepted", fmt_int, True),
+        Column("attainment_pct", "Attained", fmt_pct, True),
+        Column("projected_accepted", "Projected", fmt_num, True),
+        Column("status", "Status"),
+    ),
     "disputes": (
         Column("sla_id", "SLA"),
         Column("item_id", "Item"),
@@ -189,6 +199,7 @@ LIMITS = {
     "uncategorised": 10,
     "new_tags": 10,
     "disputes": 20,
+    "leads_per_rep": 40,
 }
 
 

@@ -146,6 +146,7 @@ def render_html(report: Report) -> str:
         _section(report, "breaches_by_rep"),
         _section(report, "routing_delay"),
         _section(report, "rejections"),
+        _section(report, "leads_per_rep"),
         _section(report, "disputes"),
         _section(report, "credits"),
         "<h2>Customer friction</h2>",

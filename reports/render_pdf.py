@@ -264,6 +264,7 @@ def render_pdf(report: Report) -> bytes:
         "breaches_by_rep",
         "routing_delay",
         "rejections",
+        "leads_per_rep",
         "disputes",
         "credits",
     ):

@@ -23,6 +23,7 @@ SHEET_NAMES = {
     "breaches_by_rep": "Breaches by rep",
     "routing_delay": "Routing delay",
     "rejections": "Rejections",
+    "leads_per_rep": "Leads per rep",
     "disputes": "Disputes",
     "credits": "Credits",
     "pain_points": "Pain points",

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from models.config import HandoffConfig, load_config
+from models.config_agreement import review_status
 from models.engine import columns as E
 from models.errors import BadInputError, HandoffError
 from models.settings import Settings
@@ -230,8 +231,15 @@ def build_report(
         previous_customers=int(previous_customers["deal_id"].nunique()),
         taxonomy=taxonomy,
         team_id=team_id,
+        review=_review_due(config, as_of),
     )
     return assemble_report(inputs)
+
+
+def _review_due(config: HandoffConfig, as_of: datetime) -> str | None:
+    """The agreement review sentence when it is due within 30 days or overdue at `as_of`."""
+    status = review_status(config.agreement, as_of.date())
+    return status.sentence() if status is not None and status.due_soon else None
 
 
 def render_all(report: Report, formats: list[str]) -> dict[str, bytes]:

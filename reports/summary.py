@@ -141,8 +141,11 @@ def write_summary(
     tables: dict[str, pd.DataFrame],
     customers: int,
     team_name: str | None,
+    *,
+    review: str | None = None,
 ) -> Summary:
-    """The paragraph and its lists, from the report's own tables."""
+    """The paragraph and its lists, from the report's own tables; `review` (the agreement's
+    review is due soon or overdue) is said right after the headline."""
     results = tables["sla_results"]
     improved, worsened = _changes(results)
     scored = _sla_actions(results, tables["breaches_by_team"], tables["breaches_by_rep"])
@@ -157,6 +160,15 @@ def write_summary(
     met = int((decided["status"] == "met").sum())
     scope = f" for {team_name}" if team_name else ""
     parts = [f"In {fmt_month(month, long=True)}{scope}, {met} of {len(decided)} SLAs met their target."]
+    if review:
+        parts.append(review)
+    starved = tables.get("leads_per_rep")
+    if starved is not None and not starved.empty:
+        short = starved[starved["attainment_pct"] < 100.0]
+        parts.append(
+            f"{len(short)} of {len(starved)} sales reps got fewer accepted leads than their "
+            "per-rep SLA owes them."
+        )
     since = f" since {fmt_month(previous_month, long=True)}" if previous_month else ""
     if improved:
         parts.append(f"Improved{since}: " + "; ".join(improved) + ".")

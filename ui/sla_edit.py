@@ -29,7 +29,10 @@ from models.time.calendar import WEEKDAYS, format_hours, holidays_in_year
 from ui import loaders
 from ui.theme import KIND_LABELS, TIER_LABELS
 
-EDITABLE = ("name", "within", "target_pct", "min_attempts", "monthly_target")
+EDITABLE = ("name", "within", "target_pct", "min_attempts", "monthly_target", "per_owner_target")
+# A quota's targets that 0 removes: a per-person quota without monthly_target derives its headline
+# target from the reps (SPEC.md section 3), and a quota without per_owner_target has no rep lines.
+REMOVABLE = ("monthly_target", "per_owner_target")
 
 
 def fmt_minutes(minutes: float | None) -> str:
@@ -60,7 +63,10 @@ def slas_in_force(config: HandoffConfig, on: date) -> pd.DataFrame:
                     f"{version.min_attempts} attempts"
                     if version.min_attempts
                     else f"{version.monthly_target:,} accepted leads"
+                    + (f" ({version.per_owner_target:,} per rep)" if version.per_owner_target else "")
                     if version.monthly_target
+                    else f"{version.per_owner_target:,} accepted leads per rep"
+                    if version.per_owner_target
                     else ""
                 ),
                 "Target %": version.target_pct,
@@ -136,6 +142,9 @@ def make_draft(
             raise BadInputError(f"{key}: not editable here; edit the SLA file for that")
         if value is None or value == "":
             continue
+        if key in REMOVABLE and value == 0:
+            raw.pop(key, None)
+            continue
         raw[key] = value
     raw["effective_from"] = effective_from.isoformat()
     return Draft(sla_id, raw)
@@ -150,6 +159,7 @@ class FormInput:
     target_pct: float
     goal: int | None  # min_attempts or monthly_target, by the SLA's kind
     effective_from: date
+    per_owner_target: int | None = None  # a lead_quota's SLA per person (0: none)
 
 
 def draft_from_form(config: HandoffConfig, sla_id: str, form: FormInput) -> Draft:
@@ -166,6 +176,8 @@ def draft_from_form(config: HandoffConfig, sla_id: str, form: FormInput) -> Draf
     if form.goal is not None:
         key = "min_attempts" if base.kind == "follow_up_attempts" else "monthly_target"
         changes[key] = int(form.goal)
+    if form.per_owner_target is not None:
+        changes["per_owner_target"] = int(form.per_owner_target)
     draft = make_draft(config, sla_id, changes, form.effective_from)
     validate(config, draft)
     return draft
@@ -232,9 +244,21 @@ def preview(config: HandoffConfig, draft: Draft, month: str, as_of: datetime) ->
                 "Breached": result.counts.get(E.BREACHED),
                 "Open": result.counts.get(E.OPEN),
                 "Excluded": result.counts.get(E.EXCLUDED),
+                **_rep_figures(quota),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _rep_figures(quota: dict[str, Any]) -> dict[str, Any]:
+    """A per-person quota's preview columns: how many reps, and how many got fewer than owed."""
+    owners = quota.get("owners")
+    if owners is None:
+        return {}
+    return {
+        "Reps owed leads": len(owners),
+        "Reps below target": sum(1 for o in owners if not o["met"]),
+    }
 
 
 def save(draft: Draft, path: str, loaded_by: str) -> list[str]:

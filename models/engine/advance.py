@@ -58,6 +58,7 @@ def _advance_result(
             month,
             as_of,
             config.calendars,
+            result.quota.get("owners"),
         )
         return replace(
             result,

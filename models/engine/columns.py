@@ -111,4 +111,6 @@ QUOTA_KEYS = (
     "projected_accepted",
     "projected_attainment_pct",
     "month_complete",
+    "per_owner_target",  # a per-person quota (SPEC.md section 3); None otherwise
+    "owners",  # each receiving rep's line of a per-person quota; None otherwise
 )

@@ -31,7 +31,7 @@ from models.engine.explain import explain_items
 from models.engine.items import LEAD_KEY, Context, apply_rules, as_ns_utc, deal_items, lead_items
 from models.engine.kinds import apply_exclusions, judge
 from models.engine.lazy import Explainer
-from models.engine.quota import evaluate_quota
+from models.engine.quota import evaluate_quota, receiving_reps
 from models.engine.results import Evaluation, SlaResult, empty_items
 from models.engine.serialise import normalise_items
 from models.engine.summary import credit_for, summarise
@@ -86,7 +86,12 @@ def evaluate(
             continue  # not yet agreed in this month
         head = headline_version(versions, month)
         if head.kind == "lead_quota":
-            results.append(_quota_result(head, versions, leads, ctx, month))
+            reps = (
+                receiving_reps(data.owners, ctx.team_tier, head.team_id)
+                if head.per_owner_target is not None
+                else None
+            )
+            results.append(_quota_result(head, versions, leads, ctx, month, reps))
             continue
         if head.kind == "service_first_contact":
             items = deal_items(deals, leads, ctx)
@@ -134,9 +139,14 @@ def headline_version(versions: list[SlaDef], month: str) -> SlaDef:
 
 
 def _quota_result(
-    head: SlaDef, versions: list[SlaDef], leads: pd.DataFrame, ctx: Context, month: str
+    head: SlaDef,
+    versions: list[SlaDef],
+    leads: pd.DataFrame,
+    ctx: Context,
+    month: str,
+    reps: pd.DataFrame | None = None,
 ) -> SlaResult:
-    quota = evaluate_quota(head, leads, ctx.owner_team, month, ctx.as_of, ctx.calendars)
+    quota = evaluate_quota(head, leads, ctx.owner_team, month, ctx.as_of, ctx.calendars, reps)
     bands = [{"below_pct": b.below_pct, "credit": b.credit} for b in head.credits]
     return SlaResult(
         sla_id=head.id,

@@ -1,7 +1,9 @@
 """`handoff evaluate --format json|table|csv`: an evaluation as text.
 
-json: SPEC.md section 5 (plus extras); csv: one row per item of every per-item SLA; table: for
-people, one line per SLA with its compliance against target and the worst teams.
+json: SPEC.md section 5 (plus extras); csv: one row per item of every per-item SLA, then one row
+per receiving rep of each per-person quota (kind `lead_quota`, item_id the rep, with the extra
+columns target, delivered, accepted, attainment_pct); table: for people, one line per SLA with
+its compliance against target and the worst teams, then each per-person quota's reps.
 """
 
 from __future__ import annotations
@@ -25,17 +27,47 @@ def render_evaluation(evaluation: Evaluation, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(evaluation.to_json(), ensure_ascii=False, default=str)
     if fmt == "csv":
-        return render_items_csv(evaluation.items())
+        return render_items_csv(evaluation.items(), owner_rows(evaluation))
     if fmt == "table":
         return render_table(evaluation)
     raise BadInputError(f"--format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
 
 
-def render_items_csv(items: pd.DataFrame) -> str:
-    """Items as CSV with ISO 8601 instants (UTC offset)."""
+OWNER_FIGURES = ("target", "delivered", "accepted", "attainment_pct")
+
+
+def owner_rows(evaluation: Evaluation) -> pd.DataFrame:
+    """One row per receiving rep of each per-person quota, in item columns plus OWNER_FIGURES:
+    state `met`, `breached` once the month is complete, else `open`."""
+    rows = []
+    for result in evaluation.slas:
+        quota = result.quota or {}
+        for line in quota.get("owners") or []:
+            late = E.BREACHED if quota.get("month_complete") else E.OPEN
+            state = E.MET if line["met"] else late
+            rows.append(
+                {
+                    E.SLA_ID: result.sla_id,
+                    E.KIND: result.kind,
+                    E.ITEM_ID: line["owner_id"],
+                    E.OWNER_ID: line["owner_id"],
+                    E.TEAM_ID: line["team_id"],
+                    E.MONTH: evaluation.month,
+                    E.STATE: state,
+                    **{name: line[name] for name in OWNER_FIGURES},
+                }
+            )
+    return pd.DataFrame(rows, columns=[*E.ITEM_COLUMNS, *OWNER_FIGURES])
+
+
+def render_items_csv(items: pd.DataFrame, owners: pd.DataFrame | None = None) -> str:
+    """Items as CSV with ISO 8601 instants (UTC offset); per-rep quota rows (`owner_rows`)
+    after them, when there are any, with their figures in extra columns."""
     frame = items[list(E.ITEM_COLUMNS)].copy()
     for name in E.TIMESTAMP_COLUMNS:
         frame[name] = iso_instants(frame[name])
+    if owners is not None and not owners.empty:
+        frame = pd.concat([frame.astype(object), owners.astype(object)], ignore_index=True)
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()
@@ -118,4 +150,35 @@ def render_table(evaluation: Evaluation) -> str:
         )
     if not rows:
         lines.append("(no SLA in force for this month)")
+    for result in evaluation.slas:
+        lines.extend(_owner_lines(result))
     return "\n".join(lines)
+
+
+def _owner_lines(result: SlaResult) -> list[str]:
+    """A per-person quota's reps, those furthest below target first."""
+    quota = result.quota or {}
+    owners = quota.get("owners")
+    if owners is None:
+        return []
+    below = [o for o in owners if not o["met"]]
+    lines = [
+        "",
+        f"Leads per rep, {result.sla_id} ({quota.get('per_owner_target')} a month each): "
+        f"{len(owners)} reps, {len(below)} below target",
+    ]
+    if not owners:
+        lines.append("  (no active rep of the receiving tier)")
+    ordered = sorted(owners, key=lambda o: (o["attainment_pct"], str(o["owner_id"])))
+    names = [f"{o['owner_id']} ({o['team_id'] or 'no team'})" for o in ordered]
+    width = max((len(n) for n in names), default=0)
+    for name, o in zip(names, ordered, strict=True):
+        pace = ""
+        if not quota.get("month_complete"):
+            pace = f"; pace {_pct(o['pace_pct'])}, projected {o['projected_accepted']}"
+        flag = "met" if o["met"] else "BELOW"
+        lines.append(
+            f"  {name.ljust(width)}  accepted {o['accepted']} of {o['target']} "
+            f"(delivered {o['delivered']}) = {_pct(o['attainment_pct'])}  {flag}{pace}"
+        )
+    return lines

@@ -78,6 +78,9 @@ def test_advanced_verdicts_equal_a_fresh_evaluation(demo: Store, later: timedelt
     assert all(frame.empty for frame in demo.events_after(NOW).values())
     for before, after in zip(kept, fresh, strict=True):
         _assert_same(advance(before, CONFIG, NOW + later), after)
+    # The per-person quota's reps are carried and moved on too (their pace changes with time).
+    reps = kept[1].sla("leads-per-rep").quota
+    assert reps is not None and len(reps["owners"]) == 18
     # Time passing changes running clocks here, so the comparison above has teeth.
     before, after = kept[1].sla("first-touch").lean_items, fresh[1].sla("first-touch").lean_items
     assert not before[E.ELAPSED].equals(after[E.ELAPSED])
