@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.columns import TIERS
 from models.config_hubspot import HubSpotConfig, parse_hubspot
+from models.config_nudges import NudgeConfig, parse_nudges
 from models.errors import BadInputError
 from models.time.calendar import WEEKDAYS, Calendar, parse_hours
 
@@ -89,6 +90,7 @@ class HandoffConfig:
     hubspot: HubSpotConfig
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     source: str = "<memory>"
+    nudges: NudgeConfig = field(default_factory=NudgeConfig, compare=False, hash=False)
 
     @property
     def checksum(self) -> str:
@@ -147,9 +149,10 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HandoffCo
     calendars = _parse_calendars(data.get("calendars", {}), problems)
     slas = _parse_slas(data.get("sla", []), calendars, problems)
     hubspot = parse_hubspot(data.get("hubspot", {}), problems)
+    nudges = parse_nudges(data.get("nudges"), problems, {s.id for s in slas})
     if problems:
         raise ConfigError(source, problems)
-    return HandoffConfig(calendars=calendars, slas=tuple(slas), hubspot=hubspot, raw=dict(data), source=source)
+    return HandoffConfig(calendars=calendars, slas=tuple(slas), hubspot=hubspot, raw=dict(data), source=source, nudges=nudges)
 
 
 def _valid_zone(name: Any) -> bool:
