@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -179,7 +180,7 @@ class NudgeStore:
         """Hold lease `name` for the block, renewed in the background every ttl/3 so a long
         sync keeps it, and lapsing within `ttl` when the process dies. Yields whether it was
         acquired; the block runs either way and must check."""
-        holder = f"{process_name()}:{threading.get_ident()}"
+        holder = f"{process_name()}:{uuid.uuid4().hex[:8]}"
         acquired = self.acquire_lease(name, holder, ttl)
         stop = threading.Event()
 
