@@ -129,7 +129,9 @@ def _stages(raw: Any, where: str, problems: list[str]) -> tuple[Stage, ...]:
     if raw is None:
         return DEFAULT_STAGES
     if not isinstance(raw, list) or not raw:
-        problems.append(f"{where}: expected an array of tables ([[nudges.stages]]) with name, at_pct, to")
+        problems.append(
+            f"{where}: expected an array of tables ([[nudges.stages]]) with name, at_pct, to"
+        )
         return DEFAULT_STAGES
     stages: list[Stage] = []
     for index, spec in enumerate(raw):
@@ -139,7 +141,7 @@ def _stages(raw: Any, where: str, problems: list[str]) -> tuple[Stage, ...]:
             continue
         name = spec.get("name")
         if not isinstance(name, str) or not name.strip():
-            problems.append(f"{here}.name: expected a short name like \"late\", got {name!r}")
+            problems.append(f'{here}.name: expected a short name like "late", got {name!r}')
             continue
         at = _number(spec, "at_pct", 0.0, 1, 100, problems, here)
         to = spec.get("to", ["owner"])
@@ -157,7 +159,7 @@ def _text_map(raw: Any, where: str, problems: list[str]) -> dict[str, str]:
     if raw is None:
         return {}
     if not isinstance(raw, Mapping) or not all(isinstance(v, str) and v for v in raw.values()):
-        problems.append(f"{where}: expected a table of \"key\" = \"value\" strings")
+        problems.append(f'{where}: expected a table of "key" = "value" strings')
         return {}
     return {str(k): v for k, v in raw.items()}
 
@@ -174,15 +176,25 @@ def parse_nudges(raw: Any, problems: list[str], sla_ids: set[str] | None = None)
             problems.append(f"nudges.{key}: unknown key; known: {', '.join(NUDGE_KEYS)}")
     channels = raw.get("channels", list(CHANNELS))
     if not isinstance(channels, list) or not channels or any(c not in CHANNELS for c in channels):
-        problems.append(f"nudges.channels: expected a list drawn from {list(CHANNELS)}, got {channels!r}")
+        problems.append(
+            f"nudges.channels: expected a list drawn from {list(CHANNELS)}, got {channels!r}"
+        )
         channels = list(CHANNELS)
     every = raw.get("every_minutes", 5)
     if isinstance(every, bool) or not isinstance(every, int) or not 1 <= every <= 240:
-        problems.append(f"nudges.every_minutes: expected a whole number from 1 to 240, got {every!r}")
+        problems.append(
+            f"nudges.every_minutes: expected a whole number from 1 to 240, got {every!r}"
+        )
         every = 5
     digest_max = raw.get("digest_max_items", 15)
-    if isinstance(digest_max, bool) or not isinstance(digest_max, int) or not 1 <= digest_max <= 200:
-        problems.append(f"nudges.digest_max_items: expected a whole number from 1 to 200, got {digest_max!r}")
+    if (
+        isinstance(digest_max, bool)
+        or not isinstance(digest_max, int)
+        or not 1 <= digest_max <= 200
+    ):
+        problems.append(
+            f"nudges.digest_max_items: expected a whole number from 1 to 200, got {digest_max!r}"
+        )
         digest_max = 15
     stages = _stages(raw.get("stages"), "nudges.stages", problems)
     per_sla: dict[str, SlaNudges] = {}
@@ -194,17 +206,23 @@ def parse_nudges(raw: Any, problems: list[str], sla_ids: set[str] | None = None)
     for sla_id, spec in overrides.items():
         where = f"nudges.sla.{sla_id}"
         if sla_ids is not None and sla_id not in sla_ids:
-            problems.append(f"{where}: no [[sla]] has id {sla_id!r} (known: {', '.join(sorted(sla_ids))})")
+            problems.append(
+                f"{where}: no [[sla]] has id {sla_id!r} (known: {', '.join(sorted(sla_ids))})"
+            )
             continue
         if not isinstance(spec, Mapping):
             problems.append(f"{where}: expected a table with enabled and/or stages")
             continue
         for key in spec:
             if key not in SLA_OVERRIDE_KEYS:
-                problems.append(f"{where}.{key}: unknown key; known: {', '.join(SLA_OVERRIDE_KEYS)}")
+                problems.append(
+                    f"{where}.{key}: unknown key; known: {', '.join(SLA_OVERRIDE_KEYS)}"
+                )
         per_sla[sla_id] = SlaNudges(
             enabled=_flag(spec, "enabled", enabled, problems, where),
-            stages=_stages(spec["stages"], f"{where}.stages", problems) if "stages" in spec else stages,
+            stages=_stages(spec["stages"], f"{where}.stages", problems)
+            if "stages" in spec
+            else stages,
         )
     return NudgeConfig(
         enabled=enabled,
@@ -218,7 +236,10 @@ def parse_nudges(raw: Any, problems: list[str], sla_ids: set[str] | None = None)
         digest=_flag(raw, "digest", True, problems, "nudges"),
         digest_max_items=digest_max,
         stages=stages,
-        slack_users={k.lower(): v for k, v in _text_map(raw.get("slack_users"), "nudges.slack_users", problems).items()},
+        slack_users={
+            k.lower(): v
+            for k, v in _text_map(raw.get("slack_users"), "nudges.slack_users", problems).items()
+        },
         rooms=_text_map(raw.get("rooms"), "nudges.rooms", problems),
         per_sla=per_sla,
     )

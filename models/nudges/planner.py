@@ -104,7 +104,9 @@ def calendar_now(cal: Calendar, as_of: datetime) -> CalendarNow:
     today = starts[(starts >= midnight.tz_convert("UTC")) & (starts < day_end)]
     # An interval that began before midnight (an overnight shift) also opens this working day.
     started = spans[(starts < midnight.tz_convert("UTC")) & (ends > midnight.tz_convert("UTC"))]
-    day_start = started["start"].iloc[0] if len(started) else (today.iloc[0] if len(today) else None)
+    day_start = (
+        started["start"].iloc[0] if len(started) else (today.iloc[0] if len(today) else None)
+    )
     return CalendarNow(
         working=working,
         next_start=later.iloc[0] if len(later) else None,
@@ -175,7 +177,9 @@ def plan_nudges(
     candidates = candidates[~candidates[RECIPIENT].isin(config.mute | muted)]
     candidates = _not_yet_sent(candidates, blocking_keys(log, as_of, policy), log)
 
-    working = candidates[RECIPIENT_CALENDAR].map(lambda n: clocks[n].working if n in clocks else True)
+    working = candidates[RECIPIENT_CALENDAR].map(
+        lambda n: clocks[n].working if n in clocks else True
+    )
     candidates[CHANNEL] = np.where(
         candidates[RECIPIENT].str.startswith(ROOM_PREFIX), "webhook", person_channel
     )
@@ -257,8 +261,12 @@ def _recipients(
     owner_team = owners.set_index("owner_id")["team_id"]
     manager = teams.set_index("team_id")["manager_email"]
     service_teams = teams[teams["tier"] == "service"]
-    queue = list(config.service_queue) or [m for m in service_teams["manager_email"] if isinstance(m, str) and m]
-    queue_calendar = next((c for c in service_teams["calendar"].map(team_calendar.get) if isinstance(c, str)), None)
+    queue = list(config.service_queue) or [
+        m for m in service_teams["manager_email"] if isinstance(m, str) and m
+    ]
+    queue_calendar = next(
+        (c for c in service_teams["calendar"].map(team_calendar.get) if isinstance(c, str)), None
+    )
     is_service = rows[E.KIND] == "service_first_contact"
     fallback_calendar = rows[E.CALENDAR].where(rows[E.CALENDAR].notna(), default_calendar)
 
@@ -295,7 +303,9 @@ def _recipients(
     return out.drop_duplicates(subset=[E.SLA_ID, E.ITEM_ID, STAGE, RECIPIENT])
 
 
-def _not_yet_sent(candidates: pd.DataFrame, blocks: pd.DataFrame, log: pd.DataFrame) -> pd.DataFrame:
+def _not_yet_sent(
+    candidates: pd.DataFrame, blocks: pd.DataFrame, log: pd.DataFrame
+) -> pd.DataFrame:
     """Drop what the log blocks, and any stage at or below one the recipient already had for
     that item; keep only the highest stage reached per (item, recipient)."""
     key = [E.SLA_ID, E.ITEM_ID, RECIPIENT]
@@ -304,10 +314,14 @@ def _not_yet_sent(candidates: pd.DataFrame, blocks: pd.DataFrame, log: pd.DataFr
         candidates = candidates.merge(had, on=key, how="left")
         # A stage equal to one already had is allowed only when the log does not block it (a
         # failure due for its retry, a stale claim); lower stages never.
-        candidates = candidates[candidates["had_rank"].isna() | (candidates[RANK] >= candidates["had_rank"])]
+        candidates = candidates[
+            candidates["had_rank"].isna() | (candidates[RANK] >= candidates["had_rank"])
+        ]
         candidates = candidates.drop(columns="had_rank")
     if not blocks.empty:
-        blocked = blocks.assign(_blocked=True)[[*LOG_KEY, "_blocked"]].drop_duplicates(list(LOG_KEY))
+        blocked = blocks.assign(_blocked=True)[[*LOG_KEY, "_blocked"]].drop_duplicates(
+            list(LOG_KEY)
+        )
         candidates = candidates.merge(blocked, on=list(LOG_KEY), how="left")
         candidates = candidates[candidates["_blocked"].isna()].drop(columns="_blocked")
     candidates = candidates.sort_values(RANK, ascending=False, kind="stable")
@@ -331,7 +345,12 @@ def _digest_rows(
     for team in teams.itertuples(index=False):  # teams, never items
         address = team.manager_email
         name = team_calendar.get(team.team_id) or default_calendar
-        if not isinstance(address, str) or not address or name not in clocks:
+        if (
+            not isinstance(address, str)
+            or not address
+            or not isinstance(name, str)
+            or name not in clocks
+        ):
             continue
         clock = clocks[name]
         if clock.day_start is None or now < clock.day_start:

@@ -146,8 +146,9 @@ class NudgeStore:
                 return True
             taken = conn.execute(
                 update(_LEASE)
-                .where(_LEASE.c.name == name,
-                       or_(_LEASE.c.expires_at < now, _LEASE.c.holder == holder))  # fmt: skip
+                .where(
+                    _LEASE.c.name == name, or_(_LEASE.c.expires_at < now, _LEASE.c.holder == holder)
+                )  # fmt: skip
                 .values(holder=holder, acquired_at=now, expires_at=now + ttl)
             )
             return bool(taken.rowcount)

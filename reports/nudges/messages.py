@@ -85,7 +85,9 @@ def compose(
     return Message(subject=f"[Handoff] {head}: {who}", slack=slack, text=text)
 
 
-def _digest(row: Mapping[str, Any], zone: str, base_url: str, owner_names: Mapping[str, str]) -> Message:
+def _digest(
+    row: Mapping[str, Any], zone: str, base_url: str, owner_names: Mapping[str, str]
+) -> Message:
     details = row.get(P.DETAILS) or {}
     team = row.get(E.TEAM_ID)
 

@@ -174,9 +174,18 @@ def _send_plan(
     owners = store.read_entity("owner")
     owner_names = dict(zip(owners["owner_id"], owners["name"], strict=True))
     holder = process_name()
-    for row in plan.send.to_dict("records"):
-        lead = leads.loc[row[E.LEAD_ID]].to_dict() if leads is not None and row.get(E.LEAD_ID) in leads.index else None
-        zone = config.calendars[row[P.RECIPIENT_CALENDAR]].timezone if row.get(P.RECIPIENT_CALENDAR) in config.calendars else "UTC"
+    records: list[dict[str, Any]] = plan.send.to_dict("records")  # type: ignore[assignment]
+    for row in records:
+        lead = (
+            leads.loc[row[E.LEAD_ID]].to_dict()
+            if leads is not None and row.get(E.LEAD_ID) in leads.index
+            else None
+        )
+        zone = (
+            config.calendars[row[P.RECIPIENT_CALENDAR]].timezone
+            if row.get(P.RECIPIENT_CALENDAR) in config.calendars
+            else "UTC"
+        )
         versions = config.versions(row[E.SLA_ID]) if row[E.SLA_ID] in config.sla_ids else []
         message = compose(row, lead=lead, sla_name=versions[-1].name if versions else str(row[E.SLA_ID]),
                           zone=zone, base_url=settings.handoff_base_url, owner_names=owner_names)  # fmt: skip
@@ -243,7 +252,9 @@ def run_nudges(
     every = load_config(settings.handoff_config).nudges.every_minutes
     results = []
     while True:
-        results.append(run_nudge_pass(store, settings, now=now(), dry_run=dry_run, sync=sync, echo=echo))
+        results.append(
+            run_nudge_pass(store, settings, now=now(), dry_run=dry_run, sync=sync, echo=echo)
+        )
         if once or (stop is not None and stop()):
             return results
         (sleep or time.sleep)(every * 60)

@@ -38,7 +38,9 @@ class FakeSlack:
     def dms(self, member: str) -> list[str]:
         return [m["text"] for m in self.messages if m.get("channel") == member]
 
-    def answer(self, method: str, auth: str | None, params: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    def answer(
+        self, method: str, auth: str | None, params: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
         with self.lock:
             now = time.monotonic()
             previous = [t for m, t in self.calls if m == method]
@@ -59,7 +61,11 @@ class FakeSlack:
                 member = self.users.get(str(params.get("email", "")).lower())
                 if member is None:
                     return 200, {"ok": False, "error": "users_not_found"}, {}
-                return 200, {"ok": True, "user": {"id": member, "profile": {"email": params["email"]}}}, {}
+                return (
+                    200,
+                    {"ok": True, "user": {"id": member, "profile": {"email": params["email"]}}},
+                    {},
+                )
             if method == "chat.postMessage":
                 self.messages.append(dict(params))
                 return 200, {"ok": True, "channel": params.get("channel"), "ts": f"{now:.6f}"}, {}

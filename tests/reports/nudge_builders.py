@@ -73,7 +73,9 @@ def at(text: str) -> datetime:
 
 def write_sla_file(folder: Path, *, digest: bool = True, extra: str = "") -> Path:
     path = folder / "sla.toml"
-    path.write_text(SLA_TOML.replace("{digest}", "true" if digest else "false") + extra, encoding="utf-8")
+    path.write_text(
+        SLA_TOML.replace("{digest}", "true" if digest else "false") + extra, encoding="utf-8"
+    )
     return path
 
 
@@ -96,7 +98,9 @@ def add_lead(store: Store, lead_id: str, handed_off: str, *, owner: str = "rita"
     store.upsert_frame("lead", pd.DataFrame([row]))
 
 
-def add_call(store: Store, lead_id: str, when: str, *, owner: str = "rita", activity_id: str) -> None:
+def add_call(
+    store: Store, lead_id: str, when: str, *, owner: str = "rita", activity_id: str
+) -> None:
     store.upsert_frame("activity", pd.DataFrame([{
         "activity_id": activity_id, "lead_id": lead_id, "type": "call", "occurred_at": t(when),
         "owner_id": owner, "direction": "outbound", "outcome": "no_answer",

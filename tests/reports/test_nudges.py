@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 from fakes.slack_server import FakeSlack, slack_server
-from nudge_builders import SLACK_USERS, add_call, add_lead, at, load_org, nudge_settings, write_sla_file
+from nudge_builders import (
+    SLACK_USERS,
+    add_call,
+    add_lead,
+    at,
+    load_org,
+    nudge_settings,
+    write_sla_file,
+)
 from servers import smtp_server
 
 from models.settings import Settings
@@ -44,7 +52,9 @@ def _sent(store: Store) -> set[tuple[str, str, str, str]]:
     return set(zip(log["item_id"], log["stage"], log["recipient"], log["channel"], strict=True))
 
 
-def test_each_stage_fires_once_at_the_right_working_instant(store: Store, slack: FakeSlack, tmp_path: Path) -> None:
+def test_each_stage_fires_once_at_the_right_working_instant(
+    store: Store, slack: FakeSlack, tmp_path: Path
+) -> None:
     load_org(store)
     # Thursday 15:00: 4 business hours run Thu 15-17 and Fri 9-11 (50% at Thu 17:00, after hours).
     add_lead(store, "L1", "2026-12-03 15:00", company="Acme <!channel> & Co")
@@ -61,16 +71,20 @@ def test_each_stage_fires_once_at_the_right_working_instant(store: Store, slack:
         "2026-12-04 09:30": set(),
         "2026-12-04 10:00": {("L1", "late", "rita@x.example", "slack")},  # 75%
         "2026-12-04 10:40": set(),
-        "2026-12-04 11:05": {("L1", "breach", "rita@x.example", "slack"),
-                             ("L1", "breach", "mgr@x.example", "slack")},  # fmt: skip
+        "2026-12-04 11:05": {
+            ("L1", "breach", "rita@x.example", "slack"),
+            ("L1", "breach", "mgr@x.example", "slack"),
+        },  # fmt: skip
         "2026-12-04 13:00": set(),
         "2026-12-05 12:00": set(),  # Saturday
         "2026-12-06 12:00": set(),  # Sunday
         "2026-12-07 09:00": set(),  # L2: 25% (Fri 16-17 and Mon 9:00)
         "2026-12-07 10:00": {("L2", "half", "sam@x.example", "slack")},
         "2026-12-07 11:00": {("L2", "late", "sam@x.example", "slack")},
-        "2026-12-07 13:30": {("L2", "breach", "sam@x.example", "slack"),
-                             ("L2", "breach", "mgr@x.example", "slack")},  # fmt: skip
+        "2026-12-07 13:30": {
+            ("L2", "breach", "sam@x.example", "slack"),
+            ("L2", "breach", "mgr@x.example", "slack"),
+        },  # fmt: skip
         "2026-12-07 16:00": set(),
     }
     before: set[tuple[str, str, str, str]] = set()
@@ -85,10 +99,15 @@ def test_each_stage_fires_once_at_the_right_working_instant(store: Store, slack:
     # CRM text cannot mention @channel or make a link; the due time is in the recipient's zone.
     assert "&lt;!channel&gt; &amp; Co" in breach and "<!channel>" not in breach
     assert "Fri 04 Dec 11:00 EST" in breach
-    assert "<https://handoff.example/drilldown?month=2026-12&team=sales-east&rep=rita&lead=L1|Open in Handoff>" in breach
+    assert (
+        "<https://handoff.example/drilldown?month=2026-12&team=sales-east&rep=rita&lead=L1|Open in Handoff>"
+        in breach
+    )
 
 
-def test_holiday_waits_for_the_next_working_day(store: Store, slack: FakeSlack, tmp_path: Path) -> None:
+def test_holiday_waits_for_the_next_working_day(
+    store: Store, slack: FakeSlack, tmp_path: Path
+) -> None:
     load_org(store)
     add_lead(store, "L3", "2026-12-24 15:00")  # Thursday; Friday 25th is a holiday
     settings = nudge_settings(store, write_sla_file(tmp_path, digest=False), slack.base_url)
@@ -107,7 +126,9 @@ def test_touched_rejected_reassigned_or_deleted_just_before_the_pass_get_nothing
         add_lead(store, lead_id, "2026-12-07 09:00")
     settings = nudge_settings(store, write_sla_file(tmp_path, digest=False), slack.base_url)
     add_call(store, "T1", "2026-12-07 11:59", activity_id="A1")  # touched a minute ago
-    add_lead(store, "T2", "2026-12-07 09:00", rejected_at=at("2026-12-07 11:58"), rejection_reason="spam")
+    add_lead(
+        store, "T2", "2026-12-07 09:00", rejected_at=at("2026-12-07 11:58"), rejection_reason="spam"
+    )
     add_lead(store, "T3", "2026-12-07 09:00", owner="sam")  # reassigned: Sam, not Rita
     store.mark_deleted("lead", ["T4"], at("2026-12-07 11:57"))
     _pass(store, settings, "2026-12-07 12:00")  # 75% of each lead's 4 hours
@@ -134,7 +155,9 @@ def test_morning_digest_reaches_the_manager_at_the_teams_nine_oclock(
     assert len(digests) == 2 and "Breached since yesterday: 2" in digests[1]
 
 
-def test_rate_limit_is_respected_and_the_message_sent_once(store: Store, slack: FakeSlack, tmp_path: Path) -> None:
+def test_rate_limit_is_respected_and_the_message_sent_once(
+    store: Store, slack: FakeSlack, tmp_path: Path
+) -> None:
     load_org(store)
     add_lead(store, "R1", "2026-12-07 09:00")
     settings = nudge_settings(store, write_sla_file(tmp_path, digest=False), slack.base_url)
@@ -145,7 +168,9 @@ def test_rate_limit_is_respected_and_the_message_sent_once(store: Store, slack: 
     assert _sent(store) == {("R1", "half", "rita@x.example", "slack")}
 
 
-def test_a_failure_is_retried_later_and_sent_once(store: Store, slack: FakeSlack, tmp_path: Path) -> None:
+def test_a_failure_is_retried_later_and_sent_once(
+    store: Store, slack: FakeSlack, tmp_path: Path
+) -> None:
     load_org(store)
     add_lead(store, "F1", "2026-12-07 09:00")
     settings = nudge_settings(store, write_sla_file(tmp_path, digest=False), slack.base_url)
@@ -162,7 +187,9 @@ def test_a_failure_is_retried_later_and_sent_once(store: Store, slack: FakeSlack
     assert (row["status"], row["attempts"]) == ("sent", 2)
 
 
-def test_no_slack_account_falls_back_to_email(store: Store, slack: FakeSlack, tmp_path: Path) -> None:
+def test_no_slack_account_falls_back_to_email(
+    store: Store, slack: FakeSlack, tmp_path: Path
+) -> None:
     load_org(store)
     store.upsert_frame("owner", store.read_entity("owner").assign(
         email=lambda o: o["email"].where(o["owner_id"] != "rita", "rita@elsewhere.example")))  # fmt: skip
@@ -201,7 +228,8 @@ def test_killed_between_sending_and_recording_sends_one_duplicate_at_most(
     assert store.claim_nudge(key, now=now, holder="dead:1", stale_before=now - timedelta(minutes=15),
                              max_attempts=3) is not None  # fmt: skip
     SlackChannel("xoxb-test-token", base_url=slack.base_url).client.chat_postMessage(
-        channel="U_MGR", text="Breached: first touch (sent by the process that died)")
+        channel="U_MGR", text="Breached: first touch (sent by the process that died)"
+    )
     _pass(store, settings, "2026-12-07 13:10")  # the claim is fresh: the dead one may be sending
     assert len(slack.dms("U_MGR")) == 1
     _pass(store, settings, "2026-12-07 13:25")  # stale: sent again, never lost
