@@ -48,6 +48,7 @@ class PassResult:
     failed: int = 0
     waiting: int = 0
     skipped: int = 0  # claimed meanwhile by another process
+    unsendable: int = 0  # no channel configured: left unclaimed, sent once one is
     lines: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -55,8 +56,12 @@ class PassResult:
             return self.lines[-1] if self.lines else self.status
         verb = "would send" if self.status == "dry-run" else "sent"
         sent = self.sent if self.status != "dry-run" else len(self.lines)
-        return (f"nudges: {verb} {sent}, failed {self.failed}, waiting for working hours "
+        text = (f"nudges: {verb} {sent}, failed {self.failed}, waiting for working hours "
                 f"{self.waiting}, taken by another process {self.skipped}")  # fmt: skip
+        if self.unsendable:
+            text += (f"; {self.unsendable} not sent: no channel is configured (set SLACK_BOT_TOKEN "
+                     "or SMTP_HOST; they go out on the first pass after)")  # fmt: skip
+        return text
 
 
 def person_channels(settings: Settings, config: NudgeConfig) -> list[str]:
@@ -176,6 +181,9 @@ def _send_plan(
     holder = process_name()
     records: list[dict[str, Any]] = plan.send.to_dict("records")  # type: ignore[assignment]
     for row in records:
+        if row[P.CHANNEL] == "none":
+            result.unsendable += 1  # not claimed: nothing is lost while no channel is set up
+            continue
         lead = (
             leads.loc[row[E.LEAD_ID]].to_dict()
             if leads is not None and row.get(E.LEAD_ID) in leads.index

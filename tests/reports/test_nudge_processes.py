@@ -36,9 +36,13 @@ def test_two_processes_over_a_simulated_day_send_no_duplicate(store: Store, tmp_
         for name in ("SMTP_HOST", "HUBSPOT_ACCESS_TOKEN", "HANDOFF_NOW"):
             env.pop(name, None)
         workers = [
-            subprocess.Popen([sys.executable, str(HERE / "nudge_worker.py"), name, str(barrier), "2",
-                              *instants], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             text=True)  # fmt: skip
+            subprocess.Popen(
+                [sys.executable, str(HERE / "nudge_worker.py"), name, str(barrier), "2", *instants],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )  # fmt: skip
             for name in ("first", "second")
         ]
         outputs = []
