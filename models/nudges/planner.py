@@ -344,7 +344,8 @@ def _digest_rows(
     rows: list[dict[str, Any]] = []
     for team in teams.itertuples(index=False):  # teams, never items
         address = team.manager_email
-        name = team_calendar.get(team.team_id) or default_calendar
+        own = team_calendar.get(team.team_id)
+        name = own if isinstance(own, str) else default_calendar
         if (
             not isinstance(address, str)
             or not address
