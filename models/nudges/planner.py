@@ -167,7 +167,10 @@ def plan_nudges(
 
     rows = [_item_rows(items, owners, teams, team_calendar, config, as_of, default_calendar)]
     if config.digest:
-        rows.append(_digest_rows(items, teams, team_calendar, clocks, targets or {}, config, as_of,
+        # An SLA whose nudges are off is left out of the digest too.
+        enabled = [sid for sid in items[E.SLA_ID].unique() if config.for_sla(str(sid)).enabled]
+        digest_items = items[items[E.SLA_ID].isin(enabled)]
+        rows.append(_digest_rows(digest_items, teams, team_calendar, clocks, targets or {}, config, as_of,
                                  default_calendar))  # fmt: skip
     rows.append(_quota_rows(quotas, teams, team_calendar, config, default_calendar))
     candidates = pd.concat([r for r in rows if not r.empty] or [empty_plan_frame()],
