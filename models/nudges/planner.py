@@ -165,12 +165,25 @@ def plan_nudges(
     team_calendar = _known(teams.set_index("team_id")["calendar"], calendars)
     person_channel = next((c for c in config.channels if c in channels), "none")
 
-    rows = [_item_rows(items, owners, teams, team_calendar, config, as_of, default_calendar)]
-    if config.digest:
-        # An SLA whose nudges are off is left out of the digest too.
+    # Only open and recently breached items can be nudged or listed: narrow the month's items
+    # (100k+ rows) to those, and to the columns used, once; the rest only feed the reps' stats.
+    if not items.empty:
         enabled = [sid for sid in items[E.SLA_ID].unique() if config.for_sla(str(sid)).enabled]
-        digest_items = items[items[E.SLA_ID].isin(enabled)]
-        rows.append(_digest_rows(digest_items, teams, team_calendar, clocks, targets or {}, config, as_of,
+        items = (
+            items[items[E.SLA_ID].isin(enabled)]
+            if len(enabled) < items[E.SLA_ID].nunique()
+            else items
+        )
+    state = items[E.STATE]
+    breached_at = pd.to_datetime(items[E.BREACHED_AT], utc=True)
+    now = pd.Timestamp(as_of).tz_convert("UTC")
+    lookback = max(pd.Timedelta(hours=config.max_age_hours), pd.Timedelta(days=4))
+    recent = (state == E.BREACHED) & (breached_at >= now - lookback) & (breached_at <= now)
+    live = items.loc[(state == E.OPEN) | recent, [c for c in _LIVE_COLUMNS if c in items.columns]]
+    rows = [_item_rows(live, owners, teams, team_calendar, config, as_of, default_calendar)]
+    if config.digest:
+        stats = _rep_stats(items, targets or {})
+        rows.append(_digest_rows(live, stats, teams, team_calendar, clocks, config, as_of,
                                  default_calendar))  # fmt: skip
     rows.append(_quota_rows(quotas, teams, team_calendar, config, default_calendar))
     candidates = pd.concat([r for r in rows if not r.empty] or [empty_plan_frame()],
@@ -180,17 +193,17 @@ def plan_nudges(
     candidates = candidates[~candidates[RECIPIENT].isin(config.mute | muted)]
     candidates = _not_yet_sent(candidates, blocking_keys(log, as_of, policy), log)
 
-    working = candidates[RECIPIENT_CALENDAR].map(
-        lambda n: clocks[n].working if n in clocks else True
-    )
+    # A recipient without a known calendar is taken as working (never silently dropped).
+    calendar_of = candidates[RECIPIENT_CALENDAR]
+    working = calendar_of.map({n: c.working for n, c in clocks.items()}).fillna(True).astype(bool)
     candidates[CHANNEL] = np.where(
         candidates[RECIPIENT].str.startswith(ROOM_PREFIX), "webhook", person_channel
     )
     now = pd.Timestamp(as_of).tz_convert("UTC")
-    candidates[SEND_AT] = [
-        now if w else (clocks[n].next_start if n in clocks else now)
-        for w, n in zip(working, candidates[RECIPIENT_CALENDAR], strict=True)
-    ]
+    next_start = calendar_of.map(
+        {n: c.next_start for n, c in clocks.items() if c.next_start is not None}
+    )
+    candidates[SEND_AT] = pd.to_datetime(next_start, utc=True).where(~working, now).fillna(now)
     send = candidates[working.to_numpy(dtype=bool)]
     # A digest is a morning message: once its day's working time has begun, not in the evening
     # before (the waiting list shows when it will go).
@@ -331,19 +344,48 @@ def _not_yet_sent(
     return candidates.drop_duplicates(subset=key).reset_index(drop=True)
 
 
+_LIVE_COLUMNS = (
+    E.SLA_ID, E.KIND, E.ITEM_ID, E.LEAD_ID, E.DEAL_ID, E.OWNER_ID, E.TEAM_ID, E.MONTH, E.STATE,
+    E.ELAPSED, E.TARGET, E.REMAINING, E.DUE_AT, E.BREACHED_AT, E.CALENDAR,
+)  # fmt: skip
+
+
+def _rep_stats(items: pd.DataFrame, targets: Mapping[str, float]) -> pd.DataFrame:
+    """Each rep's month so far per SLA (met, decided, pct) where it is below the SLA's target."""
+    state = items[E.STATE]
+    decided = items.loc[state.isin([E.MET, E.BREACHED]) & items[E.OWNER_ID].notna(),
+                        [E.TEAM_ID, E.OWNER_ID, E.SLA_ID, E.STATE]]  # fmt: skip
+    stats = (
+        decided.assign(_met=decided[E.STATE] == E.MET)
+        .groupby([E.TEAM_ID, E.OWNER_ID, E.SLA_ID])["_met"]
+        .agg(met="sum", decided="size")
+        .reset_index()
+    )
+    stats["pct"] = 100.0 * stats["met"] / stats["decided"]
+    stats["target"] = stats[E.SLA_ID].map(targets)
+    return stats[stats["target"].notna() & (stats["pct"] < stats["target"])]
+
+
 def _digest_rows(
     items: pd.DataFrame,
+    slipping_all: pd.DataFrame,
     teams: pd.DataFrame,
     team_calendar: pd.Series,
     clocks: Mapping[str, CalendarNow],
-    targets: Mapping[str, float],
     config: NudgeConfig,
     as_of: datetime,
     default_calendar: str | None,
 ) -> pd.DataFrame:
     """Each team manager's digest for their team's working day: due only once that day's
-    working time has begun (a pass at 06:00 waits; the first pass after 09:00 sends it)."""
+    working time has begun (a pass at 06:00 waits; the first pass after 09:00 sends it).
+    `items`: the open and recently breached ones; `slipping_all`: reps below target."""
     now = pd.Timestamp(as_of).tz_convert("UTC")
+    recent = items[items[E.STATE] == E.BREACHED]
+    open_items = items[items[E.STATE] == E.OPEN]
+    by_team = {
+        name: dict(tuple(frame.groupby(E.TEAM_ID)))
+        for name, frame in (("breached", recent), ("open", open_items), ("slipping", slipping_all))
+    }
     rows: list[dict[str, Any]] = []
     for team in teams.itertuples(index=False):  # teams, never items
         address = team.manager_email
@@ -359,8 +401,8 @@ def _digest_rows(
         clock = clocks[name]
         if clock.day_start is None or now < clock.day_start:
             continue  # not a working day, or it has not begun yet
-        mine = items[items[E.TEAM_ID] == team.team_id] if not items.empty else items
-        details = _digest_details(mine, clock, targets, config, now)
+        parts = {key: found.get(team.team_id, items.iloc[0:0]) for key, found in by_team.items()}
+        details = _digest_details(parts, clock, config, now)
         if not (details["breached"] or details["due_today"] or details["slipping"]):
             continue  # nothing to say: no message (a digest of zeros is noise)
         day = clock.local_midnight.tz_convert(clock.zone).date().isoformat()
@@ -373,36 +415,22 @@ def _digest_rows(
 
 
 def _digest_details(
-    items: pd.DataFrame,
-    clock: CalendarNow,
-    targets: Mapping[str, float],
-    config: NudgeConfig,
-    now: pd.Timestamp,
+    parts: Mapping[str, pd.DataFrame], clock: CalendarNow, config: NudgeConfig, now: pd.Timestamp
 ) -> dict[str, Any]:
     """Breached since yesterday (local midnight), due before today ends, reps slipping."""
     limit = config.digest_max_items
-    if items.empty:
-        return {"breached": [], "due_today": [], "slipping": [], "team_name": None}
-    breached_at = pd.to_datetime(items[E.BREACHED_AT], utc=True)
-    due_at = pd.to_datetime(items[E.DUE_AT], utc=True)
     since = clock.local_midnight - pd.Timedelta(days=1)
-    breached = items[(items[E.STATE] == E.BREACHED) & (breached_at >= since) & (breached_at <= now)]
-    due = items[(items[E.STATE] == E.OPEN) & (due_at < clock.local_day_end)]
-    decided = items[items[E.STATE].isin([E.MET, E.BREACHED]) & items[E.OWNER_ID].notna()]
-    slipping: list[dict[str, Any]] = []
-    if not decided.empty:
-        by = decided.groupby([E.OWNER_ID, E.SLA_ID])[E.STATE]
-        stats = pd.DataFrame({"met": by.apply(lambda s: int((s == E.MET).sum())),
-                              "decided": by.size()}).reset_index()  # fmt: skip
-        stats["pct"] = 100.0 * stats["met"] / stats["decided"]
-        stats["target"] = stats[E.SLA_ID].map(targets)
-        low = stats[stats["target"].notna() & (stats["pct"] < stats["target"])]
-        low = low.sort_values("pct").head(limit)
-        slipping = [
-            {"owner_id": r[E.OWNER_ID], "sla_id": r[E.SLA_ID], "pct": round(float(r["pct"]), 1),
-             "target": float(r["target"]), "decided": int(r["decided"])}
-            for _, r in low.iterrows()
-        ]  # fmt: skip
+    recent, open_items, low = parts["breached"], parts["open"], parts["slipping"]
+    breached = (
+        recent[pd.to_datetime(recent[E.BREACHED_AT], utc=True) >= since] if len(recent) else recent
+    )
+    due = (open_items[pd.to_datetime(open_items[E.DUE_AT], utc=True) < clock.local_day_end]
+           if len(open_items) else open_items)  # fmt: skip
+    slipping = [
+        {"owner_id": r[E.OWNER_ID], "sla_id": r[E.SLA_ID], "pct": round(float(r["pct"]), 1),
+         "target": float(r["target"]), "decided": int(r["decided"])}
+        for r in low.sort_values("pct").head(limit).to_dict("records")
+    ] if len(low) else []  # fmt: skip
 
     def listed(frame: pd.DataFrame, by: str) -> list[dict[str, Any]]:
         frame = frame.sort_values(by).head(limit)
@@ -410,7 +438,7 @@ def _digest_details(
             {"sla_id": r[E.SLA_ID], "item_id": r[E.ITEM_ID], "lead_id": r[E.LEAD_ID],
              "owner_id": r[E.OWNER_ID], "at": pd.Timestamp(r[by]).isoformat() if pd.notna(r[by]) else None,
              "remaining": None if pd.isna(r[E.REMAINING]) else float(r[E.REMAINING])}
-            for _, r in frame.iterrows()
+            for r in frame.to_dict("records")
         ]  # fmt: skip
 
     return {

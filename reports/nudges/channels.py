@@ -12,7 +12,8 @@ chat.postMessage about one a second), and a 429 is retried after its `Retry-Afte
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
@@ -34,20 +35,25 @@ class NotReachable(DeliveryError):
 
 @dataclass
 class Pacer:
-    """Keeps calls of each method at least `spacing[method]` seconds apart."""
+    """Keeps calls of each method at least `spacing[method]` seconds apart, measured from the end
+    of the previous call (so Slack, which sees a call when it arrives, never sees them closer)."""
 
     spacing: Mapping[str, float]
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     last: dict[str, float] = field(default_factory=dict)
 
-    def wait(self, method: str) -> None:
+    @contextmanager
+    def call(self, method: str) -> Iterator[None]:
         gap = self.spacing.get(method, 0.0)
         if method in self.last:
             ahead = self.last[method] + gap - self.clock()
             if ahead > 0:
                 self.sleep(ahead)
-        self.last[method] = self.clock()
+        try:
+            yield
+        finally:
+            self.last[method] = self.clock()
 
 
 class SlackChannel:
@@ -70,9 +76,9 @@ class SlackChannel:
         if email in self.overrides:
             return self.overrides[email]
         if email not in self.members:
-            self.pacer.wait("users.lookupByEmail")
             try:
-                answer = self.client.users_lookupByEmail(email=email)
+                with self.pacer.call("users.lookupByEmail"):
+                    answer = self.client.users_lookupByEmail(email=email)
                 self.members[email] = str(answer["user"]["id"])
             except SlackApiError as exc:
                 code = exc.response.get("error") if exc.response is not None else None
@@ -91,10 +97,10 @@ class SlackChannel:
 
     def send(self, recipient: str, message: Message) -> str:
         member = self.member_id(recipient)
-        self.pacer.wait("chat.postMessage")
         try:
-            self.client.chat_postMessage(channel=member, text=message.slack, unfurl_links=False,
-                                         mrkdwn=True)  # fmt: skip
+            with self.pacer.call("chat.postMessage"):
+                self.client.chat_postMessage(channel=member, text=message.slack, unfurl_links=False,
+                                             mrkdwn=True)  # fmt: skip
         except SlackApiError as exc:
             code = exc.response.get("error") if exc.response is not None else None
             raise DeliveryError(_slack_problem("chat.postMessage", code)) from None
