@@ -470,14 +470,20 @@ def schedule(
     config: ConfigPath = None,
 ) -> None:
     """Run the scheduled jobs (nightly sync, monthly report, nudges) in the foreground."""
+    from functools import partial
+
     from connectors.hubspot.sync import sync_hubspot as run_sync
+    from connectors.hubspot.verify import verify_contacts
     from reports.nudges.run import run_nudge_pass
     from reports.scheduler import run_scheduler
 
     def body() -> None:
         settings = _settings(database_url, config)
         try:
-            run_scheduler(_store(settings), settings, once=once, sync=run_sync, nudge=run_nudge_pass)
+            run_scheduler(
+                _store(settings), settings, once=once, sync=run_sync,
+                nudge=partial(run_nudge_pass, verify=verify_contacts),
+            )  # fmt: skip
         except KeyboardInterrupt:
             typer.echo("schedule: stopped")
 
@@ -493,13 +499,15 @@ def nudge(
 ) -> None:
     """Tell owners and managers about items before and when they breach (see [nudges])."""
     from connectors.hubspot.sync import sync_hubspot as run_sync
+    from connectors.hubspot.verify import verify_contacts
     from reports.nudges.run import run_nudges
 
     def body() -> None:
         settings = _settings(database_url, config)
         try:
             results = run_nudges(_store(settings), settings, once=once or dry_run, dry_run=dry_run,
-                                 now=current_time, sync=run_sync, echo=typer.echo)  # fmt: skip
+                                 now=current_time, sync=run_sync, echo=typer.echo,
+                                 verify=verify_contacts)  # fmt: skip
         except KeyboardInterrupt:
             typer.echo("nudge: stopped")
             return

@@ -39,6 +39,7 @@ POLICY = P.RetryPolicy(max_attempts=len(RETRY_AFTER) + 1, stale_after=timedelta(
 LOG_DAYS = 70  # the log rows that can matter: items of this month and the last
 Echo = Callable[[str], None]
 SyncFunction = Callable[..., Any]
+VerifyFunction = Callable[[Store, Settings, list[str]], list[str]]
 
 
 @dataclass
@@ -118,9 +119,11 @@ def run_nudge_pass(
     sync: SyncFunction | None = None,
     echo: Echo = print,
     slack: SlackChannel | None = None,
+    verify: VerifyFunction | None = None,
 ) -> PassResult:
     """One pass (see the module docstring). `sync` is the HubSpot sync to run first (None: the
-    data is not from HubSpot)."""
+    data is not from HubSpot); `verify(store, settings, lead_ids)` asks the CRM whether the
+    leads about to be nudged still exist and returns those deleted or merged away."""
     config = load_config(settings.handoff_config)
     with store.lease("nudge") as held:
         if not held:
@@ -136,6 +139,11 @@ def run_nudge_pass(
                 echo(line)
                 return PassResult("stale", lines=[line])
         plan = plan_pass(store, config, settings, now)
+        if verify is not None and settings.hubspot_access_token is not None and not plan.send.empty:
+            gone = verify(store, settings, plan.send[E.LEAD_ID].dropna().astype(str).unique().tolist())
+            if gone:
+                echo(f"nudges: {len(gone)} lead(s) deleted or merged in HubSpot since the sync; none nudged")
+                plan = P.Plan(plan.send[~plan.send[E.LEAD_ID].isin(gone)], plan.waiting)
         if dry_run:
             result = PassResult("dry-run", waiting=len(plan.waiting))
             for row in plan.send.to_dict("records"):
@@ -253,6 +261,7 @@ def run_nudges(
     echo: Echo = print,
     sleep: Callable[[float], None] | None = None,
     stop: Callable[[], bool] | None = None,
+    verify: VerifyFunction | None = None,
 ) -> list[PassResult]:
     """`handoff nudge`: one pass (`once`), or a pass every `[nudges] every_minutes`, forever."""
     import time
@@ -261,7 +270,9 @@ def run_nudges(
     results = []
     while True:
         results.append(
-            run_nudge_pass(store, settings, now=now(), dry_run=dry_run, sync=sync, echo=echo)
+            run_nudge_pass(
+                store, settings, now=now(), dry_run=dry_run, sync=sync, echo=echo, verify=verify
+            )
         )
         if once or (stop is not None and stop()):
             return results

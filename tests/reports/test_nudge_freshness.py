@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from fakes.hubspot_portal import Portal, iso
 from fakes.hubspot_server import FakeHubSpot
@@ -15,6 +16,7 @@ from fakes.slack_server import TOKEN as SLACK_TOKEN
 from fakes.slack_server import slack_server
 
 from connectors.hubspot.sync import sync_hubspot
+from connectors.hubspot.verify import verify_contacts
 from models.settings import load_settings
 from models.store import Store
 from reports.nudges.run import run_nudge_pass
@@ -106,3 +108,46 @@ def test_the_pass_syncs_first_and_nudges_nobody_about_a_lead_just_handled(
         (str(contacts["reassigned"]), "late", "sam@x.example", "sent"),
     }
     assert len(slack.dms("U_RITA")) == 1 and len(slack.dms("U_SAM")) == 1
+
+
+def test_deleted_or_merged_since_the_archived_scan_get_nothing(store: Store, tmp_path: Path) -> None:
+    """The archived lists are read once a day (the default); the pass asks about the leads it is
+    about to nudge, so a contact deleted or merged a minute ago is gone all the same."""
+    now = datetime.now(UTC)
+    handed = now - timedelta(hours=3, minutes=10)
+    portal = Portal()
+    portal.owners = [_owner("501", "rita@x.example", handed)]
+    portal.pipelines = []
+    contacts = {}
+    for name in ("deleted", "loser", "winner", "waiting"):
+        contacts[name] = portal.create("contacts", {
+            "email": f"{name}@customer.example", "company": name.title(), "hubspot_owner_id": "501",
+            "hubspot_owner_assigneddate": iso(handed), "hs_v2_date_entered_marketingqualifiedlead": iso(handed),
+        }, at=handed)  # fmt: skip
+    note = portal.create("notes", {"hs_timestamp": iso(handed), "hubspot_owner_id": "501", "hs_note_body": "x"},
+                         at=handed, contacts=[contacts["loser"]])  # fmt: skip
+    # The winner was touched already: only the loser and the deleted one would be nudged.
+    portal.create("calls", {"hs_timestamp": iso(handed + timedelta(minutes=5)), "hubspot_owner_id": "501",
+                            "hs_call_direction": "OUTBOUND"}, at=handed, contacts=[contacts["winner"]])  # fmt: skip
+    sla_file = tmp_path / "sla.toml"
+    sla_file.write_text(SLA.replace("archived_scan_hours = 0", "archived_scan_hours = 24"), encoding="utf-8")
+    with FakeHubSpot(portal, token=HUBSPOT_TOKEN) as hubspot, slack_server({"rita@x.example": "U_RITA"}) as slack:
+        settings = load_settings(
+            database_url=store.url, handoff_config=sla_file, hubspot_access_token=HUBSPOT_TOKEN,
+            hubspot_base_url=hubspot.url, slack_bot_token=SLACK_TOKEN, slack_base_url=slack.base_url,
+        )  # fmt: skip
+        assert sync_hubspot(store, settings).status == "ok"
+        portal.archive("contacts", contacts["deleted"])
+        # A merge: the loser disappears, its activities follow the surviving contact.
+        portal.archive("contacts", contacts["loser"])
+        portal.contacts_of["notes"][note] = [contacts["winner"]]
+        result = run_nudge_pass(store, settings, now=datetime.now(UTC), sync=sync_hubspot,
+                                verify=verify_contacts, echo=lambda _line: None)  # fmt: skip
+    assert result.status == "ok"
+    log = store.read_nudge_log()
+    assert set(zip(log["item_id"], log["stage"], strict=True)) == {(str(contacts["waiting"]), "late")}
+    leads = store.read_entity("lead", include_deleted=True).set_index("lead_id")
+    assert leads.loc[str(contacts["deleted"]), "deleted_at"] is not None
+    assert pd.notna(leads.loc[str(contacts["loser"]), "deleted_at"])
+    moved = store.read_entity("activity").set_index("activity_id")
+    assert moved.loc[str(note), "lead_id"] == str(contacts["winner"])
