@@ -382,7 +382,7 @@ def _digest_rows(
     now = pd.Timestamp(as_of).tz_convert("UTC")
     recent = items[items[E.STATE] == E.BREACHED]
     open_items = items[items[E.STATE] == E.OPEN]
-    by_team = {
+    by_team: dict[str, dict[Any, pd.DataFrame]] = {
         name: dict(tuple(frame.groupby(E.TEAM_ID)))
         for name, frame in (("breached", recent), ("open", open_items), ("slipping", slipping_all))
     }
