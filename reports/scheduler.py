@@ -339,6 +339,23 @@ def _run_report(
     return status
 
 
+def _run_nudges(
+    store: Store,
+    settings: Settings,
+    now: Clock,
+    nudge: Callable[..., Any],
+    sync: SyncFunction | None,
+    echo: Callable[[str], None],
+) -> tuple[str, str, str]:
+    period = f"{now():%Y-%m-%dT%H:%M}Z"
+    try:
+        status = str(nudge(store, settings, now=now(), sync=sync, echo=echo).status)
+    except Exception as exc:  # a failed pass must not stop the scheduler; the next one retries
+        status = "failed"
+        echo(f"nudges {period}: failed ({type(exc).__name__}: {exc})")
+    return ("nudge", period, status)
+
+
 def _print(line: str) -> None:
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S}Z {line}", flush=True)
 
@@ -374,8 +391,7 @@ def run_scheduler(
     while True:
         ran += run_due(store, settings, schedule, clock, sync=sync, echo=echo, sleep=sleep)
         if nudge is not None:
-            passed = nudge(store, settings, now=clock(), sync=sync, echo=echo)
-            ran.append(("nudge", f"{clock():%Y-%m-%dT%H:%M}Z", passed.status))
+            ran.append(_run_nudges(store, settings, clock, nudge, sync, echo))
         if once or (stop is not None and stop()):
             return ran
         wait = (next_wake(clock(), schedule) - clock()).total_seconds()

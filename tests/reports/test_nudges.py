@@ -250,3 +250,24 @@ def test_a_second_pass_finds_the_lease_held(store: Store, slack: FakeSlack, tmp_
         result = run_nudge_pass(store, settings, now=at("2026-12-07 11:00"), echo=lambda _l: None)
     assert result.status == "busy" and not slack.messages
     assert store.read_lease("nudge") is None  # released
+
+
+def test_the_scheduler_runs_a_pass_every_few_minutes(store: Store, slack: FakeSlack, tmp_path: Path) -> None:
+    from reports.scheduler import run_scheduler
+
+    load_org(store)
+    add_lead(store, "S1", "2026-12-07 09:00")
+    settings = nudge_settings(store, write_sla_file(tmp_path, digest=False), slack.base_url,
+                              report_out_dir=tmp_path / "out")  # fmt: skip
+    clock = [at("2026-12-07 10:58")]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += timedelta(seconds=seconds)
+
+    ran = run_scheduler(store, settings, once=False, now=lambda: clock[0], sleep=sleep,
+                        stop=lambda: len(slept) >= 2, echo=lambda _line: None, nudge=run_nudge_pass)  # fmt: skip
+    assert slept[0] == 5 * 60  # [nudges] every_minutes
+    assert [r[2] for r in ran if r[0] == "nudge"] == ["ok", "ok", "ok"]
+    assert _sent(store) == {("S1", "half", "rita@x.example", "slack")}  # at 11:03, once
