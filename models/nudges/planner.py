@@ -19,8 +19,7 @@ Rules (README "Pre-breach nudges"):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -28,93 +27,40 @@ import pandas as pd
 
 from models.config_nudges import NudgeConfig
 from models.engine import columns as E
+from models.nudges.digest import digest_rows, rep_stats
+from models.nudges.frames import (
+    CHANNEL,
+    CLAIMED,
+    DETAILS,
+    DIGEST_SLA,
+    DIGEST_STAGE,
+    FAILED,
+    LOG_KEY,
+    PACE_STAGE,
+    PCT_USED,
+    PLAN_COLUMNS,
+    RANK,
+    RECIPIENT,
+    RECIPIENT_CALENDAR,
+    ROLE,
+    ROOM_PREFIX,
+    SEND_AT,
+    SENT,
+    STAGE,
+    CalendarNow,
+    Plan,
+    RetryPolicy,
+    calendar_now,
+    empty_plan_frame,
+)
 from models.time.calendar import Calendar
-from models.time.working_time import working_intervals
 
-# Columns of a plan row.
-STAGE = "stage"
-RANK = "rank"
-ROLE = "role"
-RECIPIENT = "recipient"
-CHANNEL = "channel"
-RECIPIENT_CALENDAR = "recipient_calendar"
-SEND_AT = "send_at"  # now, or the recipient's next working start
-PCT_USED = "pct_used"
-DETAILS = "details"  # digest and quota rows: what the message lists
-PLAN_COLUMNS = (
-    E.SLA_ID, E.KIND, E.ITEM_ID, E.LEAD_ID, E.DEAL_ID, E.OWNER_ID, E.TEAM_ID, E.MONTH, E.STATE,
-    STAGE, RANK, ROLE, RECIPIENT, CHANNEL, RECIPIENT_CALENDAR, SEND_AT, PCT_USED,
-    E.ELAPSED, E.TARGET, E.REMAINING, E.DUE_AT, E.BREACHED_AT, DETAILS,
-)  # fmt: skip
-DIGEST_SLA = "digest"
-DIGEST_STAGE = "digest"
-PACE_STAGE = "pace"
-ROOM_PREFIX = "room:"
-# Log statuses (the store's nudge_log.status).
-CLAIMED, SENT, FAILED = "claimed", "sent", "failed"
-LOG_KEY = (E.SLA_ID, E.ITEM_ID, STAGE, RECIPIENT)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """When a logged nudge no longer blocks a new attempt: a failure due for its retry (below
-    `max_attempts`), or a claim older than `stale_after` (its process died between claiming
-    and recording: sending again risks one duplicate, never a lost notice)."""
-
-    max_attempts: int = 3
-    stale_after: timedelta = timedelta(minutes=15)
-
-
-@dataclass(frozen=True)
-class CalendarNow:
-    """One calendar around `as_of`: working now? the next working start, today's first start."""
-
-    working: bool
-    next_start: pd.Timestamp | None
-    day_start: pd.Timestamp | None
-    local_midnight: pd.Timestamp
-    local_day_end: pd.Timestamp
-    zone: str
-
-
-@dataclass(frozen=True)
-class Plan:
-    send: pd.DataFrame  # send now
-    waiting: pd.DataFrame  # reached, but outside the recipient's working time
-
-    def __len__(self) -> int:
-        return len(self.send)
-
-
-def empty_plan_frame() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in PLAN_COLUMNS})
-
-
-def calendar_now(cal: Calendar, as_of: datetime) -> CalendarNow:
-    """Where `as_of` stands in `cal`'s working time."""
-    now = pd.Timestamp(as_of).tz_convert("UTC")
-    local = now.tz_convert(cal.timezone)
-    midnight = local.normalize()
-    spans = working_intervals(cal, (midnight - pd.Timedelta(days=1)).to_pydatetime(),
-                              (now + pd.Timedelta(days=21)).to_pydatetime())  # fmt: skip
-    starts, ends = spans["start"], spans["end"]
-    working = bool(((starts <= now) & (ends > now)).any())
-    later = starts[starts > now]
-    day_end = (midnight + pd.Timedelta(days=1)).tz_convert("UTC")
-    today = starts[(starts >= midnight.tz_convert("UTC")) & (starts < day_end)]
-    # An interval that began before midnight (an overnight shift) also opens this working day.
-    started = spans[(starts < midnight.tz_convert("UTC")) & (ends > midnight.tz_convert("UTC"))]
-    day_start = (
-        started["start"].iloc[0] if len(started) else (today.iloc[0] if len(today) else None)
-    )
-    return CalendarNow(
-        working=working,
-        next_start=later.iloc[0] if len(later) else None,
-        day_start=day_start,
-        local_midnight=midnight.tz_convert("UTC"),
-        local_day_end=day_end,
-        zone=cal.timezone,
-    )
+__all__ = [
+    "CHANNEL", "CLAIMED", "DETAILS", "DIGEST_SLA", "DIGEST_STAGE", "FAILED", "LOG_KEY",
+    "PACE_STAGE", "PCT_USED", "PLAN_COLUMNS", "RANK", "RECIPIENT", "RECIPIENT_CALENDAR", "ROLE",
+    "ROOM_PREFIX", "SEND_AT", "SENT", "STAGE", "CalendarNow", "Plan", "RetryPolicy",
+    "blocking_keys", "calendar_now", "empty_plan_frame", "plan_nudges",
+]  # fmt: skip
 
 
 def blocking_keys(log: pd.DataFrame, as_of: datetime, policy: RetryPolicy) -> pd.DataFrame:
@@ -182,8 +128,8 @@ def plan_nudges(
     live = items.loc[(state == E.OPEN) | recent, [c for c in _LIVE_COLUMNS if c in items.columns]]
     rows = [_item_rows(live, owners, teams, team_calendar, config, as_of, default_calendar)]
     if config.digest:
-        stats = _rep_stats(items, targets or {})
-        rows.append(_digest_rows(live, stats, teams, team_calendar, clocks, config, as_of,
+        stats = rep_stats(items, targets or {})
+        rows.append(digest_rows(live, stats, teams, team_calendar, clocks, config, as_of,
                                  default_calendar))  # fmt: skip
     rows.append(_quota_rows(quotas, teams, team_calendar, config, default_calendar))
     candidates = pd.concat([r for r in rows if not r.empty] or [empty_plan_frame()],
@@ -348,106 +294,6 @@ _LIVE_COLUMNS = (
     E.SLA_ID, E.KIND, E.ITEM_ID, E.LEAD_ID, E.DEAL_ID, E.OWNER_ID, E.TEAM_ID, E.MONTH, E.STATE,
     E.ELAPSED, E.TARGET, E.REMAINING, E.DUE_AT, E.BREACHED_AT, E.CALENDAR,
 )  # fmt: skip
-
-
-def _rep_stats(items: pd.DataFrame, targets: Mapping[str, float]) -> pd.DataFrame:
-    """Each rep's month so far per SLA (met, decided, pct) where it is below the SLA's target."""
-    state = items[E.STATE]
-    decided = items.loc[state.isin([E.MET, E.BREACHED]) & items[E.OWNER_ID].notna(),
-                        [E.TEAM_ID, E.OWNER_ID, E.SLA_ID, E.STATE]]  # fmt: skip
-    stats = (
-        decided.assign(_met=decided[E.STATE] == E.MET)
-        .groupby([E.TEAM_ID, E.OWNER_ID, E.SLA_ID])["_met"]
-        .agg(met="sum", decided="size")
-        .reset_index()
-    )
-    stats["pct"] = 100.0 * stats["met"] / stats["decided"]
-    stats["target"] = stats[E.SLA_ID].map(targets)
-    return stats[stats["target"].notna() & (stats["pct"] < stats["target"])]
-
-
-def _digest_rows(
-    items: pd.DataFrame,
-    slipping_all: pd.DataFrame,
-    teams: pd.DataFrame,
-    team_calendar: pd.Series,
-    clocks: Mapping[str, CalendarNow],
-    config: NudgeConfig,
-    as_of: datetime,
-    default_calendar: str | None,
-) -> pd.DataFrame:
-    """Each team manager's digest for their team's working day: due only once that day's
-    working time has begun (a pass at 06:00 waits; the first pass after 09:00 sends it).
-    `items`: the open and recently breached ones; `slipping_all`: reps below target."""
-    now = pd.Timestamp(as_of).tz_convert("UTC")
-    recent = items[items[E.STATE] == E.BREACHED]
-    open_items = items[items[E.STATE] == E.OPEN]
-    by_team: dict[str, dict[Any, pd.DataFrame]] = {
-        name: dict(tuple(frame.groupby(E.TEAM_ID)))
-        for name, frame in (("breached", recent), ("open", open_items), ("slipping", slipping_all))
-    }
-    rows: list[dict[str, Any]] = []
-    for team in teams.itertuples(index=False):  # teams, never items
-        address = team.manager_email
-        own = team_calendar.get(team.team_id)
-        name = own if isinstance(own, str) else default_calendar
-        if (
-            not isinstance(address, str)
-            or not address
-            or not isinstance(name, str)
-            or name not in clocks
-        ):
-            continue
-        clock = clocks[name]
-        if clock.day_start is None or now < clock.day_start:
-            continue  # not a working day, or it has not begun yet
-        parts = {key: found.get(team.team_id, items.iloc[0:0]) for key, found in by_team.items()}
-        details = _digest_details(parts, clock, config, now)
-        if not (details["breached"] or details["due_today"] or details["slipping"]):
-            continue  # nothing to say: no message (a digest of zeros is noise)
-        day = clock.local_midnight.tz_convert(clock.zone).date().isoformat()
-        rows.append({
-            E.SLA_ID: DIGEST_SLA, E.KIND: DIGEST_SLA, E.ITEM_ID: f"{team.team_id}:{day}",
-            E.TEAM_ID: team.team_id, STAGE: DIGEST_STAGE, RANK: 0, ROLE: "manager",
-            RECIPIENT: address, RECIPIENT_CALENDAR: name, DETAILS: details,
-        })  # fmt: skip
-    return pd.DataFrame(rows) if rows else empty_plan_frame()
-
-
-def _digest_details(
-    parts: Mapping[str, pd.DataFrame], clock: CalendarNow, config: NudgeConfig, now: pd.Timestamp
-) -> dict[str, Any]:
-    """Breached since yesterday (local midnight), due before today ends, reps slipping."""
-    limit = config.digest_max_items
-    since = clock.local_midnight - pd.Timedelta(days=1)
-    recent, open_items, low = parts["breached"], parts["open"], parts["slipping"]
-    breached = (
-        recent[pd.to_datetime(recent[E.BREACHED_AT], utc=True) >= since] if len(recent) else recent
-    )
-    due = (open_items[pd.to_datetime(open_items[E.DUE_AT], utc=True) < clock.local_day_end]
-           if len(open_items) else open_items)  # fmt: skip
-    slipping = [
-        {"owner_id": r[E.OWNER_ID], "sla_id": r[E.SLA_ID], "pct": round(float(r["pct"]), 1),
-         "target": float(r["target"]), "decided": int(r["decided"])}
-        for r in low.sort_values("pct").head(limit).to_dict("records")
-    ] if len(low) else []  # fmt: skip
-
-    def listed(frame: pd.DataFrame, by: str) -> list[dict[str, Any]]:
-        frame = frame.sort_values(by).head(limit)
-        return [
-            {"sla_id": r[E.SLA_ID], "item_id": r[E.ITEM_ID], "lead_id": r[E.LEAD_ID],
-             "owner_id": r[E.OWNER_ID], "at": pd.Timestamp(r[by]).isoformat() if pd.notna(r[by]) else None,
-             "remaining": None if pd.isna(r[E.REMAINING]) else float(r[E.REMAINING])}
-            for r in frame.to_dict("records")
-        ]  # fmt: skip
-
-    return {
-        "breached": listed(breached, E.BREACHED_AT),
-        "breached_total": len(breached),
-        "due_today": listed(due, E.DUE_AT),
-        "due_total": len(due),
-        "slipping": slipping,
-    }
 
 
 def _quota_rows(
