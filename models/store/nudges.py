@@ -38,6 +38,18 @@ def process_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class NudgeStore:
     """Nudge log, leases and mutes."""
 
@@ -162,6 +174,26 @@ class NudgeStore:
             )
             return bool(renewed.rowcount)
 
+    def _take_from_dead(self, name: str, holder: str, ttl: timedelta) -> bool:
+        """Take the lease at once when its holder is a process of this machine that is gone
+        (killed: a rerun need not wait for the lease to lapse). Another machine's holder is
+        waited out until `expires_at`."""
+        current = self.read_lease(name)
+        if current is None:
+            return self.acquire_lease(name, holder, ttl)
+        host, _, rest = str(current["holder"]).partition(":")
+        pid = rest.split(":", 1)[0]
+        if host != socket.gethostname() or not pid.isdigit() or _alive(int(pid)):
+            return False
+        with self.engine.begin() as conn:
+            now = utcnow()
+            taken = conn.execute(
+                update(_LEASE)
+                .where(_LEASE.c.name == name, _LEASE.c.holder == current["holder"])
+                .values(holder=holder, acquired_at=now, expires_at=now + ttl)
+            )
+            return bool(taken.rowcount)
+
     def release_lease(self, name: str, holder: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(delete(_LEASE).where(_LEASE.c.name == name, _LEASE.c.holder == holder))
@@ -182,7 +214,7 @@ class NudgeStore:
         sync keeps it, and lapsing within `ttl` when the process dies. Yields whether it was
         acquired; the block runs either way and must check."""
         holder = f"{process_name()}:{uuid.uuid4().hex[:8]}"
-        acquired = self.acquire_lease(name, holder, ttl)
+        acquired = self.acquire_lease(name, holder, ttl) or self._take_from_dead(name, holder, ttl)
         stop = threading.Event()
 
         def renew() -> None:

@@ -5,6 +5,7 @@ nudge exactly once; claims and leases hold across connections."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -95,3 +96,31 @@ def test_a_lease_has_one_holder_and_lapses(store: Store) -> None:
     assert store.acquire_lease("sync", "b", timedelta(minutes=1))
     store.release_lease("sync", "a")  # not a's any more: nothing happens
     assert store.read_lease("sync")["holder"] == "b"
+
+
+def test_a_lease_held_by_a_killed_process_of_this_machine_is_taken_at_once(store: Store) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    assert store.acquire_lease("sync", f"{socket.gethostname()}:{dead.pid}:abc", timedelta(minutes=5))
+    with store.lease("sync") as held:
+        assert held
+    # A live holder (this very process, another pass) is respected.
+    assert store.acquire_lease("sync", f"{socket.gethostname()}:{os.getpid()}:def", timedelta(minutes=5))
+    with store.lease("sync") as held:
+        assert not held
+
+
+def test_a_second_sync_is_reported_busy_and_leaves_the_running_one_alone(store: Store, tmp_path: Path) -> None:
+    from connectors.hubspot.sync import sync_hubspot
+    from models.settings import load_settings
+    from models.tables import SyncRun
+
+    running = store.start_run(SyncRun, source="hubspot", full=False)
+    settings = load_settings(database_url=store.url, handoff_config=tmp_path / "sla.toml",
+                             hubspot_access_token="pat-na1-x", hubspot_base_url="http://127.0.0.1:9")  # fmt: skip
+    with store.lease("sync") as held:
+        assert held
+        result = sync_hubspot(store, settings)
+    assert result.status == "busy"
+    assert "another sync is running" in result.summary()
+    assert store.select_rows(SyncRun, {"id": running}).iloc[0]["status"] == "running"
