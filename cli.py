@@ -527,16 +527,67 @@ def schedule(
     database_url: DatabaseUrl = None,
     config: ConfigPath = None,
 ) -> None:
-    """Run the scheduled jobs (nightly sync, monthly report) in the foreground."""
+    """Run the scheduled jobs (nightly sync, monthly report, nudges) in the foreground."""
+    from functools import partial
+
     from connectors.hubspot.sync import sync_hubspot as run_sync
+    from connectors.hubspot.verify import verify_contacts
+    from reports.nudges.run import run_nudge_pass
     from reports.scheduler import run_scheduler
 
     def body() -> None:
         settings = _settings(database_url, config)
         try:
-            run_scheduler(_store(settings), settings, once=once, sync=run_sync)
+            run_scheduler(
+                _store(settings), settings, once=once, sync=run_sync,
+                nudge=partial(run_nudge_pass, verify=verify_contacts),
+            )  # fmt: skip
         except KeyboardInterrupt:
             typer.echo("schedule: stopped")
+
+    _run(body)
+
+
+@app.command()
+def nudge(
+    once: Annotated[bool, typer.Option("--once", help="One pass, then exit (for cron).")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be sent; send and record nothing.")] = False,
+    database_url: DatabaseUrl = None,
+    config: ConfigPath = None,
+) -> None:
+    """Tell owners and managers about items before and when they breach (see [nudges])."""
+    from connectors.hubspot.sync import sync_hubspot as run_sync
+    from connectors.hubspot.verify import verify_contacts
+    from reports.nudges.run import run_nudges
+
+    def body() -> None:
+        settings = _settings(database_url, config)
+        try:
+            results = run_nudges(_store(settings), settings, once=once or dry_run, dry_run=dry_run,
+                                 now=current_time, sync=run_sync, echo=typer.echo,
+                                 verify=verify_contacts)  # fmt: skip
+        except KeyboardInterrupt:
+            typer.echo("nudge: stopped")
+            return
+        if any(r.failed or r.status == "stale" for r in results):
+            raise typer.Exit(1)
+
+    _run(body)
+
+
+@app.command()
+def mute(
+    email: Annotated[str, typer.Argument(help="The person's e-mail address.")],
+    off: Annotated[bool, typer.Option("--off", help="Unmute: nudges reach them again.")] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Mute (or with --off unmute) a person's nudges."""
+
+    def body() -> None:
+        if "@" not in email:
+            raise BadInputError(f"{email!r} is not an e-mail address; give the one in owners.csv")
+        _store(_settings(database_url)).set_mute(email, not off)
+        typer.echo(f"nudges to {email.strip().lower()}: {'on' if off else 'muted'}")
 
     _run(body)
 

@@ -94,6 +94,13 @@ def _dashboard(d: Data) -> list[Row]:
     return rows
 
 
+def _nudges(d: Data) -> list[Row]:
+    return [
+        (f"Nudge pass: deciding whom to tell, a month of {d.get('leads', 0):,} leads ({d.get('open_items', 0):,} open items), sending excluded", f"{_num(d.get('plan_s_median'), 2)} s", "< 1 s", _lt(d.get("plan_s_median"), 1)),
+        (f"Nudges through Slack: {d.get('messages', 0)} DMs paced under Slack's per-method limits", f"{_num(d.get('send_s'), 1)} s, {d.get('rate_limited_429', '—')} answered 429", "0 × 429", d.get("rate_limited_429") == 0),
+    ]
+
+
 MAKERS: dict[str, Callable[[Data], list[Row]]] = {
     "import": _import,
     "import_postgresql": _import,
@@ -104,6 +111,7 @@ MAKERS: dict[str, Callable[[Data], list[Row]]] = {
     "sync": _sync,
     "report": _report,
     "bench_dashboard": _dashboard,
+    "nudges": _nudges,
 }
 ORDER = list(MAKERS)
 

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from models.columns import TIERS
 from models.config_agreement import Agreement, parse_agreement, parse_per_owner_target
 from models.config_hubspot import HubSpotConfig, parse_hubspot
+from models.config_nudges import NudgeConfig, parse_nudges
 from models.errors import BadInputError
 from models.time.calendar import WEEKDAYS, Calendar, parse_hours
 
@@ -92,6 +93,7 @@ class HandoffConfig:
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     source: str = "<memory>"
     agreement: Agreement | None = None
+    nudges: NudgeConfig = field(default_factory=NudgeConfig, compare=False, hash=False)
 
     @property
     def checksum(self) -> str:
@@ -151,9 +153,18 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HandoffCo
     slas = _parse_slas(data.get("sla", []), calendars, problems)
     hubspot = parse_hubspot(data.get("hubspot", {}), problems)
     agreement = parse_agreement(data.get("agreement"), problems)
+    nudges = parse_nudges(data.get("nudges"), problems, {s.id for s in slas})
     if problems:
         raise ConfigError(source, problems)
-    return HandoffConfig(calendars=calendars, slas=tuple(slas), hubspot=hubspot, raw=dict(data), source=source, agreement=agreement)
+    return HandoffConfig(
+        calendars=calendars,
+        slas=tuple(slas),
+        hubspot=hubspot,
+        raw=dict(data),
+        source=source,
+        agreement=agreement,
+        nudges=nudges,
+    )
 
 
 def _valid_zone(name: Any) -> bool:

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     report_email_to: str | None = None
     report_webhook_url: SecretStr | None = None
     report_out_dir: Path = ROOT / "reports_out"
+    # Nudges: Slack bot token (chat:write, users:read.email), API host override, dashboard link.
+    slack_bot_token: SecretStr | None = None
+    slack_base_url: str | None = None
+    handoff_base_url: str = "http://localhost:8501"
 
 
 @lru_cache(maxsize=1)

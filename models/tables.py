@@ -287,3 +287,53 @@ class AgreementReview(SQLModel, table=True):
     note: str | None = None
     changes: str  # the SLA versions agreed since the previous review, or "reviewed, no change"
     config_checksum: str
+
+
+class NudgeLog(SQLModel, table=True):
+    """Each nudge, claimed BEFORE it is sent (status `claimed`) and marked `sent` or `failed`
+    after: the unique (sla_id, item_id, stage, recipient) makes "at most once, ever" hold across
+    processes. A failure is retried at `next_attempt_at`; a claim left behind by a process that
+    died between sending and recording is sent again after a while (one duplicate at most,
+    never a lost breach notice). `recipient` is an e-mail address or `room:<team_id>`."""
+
+    __tablename__ = "nudge_log"
+    __table_args__ = (
+        Index("ux_nudge_log_key", "sla_id", "item_id", "stage", "recipient", unique=True),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    sla_id: str
+    item_id: str
+    lead_id: str | None = Field(default=None, index=True)
+    stage: str
+    rank: int = 0
+    recipient: str
+    role: str
+    channel: str  # slack | email | webhook | none
+    target: str | None = None  # Slack member id, e-mail address or webhook host (never a secret)
+    status: str = "claimed"  # claimed | sent | failed
+    attempts: int = 0
+    error: str | None = None
+    summary: str | None = None  # the message's first line, for the Nudges view
+    claimed_by: str | None = None
+    claimed_at: datetime = ts_column(nullable=False, index=True)
+    sent_at: datetime | None = ts_column()
+    next_attempt_at: datetime | None = ts_column()
+
+
+class Lease(SQLModel, table=True):
+    """A named database lease (`nudge`, `sync`): one holder at a time across processes and
+    machines; it lapses at `expires_at` unless renewed, so a killed holder frees it."""
+
+    __tablename__ = "lease"
+    name: str = Field(primary_key=True)
+    holder: str
+    acquired_at: datetime = ts_column(nullable=False)
+    expires_at: datetime = ts_column(nullable=False)
+
+
+class NudgeMute(SQLModel, table=True):
+    """A person who muted their nudges (from the dashboard or `handoff nudge mute`)."""
+
+    __tablename__ = "nudge_mute"
+    email: str = Field(primary_key=True)
+    muted_at: datetime = ts_column(nullable=False)

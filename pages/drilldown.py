@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from reports.formats import fmt_count
-from ui import agreement, components, context, disputes, loaders
+from ui import agreement, components, context, disputes, loaders, nudges
 from ui import drilldown as dd
 from ui.filters import query_select, set_query, share_url
 from ui.theme import state_badge
@@ -166,6 +166,10 @@ components.data_table(
         "Target (business hours)": components.hours_column("Target"),
     },
 )
+lead_nudges = nudges.log(lead)
+with st.expander(f"Nudges this lead caused ({len(lead_nudges)})"):
+    components.data_table(nudges.table(lead_nudges, zone), key="dd_nudges",
+                          column_config={"When": components.when_column("When")})  # fmt: skip
 with st.expander(f"Activities ({len(story.activities)})"):
     components.data_table(
         dd.activities_table(story, zone),

@@ -291,7 +291,8 @@ def _run_sync(
     run_id = store.insert_row(JobRun, job="sync", period=period, started_at=now(), status="running")
     try:
         result = sync(store, settings, full=False, progress=False)
-        status = "ok" if getattr(result, "status", "ok") == "ok" else "failed"
+        # "busy": another process is running this sync right now (the sync lease).
+        status = {"ok": "ok", "busy": "skipped"}.get(getattr(result, "status", "ok"), "failed")
         error = None if status == "ok" else str(getattr(result, "summary", lambda: result)())
     except Exception as exc:  # a failed night must not stop the scheduler; it is recorded
         status, error = "failed", f"{type(exc).__name__}: {exc}"
@@ -338,6 +339,23 @@ def _run_report(
     return status
 
 
+def _run_nudges(
+    store: Store,
+    settings: Settings,
+    now: Clock,
+    nudge: Callable[..., Any],
+    sync: SyncFunction | None,
+    echo: Callable[[str], None],
+) -> tuple[str, str, str]:
+    period = f"{now():%Y-%m-%dT%H:%M}Z"
+    try:
+        status = str(nudge(store, settings, now=now(), sync=sync, echo=echo).status)
+    except Exception as exc:  # a failed pass must not stop the scheduler; the next one retries
+        status = "failed"
+        echo(f"nudges {period}: failed ({type(exc).__name__}: {exc})")
+    return ("nudge", period, status)
+
+
 def _print(line: str) -> None:
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S}Z {line}", flush=True)
 
@@ -353,10 +371,12 @@ def run_scheduler(
     stop: Callable[[], bool] | None = None,
     echo: Callable[[str], None] = _print,
     max_sleep: float = 900.0,
+    nudge: Callable[..., Any] | None = None,
 ) -> list[tuple[str, str, str]]:
     """Run due jobs, then sleep until the next one, forever (or once). Returns what ran.
 
     Wakes at least every `max_sleep` seconds so a suspended machine or a changed clock is noticed.
+    `nudge` (reports.nudges.run.run_nudge_pass) runs every `[nudges] every_minutes`.
     """
     clock = now or (lambda: datetime.now(UTC))
     config = load_config(settings.handoff_config)
@@ -367,9 +387,12 @@ def run_scheduler(
         f"{schedule.report_time:%H:%M} ({schedule.timezone})"
     )
     ran: list[tuple[str, str, str]] = []
+    nudge_every = config.nudges.every_minutes * 60.0 if nudge is not None else max_sleep
     while True:
         ran += run_due(store, settings, schedule, clock, sync=sync, echo=echo, sleep=sleep)
+        if nudge is not None:
+            ran.append(_run_nudges(store, settings, clock, nudge, sync, echo))
         if once or (stop is not None and stop()):
             return ran
         wait = (next_wake(clock(), schedule) - clock()).total_seconds()
-        sleep(min(max(wait, 1.0), max_sleep))
+        sleep(min(max(wait, 1.0), max_sleep, nudge_every))

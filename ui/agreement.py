@@ -127,7 +127,7 @@ def record(on: date, by: str, note: str | None, now: datetime) -> Review:
         note=note,
         now=now,
     )
-    loaders.clear_caches()
+    evaluations.clear_caches()
     return review
 
 

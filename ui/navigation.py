@@ -41,7 +41,10 @@ def app_pages() -> dict[str, list[st.Page]]:
             page("service", "Service handoff", ":material/support_agent:"),
             page("friction", "Friction", ":material/report:"),
         ],
-        "Managers": [page("drilldown", "Drill-down", ":material/manage_search:")],
+        "Managers": [
+            page("drilldown", "Drill-down", ":material/manage_search:"),
+            page("nudges", "Nudges", ":material/notifications:"),
+        ],
         "Setup": [
             page("sla_settings", "SLA settings", ":material/tune:"),
             page("data", "Data", ":material/database:"),

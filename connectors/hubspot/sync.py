@@ -59,8 +59,8 @@ class SyncOptions:
 
 @dataclass
 class SyncResult:
-    status: str  # ok | failed | paused
-    run_id: int
+    status: str  # ok | failed | paused | busy (another process is syncing)
+    run_id: int | None
     counts: dict[str, int]
     requests_used: int
     seconds: float
@@ -73,6 +73,7 @@ class SyncResult:
             "ok": "HubSpot sync finished",
             "paused": "HubSpot sync paused",
             "failed": "HubSpot sync failed",
+            "busy": "HubSpot sync not started",
         }[self.status]
         text = f"{head} in {self.seconds:.1f}s using {self.requests_used} requests"
         text += f": {parts}." if parts else "; nothing changed."
@@ -102,7 +103,30 @@ def sync_hubspot(
     options: SyncOptions | None = None,
 ) -> SyncResult:
     """Sync HubSpot into the store; resumes from checkpoints. Never raises for HubSpot errors:
-    the result says `failed` or `paused` (daily limit) with a message, and the run log has it."""
+    the result says `failed` or `paused` (daily limit) with a message, and the run log has it.
+
+    One sync at a time across processes and machines (the database lease `sync`): a second one
+    returns `busy` at once, and leaves the running one's run alone instead of calling it
+    interrupted."""
+    with store.lease("sync") as held:
+        if not held:
+            lease = store.read_lease("sync") or {}
+            since = lease.get("acquired_at")
+            return SyncResult("busy", None, {}, 0, 0.0, (
+                f"another sync is running ({lease.get('holder', 'another process')}"
+                + (f", since {since:%Y-%m-%d %H:%M:%S}Z" if since else "") + "); try again later"
+            ))  # fmt: skip
+        return _sync_holding_lease(store, settings, full=full, progress=progress, options=options)
+
+
+def _sync_holding_lease(
+    store: Store,
+    settings: Settings,
+    *,
+    full: bool,
+    progress: bool,
+    options: SyncOptions | None,
+) -> SyncResult:
     options = options or SyncOptions()
     if (
         settings.hubspot_access_token is None

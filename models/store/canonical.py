@@ -23,6 +23,7 @@ from models.settings import load_settings
 from models.store.cache import VerdictCacheStore, bump_revision
 from models.store.db import get_engine, upgrade_schema
 from models.store.frames import as_utc, read_by_ids, read_frame, timestamp_columns
+from models.store.nudges import NudgeStore
 from models.store.runs import BookkeepingStore
 from models.store.runs import utcnow as utcnow  # re-exported: callers import it from here
 from models.store.sla_inputs import SlaInputsStore
@@ -43,7 +44,7 @@ def _table(entity: str) -> Any:
     return CANONICAL_TABLES[entity].__table__  # type: ignore[attr-defined]
 
 
-class Store(SlaInputsStore, BookkeepingStore, VerdictCacheStore):
+class Store(SlaInputsStore, BookkeepingStore, VerdictCacheStore, NudgeStore):
     """Handle on one database. Methods open their own transaction unless given a connection.
 
     Every write of CRM data also bumps the data revision in the same transaction

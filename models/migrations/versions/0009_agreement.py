@@ -14,7 +14,7 @@ import models.tables
 
 
 revision = '0009_agreement'
-down_revision = '0004'
+down_revision = '0007_nudges'
 branch_labels = None
 depends_on = None
 
