@@ -27,6 +27,7 @@ REFERENCES: dict[tuple[str, str], str] = {
     ("activity", C.OWNER_ID): "owner",
     ("deal", C.LEAD_ID): "lead",
     ("deal", C.OWNER_ID): "owner",
+    ("deal", C.SERVICE_OWNER_ID): "owner",
 }
 BOOLEANS = {("owner", C.ACTIVE)}
 NUMBERS = {("deal", C.AMOUNT)}

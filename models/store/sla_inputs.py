@@ -125,7 +125,8 @@ class SlaInputsStore:
             "leads": f"SELECT {lead_cols} FROM {lead_table} WHERE {handed}",
             "deal_leads": f"SELECT {lead_cols} FROM lead WHERE deleted_at IS NULL "
             f"AND lead_id IN (SELECT lead_id FROM deal WHERE {in_window})",
-            "deals": f"SELECT deal_id, lead_id, closed_won_at, owner_id, amount FROM deal WHERE {in_window}",
+            "deals": "SELECT deal_id, lead_id, closed_won_at, owner_id, amount, service_owner_id "
+            f"FROM deal WHERE {in_window}",
         }
         values = self._sla_values(ws=window_start, we=window_end, as_of=as_of)
         # Raw DB-API cursors with positional parameters: SQLAlchemy's Row objects and its

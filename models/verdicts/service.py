@@ -23,6 +23,7 @@ from models.config import HandoffConfig
 from models.config import load_config as load_config_file
 from models.engine import columns as E
 from models.engine.evaluate import EvalInput, check_month, evaluate
+from models.engine.items import as_ns_utc, clock_start
 from models.engine.render import render_evaluation
 from models.engine.results import Evaluation, SlaResult
 from models.engine.serialise import evaluation_from_snapshot, snapshot_text
@@ -329,7 +330,7 @@ def item_state(
     starts = (
         deals["closed_won_at"]
         if deals is not None
-        else leads["assigned_at"].fillna(leads["handed_off_at"])
+        else clock_start(as_ns_utc(leads["handed_off_at"]), as_ns_utc(leads["assigned_at"]))
     )
     starts = starts.dropna()
     if starts.empty:
@@ -339,7 +340,9 @@ def item_state(
         activities=store.read_activities_for_leads(lead_ids),
         deals=deals
         if deals is not None
-        else pd.DataFrame(columns=["deal_id", "lead_id", "closed_won_at", "owner_id"]),
+        else pd.DataFrame(
+            columns=["deal_id", "lead_id", "closed_won_at", "owner_id", "service_owner_id"]
+        ),
         owners=store.read_entity("owner"),
         teams=store.read_entity("team"),
     )

@@ -108,6 +108,14 @@ CASES = [
         id="unknown-owner",
     ),
     pytest.param(
+        {"deals": "deal_id,lead_id,closed_won_at,service_owner_id\nD1,L1,2026-02-01T12:00:00Z,O9\n"},
+        [
+            "deals.csv:2: service_owner_id: unknown owner 'O9': it is neither in owners.csv nor "
+            "in the database; add the owner or correct the id"
+        ],
+        id="unknown-service-owner",
+    ),
+    pytest.param(
         {"owners": OWNERS.replace("O3,Cy Ng,cy@example.com,T-mkt", "O3,Cy Ng,cy@example.com,T-x")},
         [
             "owners.csv:4: team_id: unknown team 'T-x': it is neither in teams.csv nor in the "
@@ -122,6 +130,8 @@ CASES = [
             "is being imported); add the lead or correct the id",
             "deals.csv:2: owner_id: unknown owner 'O2': it is not in the database (and no "
             "owners.csv is being imported); add the owner or correct the id",
+            "deals.csv:2: service_owner_id: unknown owner 'O2': it is not in the database (and "
+            "no owners.csv is being imported); add the owner or correct the id",
             "deals.csv:3: lead_id: unknown lead 'L3': it is not in the database (and no leads.csv "
             "is being imported); add the lead or correct the id",
         ],
