@@ -61,7 +61,9 @@ def service_activities(
     reps = np.array([r.owner_id for r in team_reps("service")], dtype=object)
     rep = rng.choice(reps, count)
     # Not drawn from `rng`: the rest of the demo stays the same with or without this column.
-    deals["service_owner"] = np.where(np.arange(count) % 3 != 2, rep, None).astype(object)
+    named = rep.astype(object)
+    named[np.arange(count) % 3 == 2] = None
+    deals["service_owner"] = named
     lead = deals["lead"].to_numpy()
     closed = deals["closed"].to_numpy()
     month = month_of(months, closed)

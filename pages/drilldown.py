@@ -153,7 +153,7 @@ st.caption(
 )
 st.markdown("**SLA clocks**")
 components.data_table(
-    clocks_table(story.items, zone),
+    clocks_table(story.items, zone, story.owner_names),
     state_columns=["State"],
     key="dd_clocks",
     column_config={

@@ -102,7 +102,9 @@ if board.at_risk.empty:
     )
 else:
     components.data_table(
-        board.at_risk[["SLA", "Item", "Owner", "Team", "Business hours left", "Due", "Open"]],
+        board.at_risk[
+            ["SLA", "Item", "Owner", "Team", "Closed by", "Business hours left", "Due", "Open"]
+        ],
         column_config={
             "Business hours left": components.hours_column(
                 "Business hours left", help="Business time left before the target is used up"

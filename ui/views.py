@@ -131,6 +131,18 @@ def trend(evaluations: list[Any], filters: Filters) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def owner_label(items: pd.DataFrame, names: dict[str, str]) -> pd.Series:
+    """Whose each item is, by name: "(service queue)" for a new customer nobody in service has
+    picked up yet, "(unassigned)" for a lead with no owner."""
+    named = items[E.OWNER_ID].map(names).fillna(items[E.OWNER_ID]).astype(object)
+    nobody = np.where(items[E.DEAL_ID].notna(), "(service queue)", "(unassigned)")
+    return pd.Series(
+        np.where(items[E.OWNER_ID].isna(), nobody, named.to_numpy(dtype=object)),
+        index=items.index,
+        dtype=object,
+    )
+
+
 def at_risk(
     evaluation: Any, filters: Filters, names: dict[str, str], teams: dict[str, str], limit: int = 25
 ) -> pd.DataFrame:
@@ -154,7 +166,8 @@ def at_risk(
                 "Lead " + open_items[E.LEAD_ID].astype(str),
             ),
             "owner_id": open_items[E.OWNER_ID],
-            "Owner": open_items[E.OWNER_ID].map(names).fillna("(unassigned)"),
+            "Owner": owner_label(open_items, names),
+            "Closed by": open_items[E.CLOSED_BY_OWNER_ID].map(names).fillna(""),
             "team_id": open_items[E.TEAM_ID],
             "Team": open_items[E.TEAM_ID].map(teams).fillna("—"),
             "Business hours left": open_items["_left"] / 60.0,

@@ -296,5 +296,15 @@ def test_service_page_credits_first_contacts_to_the_service_rep_who_made_them(
     shown = table[table["contact_rep"] != "(not contacted yet)"]
     assert dict(zip(shown["contact_rep"], shown["items"], strict=True)) == want
     assert int(table["items"].sum()) == len(items)
-    # The closing team is labelled as a sales team, not as the service team.
-    assert any("By closing sales team" in t.label for t in at.tabs)
+    # Customers are the service side's: the owner table counts each service owner's customers
+    # (the service queue last), and the closers are shown beside them, not charged.
+    owned = items["owner_id"].map(owners["name"]).fillna("(service queue)").value_counts()
+    by_owner = next(d.value for d in at.dataframe if "rep" in d.value.columns and "open" in d.value.columns)
+    assert dict(zip(by_owner["rep"], by_owner["items"], strict=True)) == owned.to_dict()
+    assert set(items["team_id"].dropna().map(teams["tier"])) <= {"service"}
+    assert items["closed_by_owner_id"].notna().all()
+    closers = next(d.value for d in at.dataframe if "closer" in d.value.columns and "items" in d.value.columns)
+    assert int(closers["items"].sum()) == len(items)
+    assert [t.label for t in at.tabs][:4] == [
+        "By service owner", "By first contact", "Closed by (sales)", "Customers"
+    ]
