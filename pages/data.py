@@ -6,7 +6,7 @@ import plotly.express as px
 import streamlit as st
 
 from ui import actions, components, context, loaders
-from ui.data_summary import loaded_data
+from ui.data_summary import backdated_deals, loaded_data
 from ui.theme import PLOTLY_TEMPLATE, TIER_LABELS, fmt_ago, fmt_count, fmt_month, fmt_when
 
 filters, me = context.current()
@@ -37,6 +37,32 @@ else:
             f"({fmt_ago(run['started_at'], filters.now)}), {run['status']}"
             + (f": {run['counts']}" if run["counts"] else "")
         )
+    backdated = backdated_deals()
+    if not backdated.empty:
+        st.warning(
+            f"{fmt_count(len(backdated))} deal{'s' if len(backdated) != 1 else ''} closed won "
+            "before the lead was created. Kept: CRMs allow a backdated close date; the service "
+            "clock starts at the close date. Correct the close date in the CRM if it is a typo.",
+            icon=":material/warning:",
+        )
+        with st.expander("Deals closed before their lead existed"):
+            components.data_table(
+                backdated.assign(
+                    closed_won_at=backdated["closed_won_at"].dt.tz_convert(filters.zone),
+                    created_at=backdated["created_at"].dt.tz_convert(filters.zone),
+                ),
+                column_config={
+                    "deal_id": "Deal",
+                    "lead_id": "Lead",
+                    "closed_won_at": st.column_config.DatetimeColumn(
+                        f"Closed won ({filters.zone})", format="D MMM YYYY, HH:mm"
+                    ),
+                    "created_at": st.column_config.DatetimeColumn(
+                        f"Lead created ({filters.zone})", format="D MMM YYYY, HH:mm"
+                    ),
+                },
+                key="data_backdated",
+            )
     usable = [row for row in loaders.verdict_cache() if row["usable"]]
     if usable:
         months = [row["month"] for row in usable]

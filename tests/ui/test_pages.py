@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -308,3 +309,22 @@ def test_service_page_credits_first_contacts_to_the_service_rep_who_made_them(
     assert [t.label for t in at.tabs][:4] == [
         "By service owner", "By first contact", "Closed by (sales)", "Customers"
     ]
+
+
+def test_data_page_warns_about_deals_won_before_their_lead_existed(
+    demo: Store, dashboard_env: Path
+) -> None:
+    lead = demo.read_entity("lead").sort_values("lead_id").iloc[0]
+    early = lead["created_at"] - pd.Timedelta(days=3)
+    demo.upsert_frame(
+        "deal",
+        pd.DataFrame(
+            [{"deal_id": "D-EARLY", "lead_id": lead["lead_id"], "closed_won_at": early}]
+        ),
+    )
+    at = open_app("pages/data.py")
+    assert_clean(at)
+    warned = [w.value for w in at.warning if "closed won before the lead was created" in w.value]
+    assert warned and warned[0].startswith("1 deal closed won")
+    table = next(d.value for d in at.dataframe if "deal_id" in d.value.columns)
+    assert list(table["deal_id"]) == ["D-EARLY"]
