@@ -19,12 +19,11 @@ BACKDATED_DEAL = (
 
 def backdated_deal_warnings(deals: pd.DataFrame) -> list[str]:
     """One sentence per deal of `Store.read_deals_won_before_their_lead` (times in UTC)."""
+    closed = pd.to_datetime(deals["closed_won_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC")
+    created = pd.to_datetime(deals["created_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M UTC")
     return [
-        BACKDATED_DEAL.format(
-            deal_id=row.deal_id,
-            lead_id=row.lead_id,
-            closed=pd.Timestamp(row.closed_won_at).strftime("%Y-%m-%d %H:%M UTC"),
-            created=pd.Timestamp(row.created_at).strftime("%Y-%m-%d %H:%M UTC"),
+        BACKDATED_DEAL.format(deal_id=deal, lead_id=lead, closed=won, created=made)
+        for deal, lead, won, made in zip(
+            deals["deal_id"], deals["lead_id"], closed, created, strict=True
         )
-        for row in deals.itertuples(index=False)
     ]

@@ -65,9 +65,9 @@ else:
             )
     usable = [row for row in loaders.verdict_cache() if row["usable"]]
     if usable:
-        months = [row["month"] for row in usable]
+        warm_months = [row["month"] for row in usable]
         st.caption(
-            f"Verdicts precomputed for {', '.join(fmt_month(m) for m in months)}, as of "
+            f"Verdicts precomputed for {', '.join(fmt_month(m) for m in warm_months)}, as of "
             f"{fmt_when(max(row['as_of'] for row in usable), filters.zone)}: those months open "
             "at once. Sync, import and `handoff cache warm` refresh them."
         )

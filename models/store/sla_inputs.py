@@ -243,6 +243,18 @@ class SlaInputsStore:
             row = conn.execute(stmt).mappings().first()
         return dict(row) if row is not None else None
 
+    def read_frozen_months(self) -> list[str]:
+        """The months that have a current (not superseded) snapshot, oldest first."""
+        table = T.VerdictSnapshot.__table__  # type: ignore[attr-defined]
+        stmt = (
+            select(table.c.month)
+            .where(table.c.superseded_at.is_(None))
+            .distinct()
+            .order_by(table.c.month)
+        )
+        with self.engine.connect() as conn:
+            return [str(month) for month in conn.execute(stmt).scalars().all()]
+
     def read_snapshot_payload(self, snapshot_id: int) -> str:
         """The whole stored payload of one snapshot (current or superseded)."""
         table = T.VerdictSnapshot.__table__  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ from cli import app
 from models import tables as T
 from models.config import parse_config
 from models.engine import columns as E
+from models.errors import BadInputError
 from models.store import Store
 from models.verdicts.service import (
     decide_dispute,
@@ -464,3 +465,22 @@ def test_a_month_frozen_under_the_earlier_rules_stays_as_sent_until_refrozen(
     after = refrozen.sla("service").items.set_index(E.ITEM_ID)
     assert (after.loc["D2", E.OWNER_ID], after.loc["D2", E.CLOSED_BY_OWNER_ID]) == ("csm2", "rep")
     assert refrozen.frozen is not None and refrozen.frozen["times_frozen"] == 2
+
+
+def test_a_new_version_in_a_frozen_month_is_refused_and_one_in_an_earlier_month_needs_confirming(
+    loaded: Store, sla_path: Path
+) -> None:
+    from datetime import date
+
+    from models.verdicts.versions import check_new_version, version_impact
+
+    freeze_month(loaded, sla_path, "2026-10", as_of=NOW, frozen_by="mia")
+    with pytest.raises(BadInputError, match="falls in 2026-10, a frozen month"):
+        check_new_version(loaded, "first-touch", date(2026, 10, 15), "2026-12", confirmed=True)
+    with pytest.raises(BadInputError, match="2026-09, 2026-11 will be judged again"):
+        check_new_version(loaded, "first-touch", date(2026, 9, 1), "2026-12", confirmed=False)
+    impact = check_new_version(loaded, "first-touch", date(2026, 9, 1), "2026-12", confirmed=True)
+    assert (impact.rejudged, impact.frozen) == (["2026-09", "2026-11"], ["2026-10"])
+    # From the current month on, nothing already judged changes: no question asked.
+    assert not version_impact(loaded, date(2026, 12, 1), "2026-12").needs_confirmation
+    assert not version_impact(loaded, date(2027, 1, 1), "2026-12").needs_confirmation

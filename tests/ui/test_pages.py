@@ -328,3 +328,37 @@ def test_data_page_warns_about_deals_won_before_their_lead_existed(
     assert warned and warned[0].startswith("1 deal closed won")
     table = next(d.value for d in at.dataframe if "deal_id" in d.value.columns)
     assert list(table["deal_id"]) == ["D-EARLY"]
+
+
+def test_sla_settings_refuses_a_frozen_month_and_asks_before_judging_past_months_again(
+    demo: Store, dashboard_env: Path
+) -> None:
+    from datetime import date
+
+    from models.verdicts.service import freeze_month
+
+    freeze_month(demo, dashboard_env, "2026-09", as_of=NOW, frozen_by="mia")
+    before = dashboard_env.read_text()
+    at = open_app("pages/sla_settings.py")
+    at.selectbox(key="versions_sla").set_value("first-touch").run()
+    at.selectbox(key="f_identity").set_value(manager_key(demo, "sales-east")).run()
+
+    def save(effective: date, *, confirm: bool = False) -> None:
+        at.text_input[1].input("8h")
+        at.date_input[0].set_value(effective)
+        next(c for c in at.checkbox if c.label.startswith("Judge past months")).set_value(confirm)
+        next(b for b in at.button if b.label == "Save new version").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+
+    save(date(2026, 9, 15))
+    assert any("2026-09, a frozen month" in e.value for e in at.error)
+    assert dashboard_env.read_text() == before, "nothing is written"
+
+    save(date(2026, 8, 1))
+    warned = [w.value for w in at.warning if "judges" in w.value]
+    assert warned and "2026-08 again" in warned[0] and "frozen 2026-09 stay as sent" in warned[0]
+    assert dashboard_env.read_text() == before
+
+    save(date(2026, 8, 1), confirm=True)
+    assert not at.error
+    assert 'effective_from = "2026-08-01"' in dashboard_env.read_text()
