@@ -8,7 +8,7 @@ import streamlit as st
 from ui import components, context, disputes, loaders
 from ui import drilldown as dd
 from ui.filters import query_select, set_query, share_url
-from ui.theme import fmt_count, state_badge
+from ui.theme import fmt_count, fmt_plural, state_badge
 from ui.timeline import clocks_table, lead_timeline
 
 filters, me = context.current()
@@ -125,7 +125,7 @@ st.markdown(
             f"rejected: {facts['rejection_reason'] or 'no reason given'}"
             if facts.get("rejected_at") is not None and str(facts.get("rejected_at")) != "NaT"
             else None,
-            f"{fmt_count(len(story.activities))} activities",
+            fmt_plural(len(story.activities), "activity", "activities"),
         )
         if part
     )

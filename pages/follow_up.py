@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui import charts, components, context
 from ui import follow_up as fu
-from ui.theme import fmt_count, fmt_hours, fmt_pct
+from ui.theme import fmt_count, fmt_decided, fmt_hours, fmt_pct
 
 filters, me = context.current()
 context.require_data("Follow-up")
@@ -26,9 +26,10 @@ else:
         components.metric_card(
             "Within target",
             fmt_pct(s["compliance_pct"]),
-            delta=f"target {touch.target_pct:.0f}%",
+            delta=f"target {touch.target_pct:.0f}% · {fmt_decided(s['counts'])}",
             delta_color="off",
-            help="Met ÷ (met + breached); open and excluded leads don't count.",
+            help="Met ÷ (met + breached); open and excluded leads don't count. Marked "
+            "provisional while fewer than 20 leads are decided and others are still open.",
         )
         components.metric_card(
             "Median first touch",
@@ -198,8 +199,11 @@ if attempts is not None:
         components.metric_card(
             "Within target",
             fmt_pct(a["compliance_pct"]),
-            delta=f"target {attempts.target_pct:.0f}%",
+            delta=f"target {attempts.target_pct:.0f}% · {fmt_decided(a['counts'])}",
             delta_color="off",
+            help="Met ÷ (met + breached): a lead is decided once reached, rejected, given enough "
+            "attempts, or its window has ended. Marked provisional while fewer than 20 leads are "
+            "decided and others are still open.",
         )
         components.metric_card(
             "Open windows",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import charts, components, context, overview
-from ui.theme import fmt_count, fmt_pct
+from ui.theme import fmt_count, fmt_decided, fmt_pct, is_provisional
 
 filters, me = context.current()
 context.require_data("Overview")
@@ -72,13 +72,14 @@ else:
         for row in components.records(board.slas):
             with st.container():
                 compliance = overview.number(row["compliance_pct"])
-                gap = None if compliance is None else compliance - row["target_pct"]
+                provisional = is_provisional(row)
+                gap = None if compliance is None or provisional else compliance - row["target_pct"]
                 components.metric_card(
                     row["card_label"],
                     fmt_pct(compliance),
-                    delta=None if gap is None else f"{gap:+.1f} pts",
-                    delta_color="normal",
-                    delta_description=None if gap is None else "vs target",
+                    delta=fmt_decided(row) if gap is None else f"{gap:+.1f} pts",
+                    delta_color="off" if gap is None else "normal",
+                    delta_description=None if gap is None else f"vs target · {fmt_decided(row)}",
                     help=f"**{row['name']}**, owed by {row['provider']}. Within target = met ÷ "
                     "(met + breached); open and excluded items don't count.",
                 )

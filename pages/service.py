@@ -7,7 +7,7 @@ import streamlit as st
 from ui import charts, clock, components, context
 from ui import follow_up as fu
 from ui import service as svc
-from ui.theme import fmt_count, fmt_hours, fmt_pct
+from ui.theme import fmt_count, fmt_decided, fmt_hours, fmt_pct
 
 filters, me = context.current()
 context.require_data("Service handoff")
@@ -37,7 +37,7 @@ with components.metric_row():
     components.metric_card(
         "Reached within target",
         fmt_pct(s["compliance_pct"]),
-        delta=f"target {view.target_pct:.0f}%",
+        delta=f"target {view.target_pct:.0f}% · {fmt_decided(s['counts'])}",
         delta_color="off",
         help="Met ÷ (met + breached); customers still inside the target don't count yet.",
     )

@@ -43,7 +43,7 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section(
         "trend",
-        "Trend over the previous three months",
+        "This month and the three before it",
         "Compliance (attainment for the quota) month by month.",
         "handoff",
     ),

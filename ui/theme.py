@@ -7,6 +7,7 @@ Every chart, badge and table that shows an SLA state takes its colour from `STAT
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -148,6 +149,41 @@ def fmt_pct(value: float | None, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return f"{value:.{digits}f}%"
+
+
+# Below this many decided items, while some are still open, a compliance figure is provisional:
+# early in a month only the leads already reached are decided, so 100% can sit beside an average
+# of 0.5 attempts. The figure is shown, marked so, with how many items it rests on.
+MIN_DECIDED = 20
+
+
+def decided_of(counts: Mapping[str, Any]) -> tuple[int, int]:
+    """(decided, all items) from state counts: decided = met + breached."""
+    def get(state: str) -> int:
+        value = counts.get(state, 0)
+        return 0 if value is None or (isinstance(value, float) and math.isnan(value)) else int(value)
+
+    decided = get("met") + get("breached")
+    return decided, decided + get("open") + get("excluded")
+
+
+def is_provisional(counts: Mapping[str, Any]) -> bool:
+    """Too few decided items while some are still open (see MIN_DECIDED)."""
+    decided, total = decided_of(counts)
+    return decided < MIN_DECIDED and total > decided
+
+
+def fmt_decided(counts: Mapping[str, Any]) -> str:
+    """ "12 decided of 40" (the base of a compliance figure), "provisional" when too few."""
+    decided, total = decided_of(counts)
+    text = f"{decided:,} decided of {total:,}"
+    return f"provisional: {text}" if is_provisional(counts) else text
+
+
+def fmt_plural(count: int, singular: str, plural: str | None = None) -> str:
+    """ "1 activity", "2 activities", "1,204 leads"."""
+    word = singular if count == 1 else (plural or singular + "s")
+    return f"{count:,} {word}"
 
 
 def fmt_count(value: Any) -> str:
