@@ -8,7 +8,7 @@ import streamlit as st
 from ui import components, context, disputes, loaders
 from ui import drilldown as dd
 from ui.filters import query_select, set_query, share_url
-from ui.theme import fmt_count, fmt_plural, state_badge
+from ui.theme import fmt_plural, state_badge
 from ui.timeline import clocks_table, lead_timeline
 
 filters, me = context.current()

@@ -134,6 +134,7 @@ class ReportInputs:
     previous_customers: int
     taxonomy: Taxonomy
     team_id: str | None = None
+    timezone: str = "UTC"  # the reader's: where "as of" and every time of the report is shown
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,18 @@ class Report:
     previous_month: str | None
     taxonomy_source: str
     months: tuple[str, ...] = field(default=())
+    timezone: str = "UTC"
+
+    @property
+    def as_of_text(self) -> str:
+        """ "2026-05-14 08:00 EDT (America/New_York)": `as_of` on the reader's clock, labelled."""
+        local = pd.Timestamp(self.as_of).tz_convert(self.timezone)
+        return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({self.timezone})"
+
+    def local(self, instant: datetime) -> str:
+        """Any instant of the report on the reader's clock ("2026-04-03 10:15 EDT")."""
+        local = pd.Timestamp(instant).tz_convert(self.timezone)
+        return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
     @property
     def title(self) -> str:
@@ -246,4 +259,5 @@ def assemble_report(inputs: ReportInputs) -> Report:
         previous_month=previous_month,
         taxonomy_source=inputs.taxonomy.source,
         months=tuple(e.month for e in [*inputs.history, evaluation]),
+        timezone=inputs.timezone,
     )

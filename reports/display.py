@@ -7,7 +7,7 @@ The tidy tables keep machine units (minutes, 0-100 percentages); here they becom
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -236,6 +236,20 @@ LIMITS = {
 }
 
 
+def _on_readers_clock(frame: pd.DataFrame, columns: Sequence[Column], zone: str) -> pd.DataFrame:
+    """Dates of the report (raised, won, said) are the reader's days, not UTC's."""
+    dated = [
+        c.name
+        for c in columns
+        if c.fmt is fmt_date
+        and c.name in frame.columns
+        and isinstance(frame[c.name].dtype, pd.DatetimeTZDtype)
+    ]
+    if not dated:
+        return frame
+    return frame.assign(**{name: frame[name].dt.tz_convert(zone) for name in dated})
+
+
 def shown(report: Report, key: str, limit: int | None = None) -> Shown:
     """The rows of one section as strings, at most `limit` (default: the section's own limit)."""
     if key == "trend":
@@ -249,6 +263,7 @@ def shown(report: Report, key: str, limit: int | None = None) -> Shown:
             )
         if key in ("breaches_by_team", "breaches_by_rep"):
             frame = frame[frame["breached"] > 0]
+        frame = _on_readers_clock(frame, columns, report.timezone)
     cap = limit if limit is not None else LIMITS.get(key)
     head = frame if cap is None else frame.head(cap)
     rows = (

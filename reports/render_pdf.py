@@ -148,7 +148,7 @@ def _first_page(pdf: _Pdf, report: Report) -> None:
     frozen = " - month frozen" if report.frozen else ""
     _para(
         pdf,
-        f"Verdicts as of {report.as_of:%Y-%m-%d %H:%M} UTC{frozen} - {report.new_customers:,} new customers",
+        f"Verdicts as of {report.as_of_text}{frozen} - {report.new_customers:,} new customers",
         8,
         color=(96, 125, 139),
     )

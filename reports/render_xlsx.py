@@ -94,13 +94,19 @@ def _utc_naive(report: Report) -> datetime:
     return pd.Timestamp(report.as_of).tz_convert("UTC").tz_localize(None).to_pydatetime()
 
 
+def _local_naive(report: Report) -> datetime:
+    """`as_of` as naive wall time in the report's zone (the label names the zone)."""
+    local = pd.Timestamp(report.as_of).tz_convert(report.timezone)
+    return local.tz_localize(None).to_pydatetime()
+
+
 def _summary_sheet(book: Any, report: Report, formats: dict[str, Any]) -> None:
     sheet = book.add_worksheet("Summary")
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, 1, 110)
     sheet.write_string(0, 0, report.title, formats["title"])
-    sheet.write_string(1, 0, "Verdicts as of (UTC)")
-    sheet.write_datetime(1, 1, _utc_naive(report), formats["datetime_left"])
+    sheet.write_string(1, 0, f"Verdicts as of ({report.timezone})")
+    sheet.write_datetime(1, 1, _local_naive(report), formats["datetime_left"])
     sheet.write_string(2, 0, "Summary", formats["bold"])
     sheet.write_string(2, 1, report.summary.paragraph, formats["wrap"])
     sheet.set_row(2, 15 * max(2, len(report.summary.paragraph) // 120 + 1))

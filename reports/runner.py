@@ -204,8 +204,10 @@ def build_report(
     team_id: str | None = None,
     as_of: datetime,
     taxonomy: Taxonomy | None = None,
+    timezone: str | None = None,
 ) -> Report:
-    """The month's report (optionally one team's), as known at `as_of`."""
+    """The month's report (optionally one team's), as known at `as_of`; its times are shown in
+    `timezone` (the viewer's), by default the report's own zone (`report_timezone`)."""
     check_month(month)
     if as_of.tzinfo is None:
         raise BadInputError(f"as_of {as_of!r} has no time zone; pass an aware instant")
@@ -246,6 +248,7 @@ def build_report(
         previous_customers=int(previous_customers["deal_id"].nunique()),
         taxonomy=taxonomy,
         team_id=team_id,
+        timezone=timezone or report_timezone(config),
     )
     return assemble_report(inputs)
 

@@ -12,7 +12,7 @@ from ui import actions, context, loaders
 from ui import drilldown as dd
 from ui.components import records
 from ui.filters import Filters, Identity
-from ui.theme import state_badge
+from ui.theme import fmt_when, state_badge
 
 
 def _finish(outcome: actions.Outcome) -> None:
@@ -96,7 +96,7 @@ def pending_panel(filters: Filters, me: Identity) -> None:
                 rep = row["rep"] if isinstance(row["rep"], str) else "unknown"
                 st.markdown(
                     f"**#{row['id']}** · {row['SLA']} · lead {lead} · rep {rep} · "
-                    f"raised by {_person(row['raised_by'], names)} on {pd.Timestamp(row['raised_at']):%d %b %H:%M}\n\n> {row['reason']}"
+                    f"raised by {_person(row['raised_by'], names)} on {fmt_when(pd.Timestamp(row['raised_at']).to_pydatetime(), filters.zone)}\n\n> {row['reason']}"
                 )
                 st.page_link(
                     "pages/drilldown.py",

@@ -281,3 +281,40 @@ def test_cli_writes_the_report(demo_store: Store, cli_env: dict[str, str], tmp_p
     assert (tmp_path / "friction-2026-04.xlsx").exists()
     assert (tmp_path / "friction-2026-04-pain_points.csv").exists()
     assert "folder" in outcome.output
+
+
+def test_pdf_html_and_xlsx_say_as_of_on_the_readers_clock(report: Report) -> None:
+    import dataclasses
+
+    from models.config import load_config
+    from reports.render_html import render_html
+    from reports.runner import report_timezone
+
+    # By default the report's own zone (as `handoff report` writes it), named.
+    assert report.timezone == report_timezone(load_config(DEFAULT_CONFIG_PATH))
+    viewer = dataclasses.replace(report, timezone="America/Los_Angeles")  # NOW is 12:00 UTC
+    reader = PdfReader(io.BytesIO(render_pdf(viewer)))
+    text = re.sub(r"\s+", " ", reader.pages[0].extract_text())
+    assert "Verdicts as of 2026-05-14 05:00 PDT (America/Los_Angeles)" in text
+    assert "UTC" not in text.split("new customers")[0]
+    assert "Verdicts as of 2026-05-14 05:00 PDT (America/Los_Angeles)" in render_html(viewer)
+    book = openpyxl.load_workbook(io.BytesIO(render_xlsx(viewer)))
+    assert book["Summary"]["A2"].value == "Verdicts as of (America/Los_Angeles)"
+    assert book["Summary"]["B2"].value == datetime(2026, 5, 14, 5, 0)
+
+
+def test_report_labels_say_one_thing_each(report: Report) -> None:
+    from reports.display import shown
+
+    titles = {s.key: s.title for s in SECTIONS}
+    assert titles["trend"] == "This month and the three before it"
+    assert len(shown(report, "trend").columns) == 1 + 4 + 1  # SLA, four months, target
+    routing = [c.header for c in shown(report, "routing_delay").columns]
+    assert "Routing average" in routing and "Routing median" not in routing
+    assert "Median first touch" in [c.header for c in shown(report, "breaches_by_rep").columns]
+    reps = report.table("breaches_by_rep")
+    assert reps.loc[reps["owner_id"].isna(), "median_elapsed_minutes"].isna().all()
+    everything = " ".join(
+        str(v) for key in report.tables for v in report.table(key).astype(str).to_numpy().ravel()
+    )
+    assert "(no owner or team)" not in everything
