@@ -6,14 +6,25 @@ import streamlit as st
 
 from ui import components, context
 from ui import friction as fr
+from ui.theme import fmt_month
 
 filters, me = context.current()
 context.require_data("Handoff friction report")
-report = fr.report(filters)
+if st.query_params.get("so_far") == "1" and "fr_to_date" not in st.session_state:
+    st.session_state["fr_to_date"] = True  # a link for the running month (Overview's quota)
+to_date = filters.is_current_month and st.toggle(
+    f"Show {fmt_month(filters.month)} so far",
+    key="fr_to_date",
+    help="The report covers whole months: it opens on the last full month, as `handoff "
+    "report` does. Switch on to see the running month so far.",
+)
+month = fr.report_month(filters, to_date=to_date)
+report = fr.report(filters, month)
 components.page_header(
     report.title,
     f"As of {filters.as_of.astimezone(filters.zone):%d %b %Y %H:%M %Z}"
     + (" · frozen month" if report.frozen else "")
+    + (" · month still running" if month == filters.month and filters.is_current_month else "")
     + " · the same report `handoff report` writes.",
 )
 
@@ -41,8 +52,14 @@ with st.container(border=True):
             st.markdown(f"**{title}**")
             st.markdown("\n".join(f"- {line}" for line in lines) if lines else "—")
 
-handoff_tab, customer_tab = st.tabs(["Handoff friction", "Customer friction"])
-for section in fr.sections():
+# The tab is in the URL (?tab=...), so shared links and "Rejections by reason →" restore it;
+# ?section=KEY puts that section first in its tab.
+handoff_tab, customer_tab = st.tabs(
+    ["Handoff friction", "Customer friction"], key="tab", bind="query-params"
+)
+wanted = st.query_params.get("section")
+ordered = sorted(fr.sections(), key=lambda s: s.key != wanted)
+for section in ordered:
     tab = handoff_tab if section.part == "handoff" else customer_tab
     with tab:
         st.markdown(f"#### {section.title}")

@@ -57,7 +57,13 @@ if board.quota is not None:
     with right:
         st.markdown(board.quota_sentence)
         st.page_link(
-            "pages/friction.py", label="Rejections by reason →", query_params=filters.query()
+            "pages/friction.py",
+            label="Rejections by reason →",
+            query_params=filters.query(
+                tab="Handoff friction",
+                section="rejections",
+                so_far="1" if filters.is_current_month else None,
+            ),
         )
 
 st.subheader("Per-lead SLAs")

@@ -226,7 +226,7 @@ def assemble_report(inputs: ReportInputs) -> Report:
         "breaches_by_team": sla_sections.breaches_by(items, E.TEAM_ID, inputs.owners, inputs.teams),
         "breaches_by_rep": sla_sections.breaches_by(items, E.OWNER_ID, inputs.owners, inputs.teams),
         "routing_delay": sla_sections.routing_delay(items, inputs.teams),
-        "rejections": sla_sections.rejections(inputs.handed_off),
+        "rejections": sla_sections.rejections(inputs.handed_off, inputs.owners, inputs.teams),
         "disputes": sla_sections.disputes(items, inputs.disputes),
         "credits": sla_sections.credits(results),
     }

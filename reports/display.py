@@ -182,6 +182,7 @@ SPECS: dict[str, tuple[Column, ...]] = {
         Column("pct_of_delivered", "% of delivered", fmt_pct, True),
         Column("main_source", "Main source", width=1.4),
         Column("main_source_rejected", "from it", fmt_int, True),
+        Column("by_team", "By team", width=2.2),
     ),
     "disputes": (
         Column("sla_id", "SLA"),

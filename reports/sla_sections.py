@@ -305,8 +305,13 @@ def routing_delay(items: pd.DataFrame, teams: pd.DataFrame) -> pd.DataFrame:
     return grouped[columns].reset_index(drop=True)
 
 
-def rejections(handed_off: pd.DataFrame) -> pd.DataFrame:
-    """Rejected leads of the month by reason, with the source that sent most of them."""
+def rejections(
+    handed_off: pd.DataFrame,
+    owners: pd.DataFrame | None = None,
+    teams: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Rejected leads of the month by reason, with the source that sent most of them and, per
+    reason, the rejecting sales teams (the lead owner's team) with their counts, most first."""
     columns = [
         "reason",
         "rejected",
@@ -314,6 +319,7 @@ def rejections(handed_off: pd.DataFrame) -> pd.DataFrame:
         "pct_of_delivered",
         "main_source",
         "main_source_rejected",
+        "by_team",
     ]
     if handed_off.empty:
         return pd.DataFrame(columns=columns)
@@ -336,8 +342,37 @@ def rejections(handed_off: pd.DataFrame) -> pd.DataFrame:
     counts["pct_of_delivered"] = (100.0 * counts["rejected"] / len(handed_off)).round(1)
     counts["main_source"] = counts["reason"].map(by_source["source"])
     counts["main_source_rejected"] = counts["reason"].map(by_source["n"]).astype(int)
+    counts["by_team"] = counts["reason"].map(_teams_per_reason(rejected, reasons, owners, teams))
     counts = counts.sort_values(["rejected", "reason"], ascending=[False, True], ignore_index=True)
     return counts[columns]
+
+
+def _teams_per_reason(
+    rejected: pd.DataFrame,
+    reasons: pd.Series,
+    owners: pd.DataFrame | None,
+    teams: pd.DataFrame | None,
+) -> pd.Series:
+    """Per reason: "Sales East 12 · Sales West 3" (the owner's team; "(unassigned)" without)."""
+    owner_team = (
+        owners.drop_duplicates("owner_id").set_index("owner_id")["team_id"]
+        if owners is not None and not owners.empty
+        else pd.Series(dtype=object)
+    )
+    names = _names(teams, "team_id") if teams is not None else pd.Series(dtype=object)
+    team = rejected["owner_id"].map(owner_team).map(names) if "owner_id" in rejected else None
+    team = (team if team is not None else pd.Series(None, index=rejected.index)).fillna(NO_TEAM)
+    counted = (
+        pd.DataFrame({"reason": reasons, "team": team})
+        .value_counts()
+        .rename("n")
+        .reset_index()
+        .sort_values(["reason", "n", "team"], ascending=[True, False, True])
+    )
+    return counted.groupby("reason", sort=False).apply(
+        lambda g: " · ".join(f"{t} {n}" for t, n in zip(g["team"], g["n"], strict=True)),
+        include_groups=False,
+    )
 
 
 def disputes(items: pd.DataFrame, all_disputes: pd.DataFrame) -> pd.DataFrame:

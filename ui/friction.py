@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ui import loaders
+from ui import clock, loaders
 from ui.filters import Filters
 from ui.theme import KIND_LABELS, TIER_LABELS, fmt_month
 
@@ -32,11 +32,20 @@ def _report(stamp: str, month: str, team_id: str | None, as_of: str, zone: str) 
     )
 
 
-def report(filters: Filters) -> Any:
-    """The month's friction report (one team's when the sidebar picks a team)."""
+def report_month(filters: Filters, *, to_date: bool = False) -> str:
+    """The month the Friction page reports: the sidebar's month once it is over; while it is the
+    running month, the last full month (as `handoff report` does) unless `to_date`."""
+    if filters.is_current_month and not to_date:
+        return clock.previous_months(filters.month, 2)[0]
+    return filters.month
+
+
+def report(filters: Filters, month: str | None = None) -> Any:
+    """The friction report of `month` (default: the sidebar's; one team's when the sidebar picks
+    a team), its times on the viewer's clock."""
     return _report(
         loaders.data_stamp(),
-        filters.month,
+        month or filters.month,
         filters.team_id,
         filters.as_of.isoformat(),
         str(filters.zone),

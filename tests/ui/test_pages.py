@@ -362,3 +362,23 @@ def test_sla_settings_refuses_a_frozen_month_and_asks_before_judging_past_months
     save(date(2026, 8, 1), confirm=True)
     assert not at.error
     assert 'effective_from = "2026-08-01"' in dashboard_env.read_text()
+
+
+def test_friction_opens_on_the_last_full_month_and_rejections_land_with_teams(
+    demo: Store, dashboard_env: Path
+) -> None:
+    at = open_app("pages/friction.py", month=MONTH)  # MONTH is the running month at NOW
+    assert_clean(at)
+    assert at.title[0].value == "Handoff friction report, September 2026"
+    toggle = next(t for t in at.toggle if t.key == "fr_to_date")
+    assert toggle.value is False
+    # The Overview's link: the running month's rejections, first in the handoff tab, by team.
+    linked = open_app(
+        "pages/friction.py", month=MONTH, tab="Handoff friction", section="rejections", so_far="1"
+    )
+    assert_clean(linked)
+    assert linked.title[0].value == "Handoff friction report, October 2026"
+    headings = [m.value for m in linked.markdown if m.value.startswith("#### ")]
+    assert headings[0] == "#### Rejected leads by reason", headings[:3]
+    table = next(d.value for d in linked.dataframe if "by_team" in d.value.columns)
+    assert table["by_team"].str.len().gt(0).all()
