@@ -68,6 +68,16 @@ for section in ordered:
             st.caption("Nothing this month.")
             continue
         shown, config = fr.section_table(report, section.key)
+        full = shown.pop("full_text") if "full_text" in shown.columns else None
         components.data_table(
             shown, column_config=config, key=f"fr_{section.key}", state_columns=["state"]
         )
+        if full is not None:
+            with st.expander("Full notes behind these quotes"):
+                for name, company, text in zip(
+                    shown.get("name", shown.index), shown.get("company", shown.index), full,
+                    strict=True,
+                ):  # fmt: skip
+                    # People's and the CRM's words: plain text, never markup.
+                    st.text(f"{name} · {company}" if isinstance(company, str) else str(name))
+                    st.text(str(text))

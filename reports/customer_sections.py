@@ -66,7 +66,7 @@ def pain_points(
 
 def quotes(matches: pd.DataFrame, customers: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
     """A few verbatim quotes per category: distinct sentences, newest first, one per customer."""
-    columns = ["category", "name", "company", "lead_id", "occurred_at", "quote"]
+    columns = ["category", "name", "company", "lead_id", "occurred_at", "quote", "full_text"]
     if matches.empty:
         return pd.DataFrame(columns=columns)
     picked = matches.sort_values(

@@ -209,6 +209,7 @@ SPECS: dict[str, tuple[Column, ...]] = {
         Column("previous_share_pct", "Last month %", fmt_pct, True),
         Column("share_change_pts", "Change", fmt_pts, True),
         Column("mentions", "Mentions", fmt_int, True),
+        Column("advice", "What service should prepare", width=3.0),
     ),
     "customer_briefs": (
         Column("company", "Customer", width=1.6),

@@ -372,6 +372,11 @@ def test_friction_opens_on_the_last_full_month_and_rejections_land_with_teams(
     assert at.title[0].value == "Handoff friction report, September 2026"
     toggle = next(t for t in at.toggle if t.key == "fr_to_date")
     assert toggle.value is False
+    # Customer friction: each category's advice, biggest first, full notes on demand.
+    pains = next(d.value for d in at.dataframe if "advice" in d.value.columns)
+    assert pains["customers"].is_monotonic_decreasing
+    assert pains["advice"].str.len().gt(0).all()
+    assert any(e.label == "Full notes behind these quotes" for e in at.expander)
     # The Overview's link: the running month's rejections, first in the handoff tab, by team.
     linked = open_app(
         "pages/friction.py", month=MONTH, tab="Handoff friction", section="rejections", so_far="1"
