@@ -387,3 +387,43 @@ def test_friction_opens_on_the_last_full_month_and_rejections_land_with_teams(
     assert headings[0] == "#### Rejected leads by reason", headings[:3]
     table = next(d.value for d in linked.dataframe if "by_team" in d.value.columns)
     assert table["by_team"].str.len().gt(0).all()
+
+
+def test_overview_is_the_morning_list_and_says_what_each_figure_rests_on(
+    demo: Store, dashboard_env: Path
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    expected = evaluate_month(demo, dashboard_env, MONTH, as_of=NOW)
+    at = open_app("pages/overview.py", month=MONTH)
+    assert_clean(at)
+    # "N decided of M" beside every compliance card.
+    for sla in expected.slas:
+        if sla.quota is not None:
+            continue
+        decided = sla.counts["met"] + sla.counts["breached"]
+        total = decided + sla.counts["open"] + sla.counts["excluded"]
+        card = next(m for m in at.metric if m.label == KIND_LABELS[sla.kind])
+        shown = f"{card.delta} {getattr(card.proto, 'delta_description', '')}"
+        assert f"{decided:,} decided of {total:,}" in shown, (sla.sla_id, shown)
+    # Leads and new customers apart; due times on the team's clock; a due-today filter.
+    items = expected.items()
+    open_items = items[items["state"] == "open"]
+    leads_table = next(d.value for d in at.dataframe if "Due (local)" in d.value.columns)
+    assert set(leads_table["Item"].str.split(" ").str[0]) <= {"Lead"}
+    assert leads_table["Due (local)"].str.match(r"^\w{3} \d\d \w{3}, \d\d:\d\d [A-Z]{3,4}$").all()
+    ny = ZoneInfo("America/New_York")
+    due_today = int(
+        (
+            pd.to_datetime(open_items["due_at"], utc=True).dt.tz_convert(ny).dt.date
+            == NOW.astimezone(ny).date()
+        ).sum()
+    )
+    toggle = next(t for t in at.toggle if t.key == "risk_today")
+    assert toggle.label == f"Only what is due today ({due_today:,})"
+    toggle.set_value(True).run()
+    assert_clean(at)
+    shown_today = [d.value for d in at.dataframe if "Due (local)" in d.value.columns]
+    assert sum(len(t) for t in shown_today) == due_today
+    # Every row link keeps the viewer's query parameters.
+    assert all("month=2026-10" in link for link in leads_table["Open"])
