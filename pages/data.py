@@ -85,10 +85,12 @@ else:
                 "tier": "Tier",
                 "team_name": "Team",
                 "team_id": "Team id",
-                "owners": st.column_config.NumberColumn("Reps"),
-                "active_owners": st.column_config.NumberColumn("Active reps"),
+                "owners": st.column_config.NumberColumn("Reps", format="localized"),
+                "active_owners": st.column_config.NumberColumn("Active reps", format="localized"),
                 "leads": st.column_config.NumberColumn(
-                    "Leads owned", help="Handed-off leads whose current owner is in the team"
+                    "Leads owned",
+                    help="Handed-off leads whose current owner is in the team",
+                    format="localized",
                 ),
             },
         )
@@ -105,10 +107,18 @@ else:
                 template=PLOTLY_TEMPLATE,
                 labels={"label": "Month handed off", "leads": "Leads", "name": "Team"},
             )
+            # Calendar order: plotly would otherwise order months by first appearance across
+            # the teams' traces (a team without April put April last).
+            order = [fmt_month(m) for m in sorted(months["month"].unique())]
             figure.update_layout(
                 height=320,
                 bargap=0.2,
-                xaxis={"type": "category", "title": {"text": None}},
+                xaxis={
+                    "type": "category",
+                    "title": {"text": None},
+                    "categoryorder": "array",
+                    "categoryarray": order,
+                },
                 yaxis={"tickformat": ",d"},
             )
             components.chart(figure, key="data_months")

@@ -34,7 +34,8 @@ else:
         components.metric_card(
             "Median first touch",
             fmt_hours(s["median_hours"]),
-            help="Median business hours from assignment to the first outbound call, email or "
+            help="Median business hours from the clock start (the later of handoff and assignment) "
+            "to the first outbound call, email or "
             "meeting (touched leads).",
         )
         components.metric_card(
@@ -74,8 +75,8 @@ else:
         charts.hours_distribution(
             touch.items["elapsed_hours"],
             touch.items["state"],
-            touch.target_hours,
-            "Business hours from assignment to first touch (open: so far)",
+            fu.segment_targets(touch),
+            "Business hours from the clock start to first touch (open: so far)",
         ),
         key="touch_hist",
     )

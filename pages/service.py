@@ -73,7 +73,6 @@ if not history.empty:
 items = svc.with_first_contact(scoped, view)
 hours = components.hours_column
 link = components.link_column("Drill-down", display="Open")
-components.state_legend()
 owner_tab, contact_tab, closer_tab, customers_tab = st.tabs(
     ["By service owner", "By first contact", "Closed by (sales)", "Customers"]
 )
@@ -155,6 +154,7 @@ with closer_tab:
             key="svc_closer",
         )
 with customers_tab:
+    components.state_legend()  # the colours of the State column right below
     components.data_table(
         svc.customers_table(items)[
             [

@@ -15,6 +15,7 @@ import pandas as pd
 import xlsxwriter
 
 from reports.assemble import SECTIONS, Report
+from reports.display import SPECS
 
 SHEET_NAMES = {
     "sla_results": "SLA results",
@@ -53,16 +54,30 @@ def _whole(series: pd.Series) -> bool:
     return bool(len(values)) and bool((values == values.round()).all())
 
 
-def _write_sheet(book: Any, sheet_name: str, frame: pd.DataFrame, formats: dict[str, Any]) -> None:
+def header_of(key: str, name: str) -> str:
+    """A column's header for people: the report's own ("Routing average") where the section
+    shows the column, else the name in words ("pct_of_delivered" -> "Pct of delivered")."""
+    for column in SPECS.get(key, ()):
+        if column.name == name:
+            return column.header
+    words = name.replace("_pct", " %").replace("_minutes", " (business minutes)")
+    words = words.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def _write_sheet(
+    book: Any, sheet_name: str, frame: pd.DataFrame, formats: dict[str, Any], key: str = ""
+) -> None:
     sheet = book.add_worksheet(sheet_name)
     sheet.freeze_panes(1, 0)
     for col, name in enumerate(frame.columns):
         series = frame[name]
         kind = _kind(str(name), series)
-        sheet.write_string(0, col, str(name), formats["header"])
+        header = header_of(key, str(name))
+        sheet.write_string(0, col, header, formats["header"])
         if kind == "datetime":
             # Excel has no time zones: write UTC wall time (the header says so).
-            sheet.write_string(0, col, f"{name} (UTC)", formats["header"])
+            sheet.write_string(0, col, f"{header} (UTC)", formats["header"])
             values: list[Any] = (
                 series.dt.tz_convert("UTC").dt.tz_localize(None).dt.to_pydatetime().tolist()
             )
@@ -80,7 +95,7 @@ def _write_sheet(book: Any, sheet_name: str, frame: pd.DataFrame, formats: dict[
                 sheet.write_number(row, col, float(value), cell_format)
         width = max(
             [
-                len(str(name)) + (6 if kind == "datetime" else 2),
+                len(header) + (6 if kind == "datetime" else 2),
                 *[min(len(str(v)), MAX_WIDTH) for v in values[:200]],
             ]
         )
@@ -151,6 +166,8 @@ def render_xlsx(report: Report) -> bytes:
     }
     _summary_sheet(book, report, formats)
     for section in SECTIONS:
-        _write_sheet(book, SHEET_NAMES[section.key], report.table(section.key), formats)
+        _write_sheet(
+            book, SHEET_NAMES[section.key], report.table(section.key), formats, section.key
+        )
     book.close()
     return buffer.getvalue()

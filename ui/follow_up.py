@@ -164,6 +164,16 @@ def sla_choices(filters: Filters, kind: str) -> list[tuple[str, str]]:
     return [(r.sla_id, r.name) for r in evaluation.slas if r.kind == kind]
 
 
+def segment_targets(view: SlaView) -> dict[str, float]:
+    """Target hours per segment of the view's items ("" for items outside any segment)."""
+    items = view.items
+    if items.empty:
+        return {}
+    segments = items[E.SEGMENT].fillna("").astype(str)
+    targets = items["target_hours"].groupby(segments).agg(lambda v: v.mode().iloc[0])
+    return {str(k): float(v) for k, v in targets.dropna().items()}
+
+
 def worst_rep(view: SlaView, min_decided: int = 3) -> pd.Series | None:
     """The rep with the lowest compliance (ties: slowest median), among reps with enough items."""
     reps = view.by_rep

@@ -27,7 +27,7 @@ from reports.assemble import SECTIONS, Report
 from reports.friction import load_taxonomy
 from reports.render_csv import render_csv
 from reports.render_pdf import render_pdf
-from reports.render_xlsx import SHEET_NAMES, render_xlsx
+from reports.render_xlsx import SHEET_NAMES, header_of, render_xlsx
 from reports.runner import build_report, last_full_month, render_all, run_report
 
 TAXONOMY = DEFAULT_CONFIG_PATH.parent / "friction.toml"
@@ -204,13 +204,14 @@ def test_xlsx_reads_back_with_types(report: Report) -> None:
     sheet = book["SLA results"]
     assert sheet.freeze_panes == "A2"
     header = [c.value for c in sheet[1]]
-    col = header.index("result_pct") + 1
+    assert all("_" not in str(h) for h in header), header  # headers for people
+    col = header.index(header_of("sla_results", "result_pct")) + 1
     cell = sheet.cell(row=2, column=col)
     assert isinstance(cell.value, float)
     assert cell.value == pytest.approx(report.table("sla_results").iloc[0]["result_pct"])
     assert "%" in cell.number_format
     briefs = book["New customers"]
-    won = [c.value for c in briefs[1]].index("closed_won_at (UTC)") + 1
+    won = [c.value for c in briefs[1]].index("Won (UTC)") + 1
     assert isinstance(briefs.cell(row=2, column=won).value, datetime)
     assert briefs.cell(row=2, column=won).number_format == "yyyy-mm-dd hh:mm"
     assert book["Summary"]["B3"].value == report.summary.paragraph
@@ -318,3 +319,17 @@ def test_report_labels_say_one_thing_each(report: Report) -> None:
         str(v) for key in report.tables for v in report.table(key).astype(str).to_numpy().ravel()
     )
     assert "(no owner or team)" not in everything
+
+
+def test_a_part_starts_a_new_pdf_page_only_when_little_of_the_page_is_left() -> None:
+    from reports.render_pdf import _new_page, _Pdf
+
+    pdf = _Pdf("t")
+    pdf.set_auto_page_break(True, margin=16)
+    pdf.add_page()
+    pdf.set_y(pdf.t_margin + 60)  # a chart spilled over: most of the page is still free
+    _new_page(pdf)
+    assert pdf.page == 1, "the next part carries on here instead of leaving the page blank"
+    pdf.set_y(pdf.h - 60)
+    _new_page(pdf)
+    assert pdf.page == 2
