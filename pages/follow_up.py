@@ -81,7 +81,9 @@ else:
         key="touch_hist",
     )
     by_team_tab, by_rep_tab, routing_tab, untouched_tab = st.tabs(
-        ["By team", "By rep", "Routing vs rep delay", "Never touched"]
+        ["By team", "By rep", "Routing vs rep delay", "Never touched"],
+        key="fu_tab",
+        bind="query-params",  # a shared link restores the tab
     )
     hours = components.hours_column
     link = components.link_column("Drill-down", display="Open")

@@ -74,7 +74,9 @@ items = svc.with_first_contact(scoped, view)
 hours = components.hours_column
 link = components.link_column("Drill-down", display="Open")
 owner_tab, contact_tab, closer_tab, customers_tab = st.tabs(
-    ["By service owner", "By first contact", "Closed by (sales)", "Customers"]
+    ["By service owner", "By first contact", "Closed by (sales)", "Customers"],
+    key="svc_tab",
+    bind="query-params",  # a shared link restores the tab
 )
 with owner_tab:
     st.caption(

@@ -427,3 +427,19 @@ def test_overview_is_the_morning_list_and_says_what_each_figure_rests_on(
     assert sum(len(t) for t in shown_today) == due_today
     # Every row link keeps the viewer's query parameters.
     assert all("month=2026-10" in link for link in leads_table["Open"])
+
+
+@pytest.mark.parametrize(
+    ("page", "param", "label"),
+    [
+        ("pages/service.py", "svc_tab", "Customers"),
+        ("pages/follow_up.py", "fu_tab", "Never touched"),
+        ("pages/friction.py", "tab", "Customer friction"),
+    ],
+)
+def test_a_shared_link_restores_the_selected_tab(
+    demo: Store, dashboard_env: Path, page: str, param: str, label: str
+) -> None:
+    at = open_app(page, month=MONTH, **{param: label})
+    assert_clean(at)
+    assert at.session_state[param] == label
