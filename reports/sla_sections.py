@@ -369,10 +369,8 @@ def _teams_per_reason(
         .reset_index()
         .sort_values(["reason", "n", "team"], ascending=[True, False, True])
     )
-    return counted.groupby("reason", sort=False).apply(
-        lambda g: " · ".join(f"{t} {n}" for t, n in zip(g["team"], g["n"], strict=True)),
-        include_groups=False,
-    )
+    counted["part"] = counted["team"].astype(str) + " " + counted["n"].astype(str)
+    return counted.groupby("reason", sort=False)["part"].agg(" · ".join)
 
 
 def disputes(items: pd.DataFrame, all_disputes: pd.DataFrame) -> pd.DataFrame:

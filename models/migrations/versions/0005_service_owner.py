@@ -7,7 +7,6 @@ Create Date: 2026-12-07 17:20:00
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 
@@ -19,7 +18,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('deal', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('service_owner_id', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+        batch_op.add_column(sa.Column('service_owner_id', sa.String(), nullable=True))
 
 
 def downgrade() -> None:
