@@ -169,8 +169,9 @@ def decided_of(counts: Mapping[str, Any]) -> tuple[int, int]:
 
 def is_provisional(counts: Mapping[str, Any]) -> bool:
     """Too few decided items while some are still open (see MIN_DECIDED)."""
-    decided, total = decided_of(counts)
-    return decided < MIN_DECIDED and total > decided
+    decided, _ = decided_of(counts)
+    still_open = counts.get("open", 0) or 0
+    return decided < MIN_DECIDED and int(still_open) > 0
 
 
 def fmt_decided(counts: Mapping[str, Any]) -> str:
