@@ -116,13 +116,15 @@ def import_(
     config: ConfigPath = None,
 ) -> None:
     """Import canonical CSV files (all-or-nothing; rows are upserted by id)."""
-    from connectors.csv_io import import_dir
+    from connectors.csv_io import data_warnings, import_dir
 
     def body() -> None:
         settings = _settings(database_url, config)
         store = _store(settings)
         counts = import_dir(store, directory)
         _echo_counts(f"Imported {directory}", counts)
+        for warning in data_warnings(store):
+            typer.echo(f"warning: {warning}", err=True)
         _warn_team_calendars(store, settings)
         _warm(store, settings, warm)
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from connectors.csv_read import Problems, RawFile, read_raw_file
 from connectors.csv_validate import BOOLEANS, NUMBERS, check_files
 from models import columns as C
+from models.data_checks import backdated_deal_warnings
 from models.errors import BadInputError, HandoffError
 from models.store import Store
 from models.tables import ImportRun
@@ -59,6 +60,12 @@ def import_dir(store: Store, directory: Path) -> dict[str, int]:
         raise
     store.finish_run(ImportRun, run_id, status="ok", counts=counts)
     return counts
+
+
+def data_warnings(store: Store) -> list[str]:
+    """What was accepted but looks wrong (see `models.data_checks`): printed after an import and
+    listed on the Data page."""
+    return backdated_deal_warnings(store.read_deals_won_before_their_lead())
 
 
 def read_dir(store: Store, directory: Path) -> dict[str, pd.DataFrame]:

@@ -27,6 +27,7 @@ REFERENCES: dict[tuple[str, str], str] = {
     ("activity", C.OWNER_ID): "owner",
     ("deal", C.LEAD_ID): "lead",
     ("deal", C.OWNER_ID): "owner",
+    ("deal", C.SERVICE_OWNER_ID): "owner",
 }
 BOOLEANS = {("owner", C.ACTIVE)}
 NUMBERS = {("deal", C.AMOUNT)}
@@ -40,6 +41,14 @@ NO_OFFSET = "{value} has no UTC offset; add one like +00:00 or Z — timestamps 
 NOT_A_TIMESTAMP = "{value} is not an ISO 8601 timestamp; write it like 2026-01-31T14:05:00+00:00"
 EMPTY_REQUIRED = "a value is required but the cell is empty"
 NOT_A_BOOLEAN = "{value} is not a boolean; use true or false (an empty cell means true)"
+# Plausible years for any canonical timestamp. CRMs and spreadsheets write 0001-01-01 or
+# 9999-12-31 for "no date"; judged as real, they would start or stop clocks centuries apart.
+FIRST_YEAR, LAST_YEAR = 1970, 2100
+IMPLAUSIBLE_YEAR = (
+    "{value} is not a plausible date (outside the years "
+    f"{FIRST_YEAR}-{LAST_YEAR}); a placeholder like 0001-01-01 or 9999-12-31 means no date: "
+    "leave the cell empty instead"
+)
 NOT_A_NUMBER = (
     "{value} is not a number; write it like 1234.50 (no currency sign, no thousands separator)"
 )
@@ -55,6 +64,8 @@ def check_files(
     Returns the typed frames, indexed by record position (meaningful only without problems).
     """
     frames = {entity: _check_file(raw, problems) for entity, raw in files.items()}
+    if "lead" in frames:
+        _check_handoff_order(files["lead"], frames["lead"], problems)
     for (entity, column), target in REFERENCES.items():
         if entity not in frames or column not in frames[entity].columns or target in unreadable:
             continue
@@ -92,6 +103,36 @@ def _check_file(raw: RawFile, problems: Problems) -> pd.DataFrame:
     return frame
 
 
+def _check_handoff_order(raw: RawFile, leads: pd.DataFrame, problems: Problems) -> None:
+    """A lead cannot be handed off before it exists: refused, not guessed (which date is wrong
+    is for the person to say). CRMs keep a contact's creation date on merges, so this is a
+    data error in the export, not something a CRM records on purpose."""
+    if C.HANDED_OFF_AT not in leads.columns or C.CREATED_AT not in leads.columns:
+        return
+    handed, created = leads[C.HANDED_OFF_AT], leads[C.CREATED_AT]
+    early = (handed.notna() & created.notna() & (handed < created)).fillna(False).astype(bool)
+    if not early.any():
+        return
+    cells = raw.rows[C.HANDED_OFF_AT]
+    position = raw.spec.columns.index(C.HANDED_OFF_AT)
+    problems.extend(
+        [
+            (
+                (raw.order, int(line), position),
+                f"{raw.spec.file}:{line}: {C.HANDED_OFF_AT}: {_show(value)} is before the lead's "
+                f"created_at {_show(made)}; a lead cannot be handed off before it exists: "
+                "correct one of the two dates",
+            )
+            for line, value, made in zip(
+                raw.lines(cells[early].index),
+                cells[early].tolist(),
+                raw.rows.loc[early, C.CREATED_AT].tolist(),
+                strict=True,
+            )
+        ]
+    )
+
+
 def _as_null(cells: pd.Series) -> pd.Series:
     return cells.where(cells != "", None)
 
@@ -103,8 +144,12 @@ def _check_timestamps(raw: RawFile, column: str, cells: pd.Series, problems: Pro
     parsed = pd.to_datetime(text.where(shaped), utc=True, format="ISO8601", errors="coerce")
     no_offset = filled & ~shaped & text.str.fullmatch(_WITHOUT_OFFSET)
     _report(raw, column, no_offset, cells, NO_OFFSET, problems)
-    _report(raw, column, filled & ~no_offset & parsed.isna(), cells, NOT_A_TIMESTAMP, problems)
-    return parsed
+    year = pd.to_numeric(text.str[:4].where(shaped), errors="coerce")
+    implausible = shaped & ((year < FIRST_YEAR) | (year > LAST_YEAR))
+    _report(raw, column, implausible, cells, IMPLAUSIBLE_YEAR, problems)
+    bad = filled & ~no_offset & ~implausible & parsed.isna()
+    _report(raw, column, bad, cells, NOT_A_TIMESTAMP, problems)
+    return parsed.where(~implausible)
 
 
 def _check_boolean(raw: RawFile, column: str, cells: pd.Series, problems: Problems) -> pd.Series:

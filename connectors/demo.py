@@ -196,6 +196,7 @@ def _canonical(
             C.CLOSED_WON_AT: _timestamps(deals["closed"].to_numpy()),
             C.OWNER_ID: deals["owner"].to_numpy(dtype=object),
             C.AMOUNT: deals["amount"].to_numpy(dtype=float),
+            C.SERVICE_OWNER_ID: deals["service_owner"].to_numpy(dtype=object),
         }
     )
     return {

@@ -52,11 +52,18 @@ def service_activities(
     taxonomy: text.Taxonomy,
     out: Activities,
 ) -> None:
-    """First contact, kickoff meeting and notes by the service team for each won deal."""
+    """First contact, kickoff meeting and notes by the service team for each won deal.
+
+    Also sets `deals["service_owner"]`: two deals in three name their service rep in the CRM; the
+    rest are owned by whoever makes the first contact (or sit in the service queue)."""
     count = len(deals)
     table = calendars["service"]
     reps = np.array([r.owner_id for r in team_reps("service")], dtype=object)
     rep = rng.choice(reps, count)
+    # Not drawn from `rng`: the rest of the demo stays the same with or without this column.
+    named = rep.astype(object)
+    named[np.arange(count) % 3 == 2] = None
+    deals["service_owner"] = named
     lead = deals["lead"].to_numpy()
     closed = deals["closed"].to_numpy()
     month = month_of(months, closed)

@@ -43,6 +43,7 @@ OUTCOME = "outcome"
 BODY = "body"
 CLOSED_WON_AT = "closed_won_at"
 AMOUNT = "amount"
+SERVICE_OWNER_ID = "service_owner_id"
 DELETED_AT = "deleted_at"
 
 
@@ -95,7 +96,7 @@ DEALS = EntitySpec(
     "deal",
     DEAL_ID,
     (DEAL_ID, LEAD_ID, CLOSED_WON_AT),
-    (OWNER_ID, AMOUNT),
+    (OWNER_ID, AMOUNT, SERVICE_OWNER_ID),
     timestamps=(CLOSED_WON_AT,),
 )
 

@@ -40,6 +40,10 @@ DEFAULT_HUBSPOT_PROPERTIES: dict[str, str] = {
     "task_status": "hs_task_status",
 }
 
+# Properties with no default: unmapped unless `[hubspot.properties]` names one. A portal keeps the
+# service owner of a won deal in a property of its own choosing (SPEC.md section 6).
+OPTIONAL_HUBSPOT_PROPERTIES = ("deal_service_owner",)
+
 
 @dataclass(frozen=True)
 class HubSpotConfig:
@@ -70,8 +74,9 @@ def parse_hubspot(raw: Any, problems: list[str]) -> HubSpotConfig:
         problems.append("hubspot.properties: expected a table of canonical name = HubSpot property")
         overrides = {}
     for key, value in overrides.items():
-        if key not in DEFAULT_HUBSPOT_PROPERTIES:
-            problems.append(f"hubspot.properties.{key}: unknown; expected one of {', '.join(DEFAULT_HUBSPOT_PROPERTIES)}")
+        if key not in DEFAULT_HUBSPOT_PROPERTIES and key not in OPTIONAL_HUBSPOT_PROPERTIES:
+            known = [*DEFAULT_HUBSPOT_PROPERTIES, *OPTIONAL_HUBSPOT_PROPERTIES]
+            problems.append(f"hubspot.properties.{key}: unknown; expected one of {', '.join(known)}")
         elif not isinstance(value, str) or not value:
             problems.append(f"hubspot.properties.{key}: expected a HubSpot property name")
         else:

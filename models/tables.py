@@ -115,6 +115,7 @@ class Deal(SQLModel, table=True):
     closed_won_at: datetime = ts_column(index=True, nullable=False)
     owner_id: str | None = None
     amount: float | None = None
+    service_owner_id: str | None = None
     deleted_at: datetime | None = ts_column()
     origin: str | None = None
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from reports.formats import fmt_ago, fmt_count, fmt_month, fmt_when
 from ui import actions, components, context, loaders
-from ui.data_summary import loaded_data
+from ui.data_summary import backdated_deals, loaded_data
 from ui.theme import PLOTLY_TEMPLATE, TIER_LABELS
 
 filters, me = context.current()
@@ -38,11 +38,37 @@ else:
             f"({fmt_ago(run['started_at'], filters.now)}), {run['status']}"
             + (f": {run['counts']}" if run["counts"] else "")
         )
+    backdated = backdated_deals()
+    if not backdated.empty:
+        st.warning(
+            f"{fmt_count(len(backdated))} deal{'s' if len(backdated) != 1 else ''} closed won "
+            "before the lead was created. Kept: CRMs allow a backdated close date; the service "
+            "clock starts at the close date. Correct the close date in the CRM if it is a typo.",
+            icon=":material/warning:",
+        )
+        with st.expander("Deals closed before their lead existed"):
+            components.data_table(
+                backdated.assign(
+                    closed_won_at=backdated["closed_won_at"].dt.tz_convert(filters.zone),
+                    created_at=backdated["created_at"].dt.tz_convert(filters.zone),
+                ),
+                column_config={
+                    "deal_id": "Deal",
+                    "lead_id": "Lead",
+                    "closed_won_at": st.column_config.DatetimeColumn(
+                        f"Closed won ({filters.zone})", format="D MMM YYYY, HH:mm"
+                    ),
+                    "created_at": st.column_config.DatetimeColumn(
+                        f"Lead created ({filters.zone})", format="D MMM YYYY, HH:mm"
+                    ),
+                },
+                key="data_backdated",
+            )
     usable = [row for row in loaders.verdict_cache() if row["usable"]]
     if usable:
-        months = [row["month"] for row in usable]
+        warm_months = [row["month"] for row in usable]
         st.caption(
-            f"Verdicts precomputed for {', '.join(fmt_month(m) for m in months)}, as of "
+            f"Verdicts precomputed for {', '.join(fmt_month(m) for m in warm_months)}, as of "
             f"{fmt_when(max(row['as_of'] for row in usable), filters.zone)}: those months open "
             "at once. Sync, import and `handoff cache warm` refresh them."
         )
@@ -60,10 +86,12 @@ else:
                 "tier": "Tier",
                 "team_name": "Team",
                 "team_id": "Team id",
-                "owners": st.column_config.NumberColumn("Reps"),
-                "active_owners": st.column_config.NumberColumn("Active reps"),
+                "owners": st.column_config.NumberColumn("Reps", format="localized"),
+                "active_owners": st.column_config.NumberColumn("Active reps", format="localized"),
                 "leads": st.column_config.NumberColumn(
-                    "Leads owned", help="Handed-off leads whose current owner is in the team"
+                    "Leads owned",
+                    help="Handed-off leads whose current owner is in the team",
+                    format="localized",
                 ),
             },
         )
@@ -82,10 +110,18 @@ else:
                 template=PLOTLY_TEMPLATE,
                 labels={"label": "Month handed off", "leads": "Leads", "name": "Team"},
             )
+            # Calendar order: plotly would otherwise order months by first appearance across
+            # the teams' traces (a team without April put April last).
+            order = [fmt_month(m) for m in sorted(leads_by_month["month"].unique())]
             figure.update_layout(
                 height=320,
                 bargap=0.2,
-                xaxis={"type": "category", "title": {"text": None}},
+                xaxis={
+                    "type": "category",
+                    "title": {"text": None},
+                    "categoryorder": "array",
+                    "categoryarray": order,
+                },
                 yaxis={"tickformat": ",d"},
             )
             components.chart(figure, key="data_months")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from reports.formats import fmt_count
+from reports.formats import fmt_plural
 from ui import agreement, components, context, disputes, loaders, nudges
 from ui import drilldown as dd
 from ui.filters import query_select, set_query, share_url
@@ -127,7 +127,7 @@ st.markdown(
             f"rejected: {facts['rejection_reason'] or 'no reason given'}"
             if facts.get("rejected_at") is not None and str(facts.get("rejected_at")) != "NaT"
             else None,
-            f"{fmt_count(len(story.activities))} activities",
+            fmt_plural(len(story.activities), "activity", "activities"),
         )
         if part
     )
@@ -155,7 +155,7 @@ st.caption(
 )
 st.markdown("**SLA clocks**")
 components.data_table(
-    clocks_table(story.items, zone),
+    clocks_table(story.items, zone, story.owner_names),
     state_columns=["State"],
     key="dd_clocks",
     column_config={

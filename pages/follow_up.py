@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from reports.formats import fmt_count, fmt_hours, fmt_pct
+from reports.formats import fmt_count, fmt_decided, fmt_hours, fmt_pct
 from ui import charts, components, context
 from ui import follow_up as fu
 
@@ -26,14 +26,16 @@ else:
         components.metric_card(
             "Within target",
             fmt_pct(s["compliance_pct"]),
-            delta=f"target {touch.target_pct:.0f}%",
+            delta=f"target {touch.target_pct:.0f}% · {fmt_decided(s['counts'])}",
             delta_color="off",
-            help="Met ÷ (met + breached); open and excluded leads don't count.",
+            help="Met ÷ (met + breached); open and excluded leads don't count. Marked "
+            "provisional while fewer than 20 leads are decided and others are still open.",
         )
         components.metric_card(
             "Median first touch",
             fmt_hours(s["median_hours"]),
-            help="Median business hours from assignment to the first outbound call, email or "
+            help="Median business hours from the clock start (the later of handoff and assignment) "
+            "to the first outbound call, email or "
             "meeting (touched leads).",
         )
         components.metric_card(
@@ -73,13 +75,15 @@ else:
         charts.hours_distribution(
             touch.items["elapsed_hours"],
             touch.items["state"],
-            touch.target_hours,
-            "Business hours from assignment to first touch (open: so far)",
+            fu.segment_targets(touch),
+            "Business hours from the clock start to first touch (open: so far)",
         ),
         key="touch_hist",
     )
     by_team_tab, by_rep_tab, routing_tab, untouched_tab = st.tabs(
-        ["By team", "By rep", "Routing vs rep delay", "Never touched"]
+        ["By team", "By rep", "Routing vs rep delay", "Never touched"],
+        key="fu_tab",
+        bind="query-params",  # a shared link restores the tab
     )
     hours = components.hours_column
     link = components.link_column("Drill-down", display="Open")
@@ -198,8 +202,11 @@ if attempts is not None:
         components.metric_card(
             "Within target",
             fmt_pct(a["compliance_pct"]),
-            delta=f"target {attempts.target_pct:.0f}%",
+            delta=f"target {attempts.target_pct:.0f}% · {fmt_decided(a['counts'])}",
             delta_color="off",
+            help="Met ÷ (met + breached): a lead is decided once reached, rejected, given enough "
+            "attempts, or its window has ended. Marked provisional while fewer than 20 leads are "
+            "decided and others are still open.",
         )
         components.metric_card(
             "Open windows",

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import streamlit as st
 
+from reports.formats import fmt_month
 from ui import components, context
 from ui import friction as fr
 
 filters, me = context.current()
 context.require_data("Handoff friction report")
-report = fr.report(filters)
+if st.query_params.get("so_far") == "1" and "fr_to_date" not in st.session_state:
+    st.session_state["fr_to_date"] = True  # a link for the running month (Overview's quota)
+to_date = filters.is_current_month and st.toggle(
+    f"Show {fmt_month(filters.month)} so far",
+    key="fr_to_date",
+    help="The report covers whole months: it opens on the last full month, as `handoff "
+    "report` does. Switch on to see the running month so far.",
+)
+month = fr.report_month(filters, to_date=to_date)
+report = fr.report(filters, month)
 components.page_header(
     report.title,
     f"As of {filters.as_of.astimezone(filters.zone):%d %b %Y %H:%M %Z}"
     + (" · frozen month" if report.frozen else "")
+    + (" · month still running" if month == filters.month and filters.is_current_month else "")
     + " · the same report `handoff report` writes.",
 )
 
@@ -41,8 +52,14 @@ with st.container(border=True):
             st.markdown(f"**{title}**")
             st.markdown("\n".join(f"- {line}" for line in lines) if lines else "—")
 
-handoff_tab, customer_tab = st.tabs(["Handoff friction", "Customer friction"])
-for section in fr.sections():
+# The tab is in the URL (?tab=...), so shared links and "Rejections by reason →" restore it;
+# ?section=KEY puts that section first in its tab.
+handoff_tab, customer_tab = st.tabs(
+    ["Handoff friction", "Customer friction"], key="tab", bind="query-params"
+)
+wanted = st.query_params.get("section")
+ordered = sorted(fr.sections(), key=lambda s: s.key != wanted)
+for section in ordered:
     tab = handoff_tab if section.part == "handoff" else customer_tab
     with tab:
         st.markdown(f"#### {section.title}")
@@ -51,6 +68,16 @@ for section in fr.sections():
             st.caption("Nothing this month.")
             continue
         shown, config = fr.section_table(report, section.key)
+        full = shown.pop("full_text") if "full_text" in shown.columns else None
         components.data_table(
             shown, column_config=config, key=f"fr_{section.key}", state_columns=["state"]
         )
+        if full is not None:
+            with st.expander("Full notes behind these quotes"):
+                for name, company, text in zip(
+                    shown.get("name", shown.index), shown.get("company", shown.index), full,
+                    strict=True,
+                ):  # fmt: skip
+                    # People's and the CRM's words: plain text, never markup.
+                    st.text(f"{name} · {company}" if isinstance(company, str) else str(name))
+                    st.text(str(text))

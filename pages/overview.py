@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from reports.formats import fmt_count, fmt_pct
+from reports.formats import fmt_count, fmt_decided, fmt_pct, is_provisional
 from ui import agreement, charts, components, context, overview
 
 filters, me = context.current()
@@ -58,7 +58,13 @@ if board.quota is not None:
     with right:
         st.markdown(board.quota_sentence)
         st.page_link(
-            "pages/friction.py", label="Rejections by reason →", query_params=filters.query()
+            "pages/friction.py",
+            label="Rejections by reason →",
+            query_params=filters.query(
+                tab="Handoff friction",
+                section="rejections",
+                so_far="1" if filters.is_current_month else None,
+            ),
         )
 
 agreement.leads_per_rep_strip(filters, me)
@@ -75,13 +81,14 @@ else:
         for row in components.records(board.slas):
             with st.container():
                 compliance = overview.number(row["compliance_pct"])
-                gap = None if compliance is None else compliance - row["target_pct"]
+                provisional = is_provisional(row)
+                gap = None if compliance is None or provisional else compliance - row["target_pct"]
                 components.metric_card(
                     row["card_label"],
                     fmt_pct(compliance),
-                    delta=None if gap is None else f"{gap:+.1f} pts",
-                    delta_color="normal",
-                    delta_description=None if gap is None else "vs target",
+                    delta=fmt_decided(row) if gap is None else f"{gap:+.1f} pts",
+                    delta_color="off" if gap is None else "normal",
+                    delta_description=None if gap is None else f"vs target · {fmt_decided(row)}",
                     help=f"**{row['name']}**, owed by {row['provider']}. Within target = met ÷ "
                     "(met + breached); open and excluded items don't count.",
                 )
@@ -104,19 +111,45 @@ if board.at_risk.empty:
         else "No item of this month is still open.",
     )
 else:
-    components.data_table(
-        board.at_risk[["SLA", "Item", "Owner", "Team", "Business hours left", "Due", "Open"]],
-        column_config={
-            "Business hours left": components.hours_column(
-                "Business hours left", help="Business time left before the target is used up"
-            ),
-            "Due": components.when_column("Due"),
-            "Open": components.link_column("Drill-down", display="Open lead"),
-        },
-        key="at_risk",
+    risky = board.at_risk.copy()
+    due_today = int(risky["due_today"].sum())
+    only_today = st.toggle(
+        f"Only what is due today ({fmt_count(due_today)})",
+        key="risk_today",
+        help="Due today on each team's own clock (its calendar's time zone).",
     )
+    if only_today:
+        risky = risky[risky["due_today"]]
+    risky["Open"] = [overview.keep_viewer_query(link, st.query_params) for link in risky["Open"]]
+    columns = ["SLA", "Item", "Owner", "Team", "Business hours left", "Due (local)", "Open"]
+    config = {
+        "Business hours left": components.hours_column(
+            "Business hours left", help="Business time left before the target is used up"
+        ),
+        "Due (local)": st.column_config.TextColumn(
+            "Due (team's time)", help="When the target runs out, on the team's own clock"
+        ),
+        "Open": components.link_column("Drill-down", display="Open lead"),
+    }
+    leads_part = risky[~risky["is_customer"]].head(overview.AT_RISK_ROWS)
+    customers_part = risky[risky["is_customer"]].head(overview.AT_RISK_ROWS)
+    st.markdown(f"**Leads** · {fmt_count(int((~risky['is_customer']).sum()))} open")
+    if leads_part.empty:
+        st.caption("No open lead for this selection.")
+    else:
+        components.data_table(leads_part[columns], column_config=config, key="at_risk")
+    st.markdown(f"**New customers (service)** · {fmt_count(int(risky['is_customer'].sum()))} open")
+    if customers_part.empty:
+        st.caption("No new customer waiting for this selection.")
+    else:
+        components.data_table(
+            customers_part[[*columns[:3], "Closed by", *columns[3:]]],
+            column_config=config,
+            key="at_risk_customers",
+        )
     st.caption(
-        f"{fmt_count(board.open_total)} open items in all; the {len(board.at_risk)} closest to their target are listed."
+        f"{fmt_count(board.open_total)} open items in all; {fmt_count(due_today)} due today. "
+        f"Each list shows the {overview.AT_RISK_ROWS} closest to their target."
     )
 
 with trend_area:

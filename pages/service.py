@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from models.time.months import months_through
-from reports.formats import fmt_count, fmt_hours, fmt_pct
+from reports.formats import fmt_count, fmt_decided, fmt_hours, fmt_pct
 from ui import charts, components, context
 from ui import follow_up as fu
 from ui import service as svc
@@ -17,7 +17,7 @@ components.page_header(
     "Sales → service: every deal won is a new customer that service must contact.",
 )
 
-scoped, service_team = svc.scope(filters)
+scoped, closing_team = svc.scope(filters)
 view = fu.sla_view(scoped, svc.KIND)
 if view is None:
     components.empty_state(
@@ -27,8 +27,8 @@ if view is None:
     st.stop()
 if scoped is not filters:
     st.info(
-        "Customers belong to the sales team that closed the deal, so every customer is counted "
-        "here; the service tier or team you chose narrows the first contacts below.",
+        "Customers belong to the service side, so every customer is counted here; the sales "
+        "tier or team you chose narrows the \"Closed by\" table below.",
         icon=":material/filter_alt:",
     )
 
@@ -38,7 +38,7 @@ with components.metric_row():
     components.metric_card(
         "Reached within target",
         fmt_pct(s["compliance_pct"]),
-        delta=f"target {view.target_pct:.0f}%",
+        delta=f"target {view.target_pct:.0f}% · {fmt_decided(s['counts'])}",
         delta_color="off",
         help="Met ÷ (met + breached); customers still inside the target don't count yet.",
     )
@@ -72,19 +72,41 @@ if not history.empty:
         )
 
 items = svc.with_first_contact(scoped, view)
-contacts = items if service_team is None else items[items["contact_team_id"] == service_team]
 hours = components.hours_column
 link = components.link_column("Drill-down", display="Open")
-components.state_legend()
-contact_tab, team_tab, rep_tab, customers_tab = st.tabs(
-    ["By service rep (first contact)", "By closing sales team", "By closing sales rep", "Customers"]
+owner_tab, contact_tab, closer_tab, customers_tab = st.tabs(
+    ["By service owner", "By first contact", "Closed by (sales)", "Customers"],
+    key="svc_tab",
+    bind="query-params",  # a shared link restores the tab
 )
+with owner_tab:
+    st.caption(
+        "Each customer is the service side's: the deal's service owner, else the service rep who "
+        "made the first contact, else nobody yet (the service queue)."
+    )
+    owners = svc.by_owner(items)
+    if owners.empty:
+        components.empty_state("No customer for this selection.")
+    else:
+        components.data_table(
+            owners[["rep", "team", "items", "compliance_pct", "breached", "open", "median_hours"]],
+            column_config={
+                "rep": "Service owner",
+                "team": "Service team",
+                "items": "Customers",
+                "compliance_pct": components.progress_column("Within target"),
+                "breached": "Breached",
+                "open": "Open",
+                "median_hours": hours("Median to contact"),
+            },
+            key="svc_owner",
+        )
 with contact_tab:
     st.caption(
         "Who in service made each customer's first contact (the call, e-mail or meeting that "
         "stopped the clock), and how long the customer waited, in business hours."
     )
-    reps = svc.by_contact_rep(contacts)
+    reps = svc.by_contact_rep(items)
     if reps.empty:
         components.empty_state("No first contact by service yet for this selection.")
     else:
@@ -113,52 +135,29 @@ with contact_tab:
             },
             key="svc_contact",
         )
-with team_tab:
+with closer_tab:
     st.caption(
-        "Each customer counts for the sales team of the rep who closed the deal (the deal's owner)."
+        "The sales rep who closed each deal, for the handover: how quickly service reached "
+        "their customers. Not charged to the closer."
     )
-    components.data_table(
-        view.by_team[
-            [
-                "team",
-                "items",
-                "compliance_pct",
-                "met",
-                "breached",
-                "open",
-                "median_hours",
-                "p90_hours",
-                "link",
-            ]
-        ],
-        column_config={
-            "team": "Closing sales team",
-            "items": "Customers",
-            "compliance_pct": components.progress_column("Within target"),
-            "met": "Met",
-            "breached": "Breached",
-            "open": "Open",
-            "median_hours": hours("Median to contact"),
-            "p90_hours": hours("P90 to contact"),
-            "link": link,
-        },
-        key="svc_team",
-    )
-with rep_tab:
-    components.data_table(
-        view.by_rep[["rep", "team", "items", "compliance_pct", "breached", "median_hours", "link"]],
-        column_config={
-            "rep": "Closed by",
-            "team": "Sales team",
-            "items": "Customers",
-            "compliance_pct": components.progress_column("Within target"),
-            "breached": "Breached",
-            "median_hours": hours("Median to contact"),
-            "link": link,
-        },
-        key="svc_rep",
-    )
+    closers = svc.by_closer(items, closing_team)
+    if closers.empty:
+        components.empty_state("No customer closed by this selection's sales reps.")
+    else:
+        components.data_table(
+            closers[["closer", "closer_team", "items", "compliance_pct", "breached", "median_hours"]],
+            column_config={
+                "closer": "Closed by",
+                "closer_team": "Sales team",
+                "items": "Customers",
+                "compliance_pct": components.progress_column("Within target"),
+                "breached": "Breached",
+                "median_hours": hours("Median to contact"),
+            },
+            key="svc_closer",
+        )
 with customers_tab:
+    components.state_legend()  # the colours of the State column right below
     components.data_table(
         svc.customers_table(items)[
             [
@@ -168,9 +167,9 @@ with customers_tab:
                 "start",
                 "elapsed_hours",
                 "target_hours",
-                "contact_rep",
                 "rep",
-                "team",
+                "contact_rep",
+                "closer",
                 "link",
             ]
         ],
@@ -183,9 +182,9 @@ with customers_tab:
                 "Business hours to contact", help="So far, for customers not contacted yet"
             ),
             "target_hours": hours("Target"),
+            "rep": "Service owner",
             "contact_rep": "First contact by",
-            "rep": "Closed by",
-            "team": "Sales team",
+            "closer": "Closed by",
             "link": link,
         },
         key="svc_customers",

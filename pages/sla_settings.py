@@ -8,7 +8,7 @@ from datetime import date
 import streamlit as st
 
 from models.errors import BadInputError
-from models.time.months import months_through
+from models.time.months import month_of, months_through
 from ui import agreement, components, context, evaluations, loaders
 from ui import sla_edit as se
 
@@ -123,6 +123,11 @@ with st.form("new_version"):
     effective = st.date_input(
         "Effective from", value=se.first_of_next_month(today), min_value=date(2000, 1, 1)
     )
+    rejudge = st.checkbox(
+        "Judge past months again under this version",
+        help="Needed when the effective date is in an earlier month: those months' verdicts "
+        "change. Frozen months are never changed this way.",
+    )
     previewed = st.form_submit_button(f"Preview on {last_month}")
     saved = st.form_submit_button(
         "Save new version",
@@ -161,7 +166,41 @@ if previewed or saved:
         )
         st.caption("Nothing is saved by a preview.")
     else:
-        added = se.save(draft, loaders.source().config_path, loaded_by=me.person)
+        impact = se.version_impact(draft, month_of(filters.now, filters.zone))
+        if impact.in_frozen_month:
+            st.error(
+                f"Not saved: {effective} falls in {impact.month}, a frozen month. Its report was "
+                "sent with the verdicts as they stood, and a new version there would contradict "
+                f"it. Choose a date after {impact.frozen[-1]}, or re-freeze that month explicitly "
+                "first (`handoff freeze --refreeze`).",
+                icon=":material/lock:",
+            )
+            st.stop()
+        if impact.needs_confirmation and not rejudge:
+            st.warning(
+                f"{effective} is in an earlier month: saving judges "
+                f"{', '.join(impact.rejudged)} again under the new version"
+                + (
+                    f" (frozen {', '.join(impact.frozen)} stay as sent)"
+                    if impact.frozen
+                    else ""
+                )
+                + ". Tick “Judge past months again under this version” and save again to go "
+                "ahead.",
+                icon=":material/history:",
+            )
+            st.stop()
+        try:
+            added = se.save(
+                draft,
+                loaders.source().config_path,
+                loaded_by=me.person,
+                current_month=month_of(filters.now, filters.zone),
+                confirmed=rejudge,
+            )
+        except BadInputError as exc:
+            st.error(exc.summary)
+            st.stop()
         evaluations.clear_caches()
         context.flash(
             "success", f"Saved {sla_id}, effective {effective}: " + (", ".join(added) or "recorded")

@@ -44,7 +44,7 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section(
         "trend",
-        "Trend over the previous three months",
+        "This month and the three before it",
         "Compliance (attainment for the quota) month by month.",
         "handoff",
     ),
@@ -142,6 +142,7 @@ class ReportInputs:
     taxonomy: Taxonomy
     team_id: str | None = None
     review: str | None = None  # the agreement's review is due soon or overdue: say so
+    timezone: str = "UTC"  # the reader's: where "as of" and every time of the report is shown
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,18 @@ class Report:
     previous_month: str | None
     taxonomy_source: str
     months: tuple[str, ...] = field(default=())
+    timezone: str = "UTC"
+
+    @property
+    def as_of_text(self) -> str:
+        """ "2026-05-14 08:00 EDT (America/New_York)": `as_of` on the reader's clock, labelled."""
+        local = pd.Timestamp(self.as_of).tz_convert(self.timezone)
+        return f"{local:%Y-%m-%d %H:%M} {local.tzname()} ({self.timezone})"
+
+    def local(self, instant: datetime) -> str:
+        """Any instant of the report on the reader's clock ("2026-04-03 10:15 EDT")."""
+        local = pd.Timestamp(instant).tz_convert(self.timezone)
+        return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
     @property
     def title(self) -> str:
@@ -238,7 +251,7 @@ def assemble_report(inputs: ReportInputs) -> Report:
         "breaches_by_team": sla_sections.breaches_by(items, E.TEAM_ID, inputs.owners, inputs.teams),
         "breaches_by_rep": sla_sections.breaches_by(items, E.OWNER_ID, inputs.owners, inputs.teams),
         "routing_delay": sla_sections.routing_delay(items, inputs.teams),
-        "rejections": sla_sections.rejections(inputs.handed_off),
+        "rejections": sla_sections.rejections(inputs.handed_off, inputs.owners, inputs.teams),
         "leads_per_rep": per_rep.rep_lines(
             evaluation, *_directory(inputs.owners, inputs.teams), team_id=inputs.team_id
         ),
@@ -276,4 +289,5 @@ def assemble_report(inputs: ReportInputs) -> Report:
         previous_month=previous_month,
         taxonomy_source=inputs.taxonomy.source,
         months=tuple(e.month for e in [*inputs.history, evaluation]),
+        timezone=inputs.timezone,
     )

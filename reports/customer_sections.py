@@ -66,7 +66,7 @@ def pain_points(
 
 def quotes(matches: pd.DataFrame, customers: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
     """A few verbatim quotes per category: distinct sentences, newest first, one per customer."""
-    columns = ["category", "name", "company", "lead_id", "occurred_at", "quote"]
+    columns = ["category", "name", "company", "lead_id", "occurred_at", "quote", "full_text"]
     if matches.empty:
         return pd.DataFrame(columns=columns)
     picked = matches.sort_values(
@@ -103,6 +103,7 @@ def customer_briefs(
         "closed_won_at",
         "amount",
         "sales_owner",
+        "service_owner",
         "service_state",
         "pain_point_count",
         "pain_points",
@@ -118,10 +119,17 @@ def customer_briefs(
     )
     briefs["sales_owner"] = briefs["owner_id"].map(owner_names)
     if not service_items.empty:
-        state = service_items.drop_duplicates("deal_id").set_index("deal_id")["state"]
-        briefs["service_state"] = briefs["deal_id"].map(state)
+        # The customer is the service side's (SPEC section 3); the sales rep is who closed it.
+        by_deal = service_items.drop_duplicates("deal_id").set_index("deal_id")
+        briefs["service_state"] = briefs["deal_id"].map(by_deal["state"])
+        service_owner = briefs["deal_id"].map(by_deal["owner_id"])
+        briefs["service_owner"] = service_owner.map(owner_names).fillna(service_owner)
+        briefs.loc[service_owner.isna(), "service_owner"] = "(service queue)"
+        closer = briefs["deal_id"].map(by_deal["closed_by_owner_id"])
+        briefs["sales_owner"] = closer.map(owner_names).fillna(closer).fillna(briefs["sales_owner"])
     else:
         briefs["service_state"] = None
+        briefs["service_owner"] = None
     if matches.empty:
         briefs["pain_point_count"] = 0
         briefs["pain_points"] = ""

@@ -6,7 +6,7 @@ The tidy tables keep machine units (minutes, 0-100 percentages); here they becom
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -111,7 +111,7 @@ SPECS: dict[str, tuple[Column, ...]] = {
         Column("breached", "Breached", fmt_int, True),
         Column("compliance_pct", "Compliance", fmt_pct, True),
         Column("target_pct", "Target", fmt_pct, True),
-        Column("median_elapsed_minutes", "Median time", fmt_minutes_as_hours, True),
+        Column("median_elapsed_minutes", "Median first touch", fmt_minutes_as_hours, True),
     ),
     "breaches_by_rep": (
         Column("name", "Rep", width=1.6),
@@ -120,13 +120,13 @@ SPECS: dict[str, tuple[Column, ...]] = {
         Column("decided", "Decided", fmt_int, True),
         Column("breached", "Breached", fmt_int, True),
         Column("compliance_pct", "Compliance", fmt_pct, True),
-        Column("median_elapsed_minutes", "Median time", fmt_minutes_as_hours, True),
+        Column("median_elapsed_minutes", "Median first touch", fmt_minutes_as_hours, True),
     ),
     "routing_delay": (
         Column("team", "Team", width=1.6),
         Column("leads", "Leads", fmt_int, True),
         Column("unassigned", "Unassigned", fmt_int, True),
-        Column("median_routing_minutes", "Routing median", fmt_minutes_as_hours, True),
+        Column("mean_routing_minutes", "Routing average", fmt_minutes_as_hours, True),
         Column("p90_routing_minutes", "Routing p90", fmt_minutes_as_hours, True),
         Column("median_rep_minutes", "Rep median", fmt_minutes_as_hours, True),
         Column("p90_rep_minutes", "Rep p90", fmt_minutes_as_hours, True),
@@ -139,6 +139,7 @@ SPECS: dict[str, tuple[Column, ...]] = {
         Column("pct_of_delivered", "% of delivered", fmt_pct, True),
         Column("main_source", "Main source", width=1.4),
         Column("main_source_rejected", "from it", fmt_int, True),
+        Column("by_team", "By team", width=2.2),
     ),
     "leads_per_rep": (
         Column("rep", "Rep", width=1.6),
@@ -175,12 +176,14 @@ SPECS: dict[str, tuple[Column, ...]] = {
         Column("previous_share_pct", "Last month %", fmt_pct, True),
         Column("share_change_pts", "Change", fmt_pts, True),
         Column("mentions", "Mentions", fmt_int, True),
+        Column("advice", "What service should prepare", width=3.0),
     ),
     "customer_briefs": (
         Column("company", "Customer", width=1.6),
         Column("closed_won_at", "Won", fmt_date, width=1.3),
         Column("amount", "Amount", fmt_money, True, 0.9),
-        Column("sales_owner", "Sales rep", width=1.3),
+        Column("sales_owner", "Closed by", width=1.2),
+        Column("service_owner", "Service owner", width=1.2),
         Column("service_state", "Service contact", width=1.0),
         Column("pain_points", "Pain points", width=2.4),
         Column("quote", "In their words", width=3.2),
@@ -203,6 +206,20 @@ LIMITS = {
 }
 
 
+def _on_readers_clock(frame: pd.DataFrame, columns: Sequence[Column], zone: str) -> pd.DataFrame:
+    """Dates of the report (raised, won, said) are the reader's days, not UTC's."""
+    dated = [
+        c.name
+        for c in columns
+        if c.fmt is fmt_date
+        and c.name in frame.columns
+        and isinstance(frame[c.name].dtype, pd.DatetimeTZDtype)
+    ]
+    if not dated:
+        return frame
+    return frame.assign(**{name: frame[name].dt.tz_convert(zone) for name in dated})
+
+
 def shown(report: Report, key: str, limit: int | None = None) -> Shown:
     """The rows of one section as strings, at most `limit` (default: the section's own limit)."""
     if key == "trend":
@@ -216,6 +233,7 @@ def shown(report: Report, key: str, limit: int | None = None) -> Shown:
             )
         if key in ("breaches_by_team", "breaches_by_rep"):
             frame = frame[frame["breached"] > 0]
+        frame = _on_readers_clock(frame, columns, report.timezone)
     cap = limit if limit is not None else LIMITS.get(key)
     head = frame if cap is None else frame.head(cap)
     rows = (

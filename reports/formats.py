@@ -9,6 +9,7 @@ the report tables' plain counts, money and dates, which stay blank (`fmt_int`, `
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -133,3 +134,40 @@ def fmt_ago(value: datetime | None, now: datetime) -> str:
     if seconds < 86400 * 1.5:
         return f"{seconds / 3600:.0f} h ago"
     return f"{seconds / 86400:.0f} days ago"
+
+
+# Below this many decided items, while some are still open, a compliance figure is provisional:
+# early in a month only the leads already reached are decided, so 100% can sit beside an average
+# of 0.5 attempts. The figure is shown, marked so, with how many items it rests on.
+MIN_DECIDED = 20
+
+
+def decided_of(counts: Mapping[str, Any]) -> tuple[int, int]:
+    """(decided, all items) from state counts: decided = met + breached."""
+
+    def get(state: str) -> int:
+        number = number_or_none(counts.get(state, 0))
+        return 0 if number is None else int(number)
+
+    decided = get("met") + get("breached")
+    return decided, decided + get("open") + get("excluded")
+
+
+def is_provisional(counts: Mapping[str, Any]) -> bool:
+    """Too few decided items while some are still open (see MIN_DECIDED)."""
+    decided, _ = decided_of(counts)
+    still_open = counts.get("open", 0) or 0
+    return decided < MIN_DECIDED and int(still_open) > 0
+
+
+def fmt_decided(counts: Mapping[str, Any]) -> str:
+    """ "12 decided of 40" (the base of a compliance figure), "provisional" when too few."""
+    decided, total = decided_of(counts)
+    text = f"{decided:,} decided of {total:,}"
+    return f"provisional: {text}" if is_provisional(counts) else text
+
+
+def fmt_plural(count: int, singular: str, plural: str | None = None) -> str:
+    """ "1 activity", "2 activities", "1,204 leads"."""
+    word = singular if count == 1 else (plural or singular + "s")
+    return f"{count:,} {word}"

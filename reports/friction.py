@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from models.columns import CALL_OUTCOMES
 from models.errors import BadInputError
 
 # The longest quote kept, so a pasted email thread does not swamp the report.
@@ -30,7 +31,7 @@ QUOTE_CHARS = 220
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _HASHTAG = r"(?<![\w#])#([A-Za-z][\w-]*)"
 
-MATCH_COLUMNS = ["activity_id", "lead_id", "category", "via", "quote", "occurred_at"]
+MATCH_COLUMNS = ["activity_id", "lead_id", "category", "via", "quote", "occurred_at", "full_text"]
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,10 @@ def match_pain_points(
                     "via": by_tag.map({True: "tag", False: "phrase"}).to_numpy(),
                     "quote": extract_sentence(bodies[hit], anchor).to_numpy() if quotes else "",
                     "occurred_at": occurred[hit].to_numpy(),
+                    # The whole note, whitespace tidied: the quote is one sentence of it.
+                    "full_text": bodies[hit].str.replace(r"\s+", " ", regex=True).str.strip().to_numpy()
+                    if quotes
+                    else "",
                 }
             )
         )
@@ -223,6 +228,7 @@ def uncategorised(notes: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["text", "notes", "customers"])
     rest = notes[~notes["activity_id"].isin(matches["activity_id"])]
     rest = rest[rest["body"].fillna("").str.strip() != ""]
+    rest = rest[~is_call_outcome(rest["body"])]
     if rest.empty:
         return pd.DataFrame(columns=["text", "notes", "customers"])
     text = tidy_quote(rest["body"])
@@ -233,6 +239,31 @@ def uncategorised(notes: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
     )
     return grouped.sort_values(["notes", "text"], ascending=[False, True], ignore_index=True)
+
+
+# What a call log says when it only records the outcome: never a customer's pain point.
+_OUTCOME_WORDS = {o.replace("_", " ") for o in CALL_OUTCOMES} | {
+    "voicemail",
+    "no reply",
+    "not reached",
+    "left message",
+    "call back",
+    "no show",
+}
+
+
+def is_call_outcome(bodies: pd.Series) -> pd.Series:
+    """Bodies that only state a call's outcome ("Connected.", "No answer", "left_voicemail")."""
+    words = (
+        bodies.fillna("")
+        .astype(str)
+        .str.lower()
+        .str.replace("_", " ", regex=False)
+        .str.replace(r"[^a-z ]+", " ", regex=True)
+        .str.replace(r"\s+", " ", regex=True)
+        .str.strip()
+    )
+    return words.isin(_OUTCOME_WORDS)
 
 
 def unknown_tags(notes: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:

@@ -131,7 +131,7 @@ def render_html(report: Report) -> str:
     frozen = " · month frozen" if report.frozen else ""
     scope = f" · team {escape(report.team_name or '')}" if report.team_id else ""
     meta = (
-        f"Verdicts as of {report.as_of:%Y-%m-%d %H:%M} UTC{frozen}{scope} · "
+        f"Verdicts as of {escape(report.as_of_text)}{frozen}{scope} · "
         f"{report.new_customers:,} new customers · taxonomy {escape(Path(report.taxonomy_source).name)}"
     )
     body = [

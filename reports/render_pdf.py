@@ -148,7 +148,7 @@ def _first_page(pdf: _Pdf, report: Report) -> None:
     frozen = " - month frozen" if report.frozen else ""
     _para(
         pdf,
-        f"Verdicts as of {report.as_of:%Y-%m-%d %H:%M} UTC{frozen} - {report.new_customers:,} new customers",
+        f"Verdicts as of {report.as_of_text}{frozen} - {report.new_customers:,} new customers",
         8,
         color=(96, 125, 139),
     )
@@ -238,9 +238,15 @@ def _quotes(pdf: _Pdf, report: Report) -> None:
 
 
 def _new_page(pdf: _Pdf) -> None:
-    """Start a part on a fresh page, unless the page is still (nearly) empty."""
-    if pdf.get_y() > pdf.t_margin + 30:
+    """Start a part on a fresh page only when little of this one is left: a page that a chart
+    spilled onto carries on with the next part instead of staying three-quarters blank."""
+    if pdf.will_page_break(PART_ROOM_MM):
         pdf.add_page()
+    elif pdf.get_y() > pdf.t_margin + 30:
+        pdf.ln(4)
+
+
+PART_ROOM_MM = 90.0  # a part heading and the first table's first rows
 
 
 def render_pdf(report: Report) -> bytes:

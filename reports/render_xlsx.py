@@ -15,6 +15,7 @@ import pandas as pd
 import xlsxwriter
 
 from reports.assemble import SECTIONS, Report
+from reports.display import SPECS
 
 SHEET_NAMES = {
     "sla_results": "SLA results",
@@ -54,16 +55,30 @@ def _whole(series: pd.Series) -> bool:
     return bool(len(values)) and bool((values == values.round()).all())
 
 
-def _write_sheet(book: Any, sheet_name: str, frame: pd.DataFrame, formats: dict[str, Any]) -> None:
+def header_of(key: str, name: str) -> str:
+    """A column's header for people: the report's own ("Routing average") where the section
+    shows the column, else the name in words ("pct_of_delivered" -> "Pct of delivered")."""
+    for column in SPECS.get(key, ()):
+        if column.name == name:
+            return column.header
+    words = name.replace("_pct", " %").replace("_minutes", " (business minutes)")
+    words = words.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def _write_sheet(
+    book: Any, sheet_name: str, frame: pd.DataFrame, formats: dict[str, Any], key: str = ""
+) -> None:
     sheet = book.add_worksheet(sheet_name)
     sheet.freeze_panes(1, 0)
     for col, name in enumerate(frame.columns):
         series = frame[name]
         kind = _kind(str(name), series)
-        sheet.write_string(0, col, str(name), formats["header"])
+        header = header_of(key, str(name))
+        sheet.write_string(0, col, header, formats["header"])
         if kind == "datetime":
             # Excel has no time zones: write UTC wall time (the header says so).
-            sheet.write_string(0, col, f"{name} (UTC)", formats["header"])
+            sheet.write_string(0, col, f"{header} (UTC)", formats["header"])
             values: list[Any] = (
                 series.dt.tz_convert("UTC").dt.tz_localize(None).dt.to_pydatetime().tolist()
             )
@@ -81,7 +96,7 @@ def _write_sheet(book: Any, sheet_name: str, frame: pd.DataFrame, formats: dict[
                 sheet.write_number(row, col, float(value), cell_format)
         width = max(
             [
-                len(str(name)) + (6 if kind == "datetime" else 2),
+                len(header) + (6 if kind == "datetime" else 2),
                 *[min(len(str(v)), MAX_WIDTH) for v in values[:200]],
             ]
         )
@@ -95,13 +110,19 @@ def _utc_naive(report: Report) -> datetime:
     return pd.Timestamp(report.as_of).tz_convert("UTC").tz_localize(None).to_pydatetime()
 
 
+def _local_naive(report: Report) -> datetime:
+    """`as_of` as naive wall time in the report's zone (the label names the zone)."""
+    local = pd.Timestamp(report.as_of).tz_convert(report.timezone)
+    return local.tz_localize(None).to_pydatetime()
+
+
 def _summary_sheet(book: Any, report: Report, formats: dict[str, Any]) -> None:
     sheet = book.add_worksheet("Summary")
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, 1, 110)
     sheet.write_string(0, 0, report.title, formats["title"])
-    sheet.write_string(1, 0, "Verdicts as of (UTC)")
-    sheet.write_datetime(1, 1, _utc_naive(report), formats["datetime_left"])
+    sheet.write_string(1, 0, f"Verdicts as of ({report.timezone})")
+    sheet.write_datetime(1, 1, _local_naive(report), formats["datetime_left"])
     sheet.write_string(2, 0, "Summary", formats["bold"])
     sheet.write_string(2, 1, report.summary.paragraph, formats["wrap"])
     sheet.set_row(2, 15 * max(2, len(report.summary.paragraph) // 120 + 1))
@@ -146,6 +167,8 @@ def render_xlsx(report: Report) -> bytes:
     }
     _summary_sheet(book, report, formats)
     for section in SECTIONS:
-        _write_sheet(book, SHEET_NAMES[section.key], report.table(section.key), formats)
+        _write_sheet(
+            book, SHEET_NAMES[section.key], report.table(section.key), formats, section.key
+        )
     book.close()
     return buffer.getvalue()

@@ -27,7 +27,13 @@ from models.settings import Settings
 from models.store import Store
 from models.tables import ReportRun
 from models.time.months import check_month, last_full_month, months_before, months_through
-from models.verdicts.service import evaluate_months, list_disputes
+from models.verdicts.service import (
+    evaluate_months,
+    freeze_month,
+    list_disputes,
+    month_closed_at,
+    month_is_frozen,
+)
 from reports.assemble import Report, ReportInputs, assemble_report
 from reports.deliver import Attachment, DeliveryOutcome, deliver_report
 from reports.friction import Taxonomy, load_taxonomy
@@ -54,12 +60,15 @@ class ReportResult:
     deliveries: list[DeliveryOutcome] = field(default_factory=list)
     error: str | None = None
     report: Report | None = None
+    frozen: str | None = None  # what delivering did to the month (frozen now, or already)
 
     def summary(self) -> str:
         scope = f" (team {self.team_id})" if self.team_id else ""
         lines = [f"Friction report {self.month}{scope}: {self.status}"]
         lines += [f"  wrote {path}" for path in self.files]
         lines += [f"  {outcome.line()}" for outcome in self.deliveries]
+        if self.frozen:
+            lines.append(f"  {self.frozen}")
         if self.error:
             lines.append(f"  error: {self.error}")
         return "\n".join(lines)
@@ -189,8 +198,10 @@ def build_report(
     team_id: str | None = None,
     as_of: datetime,
     taxonomy: Taxonomy | None = None,
+    timezone: str | None = None,
 ) -> Report:
-    """The month's report (optionally one team's), as known at `as_of`."""
+    """The month's report (optionally one team's), as known at `as_of`; its times are shown in
+    `timezone` (the viewer's), by default the report's own zone (`report_timezone`)."""
     check_month(month)
     if as_of.tzinfo is None:
         raise BadInputError(f"as_of {as_of!r} has no time zone; pass an aware instant")
@@ -232,6 +243,7 @@ def build_report(
         taxonomy=taxonomy,
         team_id=team_id,
         review=_review_due(config, as_of),
+        timezone=timezone or report_timezone(config),
     )
     return assemble_report(inputs)
 
@@ -348,6 +360,11 @@ def run_report(
     failed = [o for o in outcomes if o.status == "failed"]
     error = "; ".join(f"{o.channel}: {o.error}" for o in failed) or None
     status = "failed" if failed else "ok"
+    frozen = (
+        _freeze_delivered(store, config, month, as_of, run_id)
+        if deliver and not failed
+        else None
+    )
     store.update_rows(
         ReportRun,
         {"id": run_id},
@@ -356,4 +373,25 @@ def run_report(
         error=error,
         files=json.dumps([p.name for p in paths]),
     )
-    return ReportResult(run_id, month, team_id, status, paths, outcomes, error, report)
+    return ReportResult(run_id, month, team_id, status, paths, outcomes, error, report, frozen)
+
+
+def _freeze_delivered(
+    store: Store, config: HandoffConfig, month: str, as_of: datetime, run_id: int
+) -> str | None:
+    """A closed month whose report was delivered is frozen at the report's instant, so the
+    numbers people were sent stay as they were (a later `--refreeze` is explicit and recorded).
+    A report of a month still running (or a draft written without delivering) freezes nothing."""
+    if as_of < month_closed_at(config, month):
+        return None
+    if month_is_frozen(store, month):
+        return f"{month} was already frozen: the report shows its snapshot"
+    freeze_month(
+        store,
+        config,
+        month,
+        as_of=as_of,
+        frozen_by=f"report run {run_id}",
+        note="frozen when its report was delivered",
+    )
+    return f"froze {month}: its verdicts stay as delivered until an explicit --refreeze"

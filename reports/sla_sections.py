@@ -16,8 +16,9 @@ from models.engine import columns as E
 
 PER_ITEM_KINDS = ("first_touch", "follow_up_attempts", "service_first_contact")
 UNASSIGNED = "(unassigned)"
+TOUCH_STOPS = (E.STOP_ACTIVITY, E.STOP_REACHED, E.STOP_ATTEMPTS)
 NO_REASON = "(no reason given)"
-NO_TEAM = "(no owner or team)"
+NO_TEAM = "(unassigned)"  # one label for "no owner" and "no team", as on every page
 
 
 class SlaResultLike(Protocol):
@@ -196,11 +197,14 @@ def breaches_by(
     decided = items[items[E.STATE].isin([E.MET, E.BREACHED])]
     if decided.empty:
         return pd.DataFrame(columns=columns)
+    # The median is the dashboard's "median first touch": business time to the contact that
+    # stopped the clock, over the items a contact stopped (not rejections, not untouched ones).
+    touched = decided[E.STOP_REASON].isin(TOUCH_STOPS)
     keyed = decided.assign(
         **{by: decided[by].fillna("")},
         _met=(decided[E.STATE] == E.MET).astype(int),
         _breached=(decided[E.STATE] == E.BREACHED).astype(int),
-        _elapsed=pd.to_numeric(decided[E.ELAPSED], errors="coerce"),
+        _elapsed=pd.to_numeric(decided[E.ELAPSED], errors="coerce").where(touched),
         _team=decided[E.TEAM_ID],
     )
     grouped = (
@@ -221,6 +225,8 @@ def breaches_by(
     if by == E.OWNER_ID:
         grouped["name"] = grouped[by].map(_names(owners, "owner_id")).fillna(UNASSIGNED)
         grouped.loc[grouped[by] == "", "name"] = UNASSIGNED
+        # Leads with no rep have no rep median: nobody's speed to report.
+        grouped.loc[grouped[by] == "", "median_elapsed_minutes"] = np.nan
     else:
         grouped["name"] = grouped[by].map(team_names).fillna(NO_TEAM)
     grouped["team"] = grouped["team_id"].map(team_names).fillna(NO_TEAM)
@@ -246,7 +252,7 @@ def routing_delay(items: pd.DataFrame, teams: pd.DataFrame) -> pd.DataFrame:
         "team",
         "leads",
         "unassigned",
-        "median_routing_minutes",
+        "mean_routing_minutes",
         "p90_routing_minutes",
         "median_rep_minutes",
         "p90_rep_minutes",
@@ -270,7 +276,7 @@ def routing_delay(items: pd.DataFrame, teams: pd.DataFrame) -> pd.DataFrame:
         .agg(
             leads=("_team", "size"),
             unassigned=("_unassigned", "sum"),
-            median_routing_minutes=("_routing", "median"),
+            mean_routing_minutes=("_routing", "mean"),
             p90_routing_minutes=("_routing", lambda s: s.quantile(0.9)),
             median_rep_minutes=("_rep", "median"),
             p90_rep_minutes=("_rep", lambda s: s.quantile(0.9)),
@@ -289,16 +295,23 @@ def routing_delay(items: pd.DataFrame, teams: pd.DataFrame) -> pd.DataFrame:
     grouped["unassigned"] = grouped["unassigned"].astype(int)
     for name in columns[4:8]:
         grouped[name] = grouped[name].astype(float).round(1)
-    # "All teams" last, the rest by median routing delay, slowest first.
+    # "All teams" last, the rest by average routing delay, slowest first. The average, not the
+    # median, sits beside the routing share: both are sums over the same leads (a median of 0 h
+    # beside a share of 11% read as a contradiction when most leads are routed at once).
     grouped["_all"] = grouped["_team"] == "*"
     grouped = grouped.sort_values(
-        ["_all", "median_routing_minutes", "team"], ascending=[True, False, True]
+        ["_all", "mean_routing_minutes", "team"], ascending=[True, False, True]
     )
     return grouped[columns].reset_index(drop=True)
 
 
-def rejections(handed_off: pd.DataFrame) -> pd.DataFrame:
-    """Rejected leads of the month by reason, with the source that sent most of them."""
+def rejections(
+    handed_off: pd.DataFrame,
+    owners: pd.DataFrame | None = None,
+    teams: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Rejected leads of the month by reason, with the source that sent most of them and, per
+    reason, the rejecting sales teams (the lead owner's team) with their counts, most first."""
     columns = [
         "reason",
         "rejected",
@@ -306,6 +319,7 @@ def rejections(handed_off: pd.DataFrame) -> pd.DataFrame:
         "pct_of_delivered",
         "main_source",
         "main_source_rejected",
+        "by_team",
     ]
     if handed_off.empty:
         return pd.DataFrame(columns=columns)
@@ -328,8 +342,35 @@ def rejections(handed_off: pd.DataFrame) -> pd.DataFrame:
     counts["pct_of_delivered"] = (100.0 * counts["rejected"] / len(handed_off)).round(1)
     counts["main_source"] = counts["reason"].map(by_source["source"])
     counts["main_source_rejected"] = counts["reason"].map(by_source["n"]).astype(int)
+    counts["by_team"] = counts["reason"].map(_teams_per_reason(rejected, reasons, owners, teams))
     counts = counts.sort_values(["rejected", "reason"], ascending=[False, True], ignore_index=True)
     return counts[columns]
+
+
+def _teams_per_reason(
+    rejected: pd.DataFrame,
+    reasons: pd.Series,
+    owners: pd.DataFrame | None,
+    teams: pd.DataFrame | None,
+) -> pd.Series:
+    """Per reason: "Sales East 12 · Sales West 3" (the owner's team; "(unassigned)" without)."""
+    owner_team = (
+        owners.drop_duplicates("owner_id").set_index("owner_id")["team_id"]
+        if owners is not None and not owners.empty
+        else pd.Series(dtype=object)
+    )
+    names = _names(teams, "team_id") if teams is not None else pd.Series(dtype=object)
+    team = rejected["owner_id"].map(owner_team).map(names) if "owner_id" in rejected else None
+    team = (team if team is not None else pd.Series(None, index=rejected.index)).fillna(NO_TEAM)
+    counted = (
+        pd.DataFrame({"reason": reasons, "team": team})
+        .value_counts()
+        .rename("n")
+        .reset_index()
+        .sort_values(["reason", "n", "team"], ascending=[True, False, True])
+    )
+    counted["part"] = counted["team"].astype(str) + " " + counted["n"].astype(str)
+    return counted.groupby("reason", sort=False)["part"].agg(" · ".join)
 
 
 def disputes(items: pd.DataFrame, all_disputes: pd.DataFrame) -> pd.DataFrame:

@@ -88,7 +88,7 @@ def _other_actions(tables: dict[str, pd.DataFrame], customers: int) -> list[tupl
                 (
                     30 + share / 2,
                     f"Fix lead routing: {share:.0f}% of first-touch delay is before a rep "
-                    f"is assigned (median {row['median_routing_minutes'] / 60:.1f} business "
+                    f"is assigned (average {row['mean_routing_minutes'] / 60:.1f} business "
                     f"hours, 90th percentile {row['p90_routing_minutes'] / 60:.1f}).",
                 )
             )

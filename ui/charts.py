@@ -155,9 +155,14 @@ def state_bars(counts: pd.DataFrame, by: str, label: str) -> go.Figure:
 
 
 def hours_distribution(
-    hours: pd.Series, states: pd.Series, target_hours: float | None, title: str
+    hours: pd.Series,
+    states: pd.Series,
+    target_hours: float | Mapping[str, float] | None,
+    title: str,
 ) -> go.Figure:
-    """Histogram of business hours (e.g. to first touch), coloured by verdict, target marked."""
+    """Histogram of business hours (e.g. to first touch), coloured by verdict, with every
+    target marked: one line per segment when segments have their own (hot leads: 30 min), and
+    the last bar labelled when it folds in the slowest 2%."""
     figure = go.Figure()
     clipped_at = float(np.nanpercentile(hours, 98)) if len(hours.dropna()) else 0.0
     for state in ("met", "breached", "open"):
@@ -169,13 +174,35 @@ def hours_distribution(
                 x=values, name=state_label(state), marker_color=STATE_COLORS[state], nbinsx=40
             )
         )
-    if target_hours is not None:
+    targets = (
+        {}
+        if target_hours is None
+        else dict(target_hours)
+        if isinstance(target_hours, Mapping)
+        else {"": float(target_hours)}
+    )
+    by_hours: dict[float, list[str]] = {}
+    for label, value in targets.items():
+        by_hours.setdefault(float(value), []).append(label)
+    for index, (value, labels) in enumerate(sorted(by_hours.items())):
+        named = ", ".join(label for label in labels if label)
         figure.add_vline(
-            x=target_hours,
+            x=value,
             line_color=TARGET_COLOR,
             line_dash="dash",
-            annotation_text=f"target {target_hours:g} h",
-            annotation_position="top right",
+            annotation_text=f"target {value:g} h" + (f" ({named})" if named else ""),
+            annotation_position="top right" if index % 2 == 0 else "bottom right",
+        )
+    if clipped_at > 0 and bool((hours > clipped_at).any()):
+        figure.add_annotation(
+            x=clipped_at,
+            y=1,
+            yref="paper",
+            text=f"≥ {clipped_at:.0f} h: slowest 2%",
+            showarrow=False,
+            xanchor="right",
+            yanchor="bottom",
+            font={"size": 11},
         )
     figure.update_layout(
         template=PLOTLY_TEMPLATE,
@@ -196,19 +223,27 @@ def rep_scatter(reps: pd.DataFrame) -> go.Figure:
         STATE_COLORS["met"],
         STATE_COLORS["breached"],
     )
+    # Names only where they help and fit: the reps under target and the slowest few; the rest
+    # on hover. Alternating positions keep neighbours' names apart.
+    labelled = (~reps["meets_target"].fillna(False).astype(bool)) | reps["median_hours"].rank(
+        ascending=False, method="first"
+    ).le(5)
+    order = reps["median_hours"].rank(method="first").fillna(0).astype(int).to_numpy()
+    positions = np.array(["top center", "bottom center", "middle right", "middle left"])
     figure = go.Figure(
         go.Scatter(
             x=reps["median_hours"],
             y=reps["compliance_pct"],
             mode="markers+text",
-            text=reps["rep"],
-            textposition="top center",
+            text=reps["rep"].where(labelled, ""),
+            textposition=positions[order % len(positions)].tolist(),
+            customdata=reps["rep"],
             marker={
                 "size": np.clip(reps["decided"] ** 0.5 * 2, 8, 30),
                 "color": colors,
                 "line": {"width": 1, "color": "white"},
             },
-            hovertemplate="%{text}<br>median %{x:.1f} business h<br>%{y:.1f}% within target<extra></extra>",
+            hovertemplate="%{customdata}<br>median %{x:.1f} business h<br>%{y:.1f}% within target<extra></extra>",
         )
     )
     figure.update_layout(

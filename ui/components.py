@@ -200,7 +200,9 @@ def when_column(label: str) -> Any:
 
 
 def link_column(label: str, display: str | None = None) -> Any:
-    return st.column_config.LinkColumn(label, display_text=display)
+    """A link column pinned to the table's left edge: on a narrow screen (1024 px) the wide
+    columns scroll, the way in stays visible."""
+    return st.column_config.LinkColumn(label, display_text=display, pinned=True)
 
 
 def chart(figure: Any, *, key: str) -> None:

@@ -67,3 +67,16 @@ def loaded_data(zone: ZoneInfo) -> LoadedData:
     """Counts by tier, team and month, and date ranges of what is loaded."""
     url, stamp = loaders.stamp_and_url()
     return _summarise(url, stamp, str(zone))
+
+
+@st.cache_data(show_spinner=False, ttl=loaders.TTL_SECONDS)
+def _backdated_deals(url: str, stamp: str) -> pd.DataFrame:
+    del url, stamp
+    return loaders.get_store().read_deals_won_before_their_lead()
+
+
+def backdated_deals() -> pd.DataFrame:
+    """Deals closed won before their lead was created: accepted (CRMs allow a backdated close
+    date, see `models.data_checks`), listed on the Data page with a warning."""
+    url, stamp = loaders.stamp_and_url()
+    return _backdated_deals(url, stamp)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from models.engine import columns as E
-from reports.formats import text_or_none
+from reports.formats import fmt_when, text_or_none
 from ui import actions, context, loaders
 from ui import drilldown as dd
 from ui.components import records
@@ -97,7 +97,7 @@ def pending_panel(filters: Filters, me: Identity) -> None:
                 rep = row["rep"] if isinstance(row["rep"], str) else "unknown"
                 st.markdown(
                     f"**#{row['id']}** · {row['SLA']} · lead {lead} · rep {rep} · "
-                    f"raised by {_person(row['raised_by'], names)} on {pd.Timestamp(row['raised_at']):%d %b %H:%M}\n\n> {row['reason']}"
+                    f"raised by {_person(row['raised_by'], names)} on {fmt_when(pd.Timestamp(row['raised_at']).to_pydatetime(), filters.zone)}\n\n> {row['reason']}"
                 )
                 st.page_link(
                     "pages/drilldown.py",

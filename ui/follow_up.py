@@ -87,7 +87,11 @@ def _sla_view(stamp: str, filters: Filters, kind: str, sla_id: str | None) -> Sl
     result = results[0]
     owners, teams = loaders.names()
     items = result.items.copy()
-    touched = items[E.STOP_REASON].isin((E.STOP_ACTIVITY, E.STOP_REACHED, E.STOP_ATTEMPTS))
+    # One definition with the report's "median first touch": business time to the contact that
+    # stopped the clock, over decided items a contact stopped (not rejections, not exclusions).
+    touched = items[E.STOP_REASON].isin(
+        (E.STOP_ACTIVITY, E.STOP_REACHED, E.STOP_ATTEMPTS)
+    ) & items[E.STATE].isin((E.MET, E.BREACHED))
     items["touch_hours"] = (pd.to_numeric(items[E.ELAPSED], errors="coerce") / 60.0).where(touched)
     items["elapsed_hours"] = pd.to_numeric(items[E.ELAPSED], errors="coerce") / 60.0
     items["target_hours"] = pd.to_numeric(items[E.TARGET], errors="coerce") / 60.0
@@ -105,6 +109,9 @@ def _sla_view(stamp: str, filters: Filters, kind: str, sla_id: str | None) -> Sl
         by_team["link"] = [drill_link(filters, team=t) for t in by_team[E.TEAM_ID]]
     by_rep = summarise_groups(items, [E.TEAM_ID, "team", E.OWNER_ID, "rep"])
     if not by_rep.empty:
+        # Leads with no rep have no rep median: nobody's speed to report.
+        nobody = by_rep[E.OWNER_ID].isna()
+        by_rep.loc[nobody, ["median_hours", "p90_hours"]] = np.nan
         by_rep["link"] = [
             drill_link(filters, team=t, rep=o)
             for t, o in zip(by_rep[E.TEAM_ID], by_rep[E.OWNER_ID], strict=True)
@@ -155,6 +162,16 @@ def sla_choices(filters: Filters, kind: str) -> list[tuple[str, str]]:
     """(sla_id, name) of every SLA of `kind` this month."""
     evaluation = evaluations.evaluation(filters.month, filters.as_of)
     return [(r.sla_id, r.name) for r in evaluation.slas if r.kind == kind]
+
+
+def segment_targets(view: SlaView) -> dict[str, float]:
+    """Target hours per segment of the view's items ("" for items outside any segment)."""
+    items = view.items
+    if items.empty:
+        return {}
+    segments = items[E.SEGMENT].fillna("").astype(str)
+    targets = items["target_hours"].groupby(segments).agg(lambda v: v.mode().iloc[0])
+    return {str(k): float(v) for k, v in targets.dropna().items()}
 
 
 def worst_rep(view: SlaView, min_decided: int = 3) -> pd.Series | None:

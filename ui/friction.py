@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from models.time.months import months_before
 from reports import formats
 from reports.formats import fmt_month
 from ui import loaders
@@ -18,7 +19,7 @@ _MINUTES_SUFFIX = "_minutes"
 
 
 @st.cache_data(show_spinner="Assembling the friction report…", ttl=loaders.TTL_SECONDS)
-def _report(stamp: str, month: str, team_id: str | None, as_of: str) -> Any:
+def _report(stamp: str, month: str, team_id: str | None, as_of: str, zone: str) -> Any:
     del stamp
     from datetime import datetime
 
@@ -30,12 +31,28 @@ def _report(stamp: str, month: str, team_id: str | None, as_of: str) -> Any:
         month,
         team_id=team_id,
         as_of=datetime.fromisoformat(as_of),
+        timezone=zone,
     )
 
 
-def report(filters: Filters) -> Any:
-    """The month's friction report (one team's when the sidebar picks a team)."""
-    return _report(loaders.data_stamp(), filters.month, filters.team_id, filters.as_of.isoformat())
+def report_month(filters: Filters, *, to_date: bool = False) -> str:
+    """The month the Friction page reports: the sidebar's month once it is over; while it is the
+    running month, the last full month (as `handoff report` does) unless `to_date`."""
+    if filters.is_current_month and not to_date:
+        return months_before(filters.month, 1)[0]
+    return filters.month
+
+
+def report(filters: Filters, month: str | None = None) -> Any:
+    """The friction report of `month` (default: the sidebar's; one team's when the sidebar picks
+    a team), its times on the viewer's clock."""
+    return _report(
+        loaders.data_stamp(),
+        month or filters.month,
+        filters.team_id,
+        filters.as_of.isoformat(),
+        str(filters.zone),
+    )
 
 
 def section_table(report_obj: Any, key: str) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -49,10 +66,13 @@ def section_table(report_obj: Any, key: str) -> tuple[pd.DataFrame, dict[str, An
     table = report_obj.table(key)
     columns = [c for c in display.SPECS.get(key, ()) if c.name in table.columns]
     if not columns:
-        return readable(table)
+        return readable(table, report_obj.timezone)
     if key in ("breaches_by_team", "breaches_by_rep") and "breached" in table.columns:
         table = table[table["breached"] > 0]  # as the report: who breached, worst first
     out = table[[c.name for c in columns]].copy()
+    for column in columns:  # dates on the viewer's clock, as the page says
+        if column.fmt is display.fmt_date and isinstance(out[column.name].dtype, pd.DatetimeTZDtype):
+            out[column.name] = out[column.name].dt.tz_convert(report_obj.timezone)
     config: dict[str, Any] = {}
     for column in columns:
         config[column.name] = _column_config(out, column.name, column.header, column.fmt)
@@ -101,8 +121,9 @@ def _trend(report_obj: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
     return wide, config
 
 
-def readable(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Minutes become business hours and percentages get a % format; headers made human."""
+def readable(frame: pd.DataFrame, zone: str | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Minutes become business hours and percentages get a % format; headers made human;
+    instants on the viewer's clock (`zone`), the header naming it."""
     out = frame.copy()
     # Ids are for the files; on screen the names beside them say the same thing.
     named = set(out.columns) & {"name", "sla_name", "team"}
@@ -128,6 +149,9 @@ def readable(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
                 header.replace(" pts", " (pts)"), format="%+.1f"
             )
         elif pd.api.types.is_datetime64_any_dtype(out[name]):
+            if zone is not None and isinstance(out[name].dtype, pd.DatetimeTZDtype):
+                out[name] = out[name].dt.tz_convert(zone)
+                header = f"{header} ({zone})"
             config[name] = st.column_config.DatetimeColumn(header, format="D MMM YYYY, HH:mm")
         else:
             config[name] = header

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import pandas as pd
 import streamlit as st
@@ -36,12 +36,23 @@ def drill_link(filters: Filters, *, team: Any = None, rep: Any = None, lead: Any
     return "drilldown?" + urlencode(params)
 
 
+def keep_viewer_query(link: str, current: Any) -> str:
+    """`link` with every query parameter of the viewer's URL it does not set itself (who they
+    are, the tab they were on), so following it keeps who and where they were."""
+    path, _, query = link.partition("?")
+    params = dict(parse_qsl(query))
+    for key, value in dict(current).items():
+        params.setdefault(str(key), str(value))
+    return f"{path}?{urlencode(params)}" if params else path
+
+
 @st.cache_data(show_spinner="Computing this month's SLA verdicts…", ttl=loaders.TTL_SECONDS)
 def _board(stamp: str, filters: Filters) -> Board:
     del stamp
     evaluation = evaluations.evaluation(filters.month, filters.as_of)
     names, teams = loaders.names()
-    risky = views.at_risk(evaluation, filters, names, teams, limit=AT_RISK_ROWS)
+    zones = {n: str(c.timezone) for n, c in loaders.get_config().calendars.items()}
+    risky = views.at_risk(evaluation, filters, names, teams, limit=None, zones=zones)
     if not risky.empty:
         risky["Open"] = [
             drill_link(filters, team=t, rep=o, lead=lead)

@@ -1,9 +1,10 @@
-"""The Service page's data: who in service made each new customer's first contact, and how fast.
+"""The Service page's data: who in service owns and reached each new customer, and how fast.
 
-A service item's owner and team are the deal's owner's (SPEC section 3): the sales rep who closed
-the deal, not a service person. Service managers want the other side too: the service rep whose
-outbound call, e-mail or meeting stopped the clock, i.e. the owner of the item's stop activity.
-That owner comes from the activities (one store read for the month's contacted leads).
+A service item is the service side's (SPEC section 3): its owner and team are the deal's service
+owner, else the service rep who made the first contact, else nobody (the service queue). The
+sales rep who closed the deal is `closed_by_owner_id`, shown beside it and never charged. Who made
+the first contact (the owner of the item's stop activity) comes from the activities (one store
+read for the month's contacted leads).
 """
 
 from __future__ import annotations
@@ -20,16 +21,18 @@ from ui.follow_up import SlaView, sla_view, summarise_groups
 
 KIND = "service_first_contact"
 NOT_CONTACTED = "(not contacted yet)"
+SERVICE_QUEUE = "(service queue)"
 
 
 def scope(filters: Filters) -> tuple[Filters, str | None]:
-    """The filters for the service items, and the service team to narrow first contacts to.
+    """The filters for the service items, and the closing sales team to narrow the "closed by"
+    tables to.
 
-    Items carry the closing sales team, so a service tier or team in the sidebar would match no
-    item at all; for those the page shows every customer and narrows the first contacts to the
-    chosen service team instead.
+    Items carry the service owner's team, so a service tier or team in the sidebar narrows them
+    directly. A sales tier or team would match no item at all: for those the page shows every
+    customer and narrows the closers' tables to the chosen sales team instead.
     """
-    if filters.tier != "service":
+    if filters.tier in (None, "service"):
         return filters, None
     return replace(filters, tier=None, team_id=None, tier_teams=()), filters.team_id
 
@@ -56,13 +59,51 @@ def _with_first_contact(stamp: str, filters: Filters, sla_id: str) -> pd.DataFra
     items["contact_rep"] = ids.map(known["name"]).fillna(NOT_CONTACTED).astype(str)
     items["contact_team_id"] = ids.map(known["team_id"]).astype(object)
     items["contact_team"] = ids.map(known["team_name"]).fillna("—").astype(str)
+    closers = items[E.CLOSED_BY_OWNER_ID].astype("string")
+    items["closer"] = closers.map(known["name"]).fillna(closers).fillna("(no owner)").astype(str)
+    items["closer_team_id"] = closers.map(known["team_id"]).astype(object)
+    items["closer_team"] = closers.map(known["team_name"]).fillna("—").astype(str)
+    unowned = items[E.OWNER_ID].isna()
+    items.loc[unowned, "rep"] = SERVICE_QUEUE
+    items.loc[unowned, "team"] = SERVICE_QUEUE
     return items
 
 
 def with_first_contact(filters: Filters, view: SlaView) -> pd.DataFrame:
     """The view's items plus `contact_owner_id`, `contact_rep` and `contact_team`: who made
-    the first contact (the stop activity's owner); NOT_CONTACTED when nobody has yet."""
+    the first contact (the stop activity's owner; NOT_CONTACTED when nobody has yet), and
+    `closer`, `closer_team_id`, `closer_team`: who closed the deal. Items nobody owns yet have
+    `rep` and `team` SERVICE_QUEUE."""
     return _with_first_contact(loaders.data_stamp(), filters, view.sla_id)
+
+
+def by_owner(items: pd.DataFrame) -> pd.DataFrame:
+    """Per service owner (the item's owner): customers, within target, median and P90 business
+    hours to first contact; the service queue (customers nobody owns yet) is the last row."""
+    grouped = summarise_groups(items, [E.OWNER_ID, "rep", "team"])
+    if grouped.empty:
+        return grouped
+    queue = grouped[E.OWNER_ID].isna()
+    return pd.concat(
+        [
+            grouped[~queue].sort_values(
+                ["compliance_pct", "median_hours"], ascending=[True, False], na_position="last"
+            ),
+            grouped[queue],
+        ],
+        ignore_index=True,
+    )
+
+
+def by_closer(items: pd.DataFrame, team_id: str | None = None) -> pd.DataFrame:
+    """Per sales rep who closed the deals (optionally of one sales team): how quickly service
+    reached their customers. Shown for the handover, never charged to the closer."""
+    if team_id is not None and not items.empty:
+        items = items[items["closer_team_id"] == team_id]
+    grouped = summarise_groups(items, [E.CLOSED_BY_OWNER_ID, "closer", "closer_team"])
+    if grouped.empty:
+        return grouped
+    return grouped.sort_values(["items", "closer"], ascending=[False, True], ignore_index=True)
 
 
 def by_contact_rep(items: pd.DataFrame) -> pd.DataFrame:

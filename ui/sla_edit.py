@@ -26,6 +26,8 @@ from models.engine import columns as E
 from models.engine.evaluate import evaluate
 from models.errors import BadInputError
 from models.time.calendar import WEEKDAYS, format_hours, holidays_in_year
+from models.verdicts.versions import VersionImpact, check_new_version
+from models.verdicts.versions import version_impact as impact_of
 from ui import loaders
 from ui.theme import KIND_LABELS, TIER_LABELS
 
@@ -261,11 +263,29 @@ def _rep_figures(quota: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def save(draft: Draft, path: str, loaded_by: str) -> list[str]:
-    """Append the draft to the SLA file (validated first, written atomically) and record it."""
+def version_impact(draft: Draft, current_month: str) -> VersionImpact:
+    """Which frozen months the draft's effective date falls in, and which past months it would
+    judge again (see `models.verdicts.versions`)."""
+    return impact_of(loaders.get_store(), draft.effective_from, current_month)
+
+
+def save(
+    draft: Draft, path: str, loaded_by: str, *, current_month: str, confirmed: bool = False
+) -> list[str]:
+    """Append the draft to the SLA file (validated first, written atomically) and record it.
+
+    Refused (BadInputError, nothing written) when its effective date falls in a frozen month, or
+    reaches back into earlier months without `confirmed`."""
     from models.config import load_config
     from models.verdicts.service import sync_sla_versions
 
+    check_new_version(
+        loaders.get_store(),
+        draft.sla_id,
+        draft.effective_from,
+        current_month,
+        confirmed=confirmed,
+    )
     source = Path(path)
     current = source.read_text(encoding="utf-8")
     tomllib.loads(current)  # the file must still be valid before we touch it

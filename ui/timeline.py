@@ -321,10 +321,29 @@ def _add_events(
         )
 
 
-def clocks_table(items: pd.DataFrame, zone: Any) -> pd.DataFrame:
-    """Each SLA clock of the lead as a readable row (business hours, local times)."""
+def clocks_table(
+    items: pd.DataFrame, zone: Any, owner_names: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Each SLA clock of the lead as a readable row (business hours, local times), with whose
+    clock it is: the lead's owner, or for a new customer the service owner (the service queue
+    when nobody has picked it up) and, beside it, the sales rep who closed the deal."""
     if items.empty:
         return pd.DataFrame()
+    names = dict(owner_names or {})
+
+    def who(values: pd.Series, missing: pd.Series) -> pd.Series:
+        return pd.Series(
+            [
+                names.get(str(v), str(v)) if v is not None and not pd.isna(v) else m
+                for v, m in zip(values, missing, strict=True)
+            ],
+            index=values.index,
+            dtype=object,
+        )
+
+    is_deal = items[E.DEAL_ID].notna()
+    owner = who(items[E.OWNER_ID], is_deal.map({True: "(service queue)", False: "(no owner)"}))
+    closer = who(items[E.CLOSED_BY_OWNER_ID], pd.Series("", index=items.index))
 
     def local(values: pd.Series) -> pd.Series:
         return values.map(lambda v: None if v is None or pd.isna(v) else _local(v, zone))
@@ -333,6 +352,8 @@ def clocks_table(items: pd.DataFrame, zone: Any) -> pd.DataFrame:
         {
             "SLA": row_labels(items),
             "State": items[E.STATE],
+            "Owner": owner,
+            "Closed by": closer.where(is_deal, ""),
             "Clock started": local(items[E.START]),
             "Clock stopped": local(items[E.STOP]),
             "Stopped by": items[E.STOP_REASON].map(stop_reason_label),

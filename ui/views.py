@@ -131,10 +131,29 @@ def trend(evaluations: list[Any], filters: Filters) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def owner_label(items: pd.DataFrame, names: dict[str, str]) -> pd.Series:
+    """Whose each item is, by name: "(service queue)" for a new customer nobody in service has
+    picked up yet, "(unassigned)" for a lead with no owner."""
+    named = items[E.OWNER_ID].map(names).fillna(items[E.OWNER_ID]).astype(object)
+    nobody = np.where(items[E.DEAL_ID].notna(), "(service queue)", "(unassigned)")
+    return pd.Series(
+        np.where(items[E.OWNER_ID].isna(), nobody, named.to_numpy(dtype=object)),
+        index=items.index,
+        dtype=object,
+    )
+
+
 def at_risk(
-    evaluation: Any, filters: Filters, names: dict[str, str], teams: dict[str, str], limit: int = 25
+    evaluation: Any,
+    filters: Filters,
+    names: dict[str, str],
+    teams: dict[str, str],
+    limit: int | None = 25,
+    zones: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Open items that will breach soonest (least business time left first), with owner and time left."""
+    """Open items that will breach soonest (least business time left first), with owner and time
+    left; `limit` None keeps them all. `zones` (calendar name -> time zone) puts each due time on
+    its team's clock ("Due (local)") and says whether it is due today there (`due_today`)."""
     items = scoped_items(evaluation, filters)
     if items.empty:
         return pd.DataFrame()
@@ -142,7 +161,10 @@ def at_risk(
     if open_items.empty:
         return pd.DataFrame()
     open_items["_left"] = pd.to_numeric(open_items[E.REMAINING], errors="coerce")
-    open_items = open_items.sort_values(["_left", E.DUE_AT], na_position="last").head(limit)
+    open_items = open_items.sort_values(["_left", E.DUE_AT], na_position="last")
+    if limit is not None:
+        open_items = open_items.head(limit)
+    local, today = _on_team_clock(open_items, zones or {}, filters)
     return pd.DataFrame(
         {
             "sla_id": open_items[E.SLA_ID],
@@ -154,11 +176,34 @@ def at_risk(
                 "Lead " + open_items[E.LEAD_ID].astype(str),
             ),
             "owner_id": open_items[E.OWNER_ID],
-            "Owner": open_items[E.OWNER_ID].map(names).fillna("(unassigned)"),
+            "Owner": owner_label(open_items, names),
+            "Closed by": open_items[E.CLOSED_BY_OWNER_ID].map(names).fillna(""),
             "team_id": open_items[E.TEAM_ID],
             "Team": open_items[E.TEAM_ID].map(teams).fillna("—"),
             "Business hours left": open_items["_left"] / 60.0,
             "Due": pd.to_datetime(open_items[E.DUE_AT], utc=True).dt.tz_convert(filters.zone),
+            "Due (local)": local,
+            "due_today": today,
+            "is_customer": open_items[E.DEAL_ID].notna().to_numpy(),
             "At risk": open_items[E.AT_RISK].fillna(False).astype(bool),
         }
     ).reset_index(drop=True)
+
+
+def _on_team_clock(
+    items: pd.DataFrame, zones: dict[str, str], filters: Filters
+) -> tuple[pd.Series, pd.Series]:
+    """Each due instant as "Tue 20 Oct, 14:00 EDT" in its item's calendar zone (the team's
+    hours), and whether that is today on the same clock."""
+    due = pd.to_datetime(items[E.DUE_AT], utc=True)
+    text = pd.Series("—", index=items.index, dtype=object)
+    today = pd.Series(False, index=items.index, dtype=bool)
+    calendars = items[E.CALENDAR].astype(object)
+    for name in calendars.dropna().unique():
+        zone = zones.get(str(name), str(filters.zone))
+        mine = (calendars == name) & due.notna()
+        local = due[mine].dt.tz_convert(zone)
+        text[mine] = local.map(lambda v: f"{v:%a %d %b, %H:%M} {v.tzname()}")
+        now_local = pd.Timestamp(filters.now).tz_convert(zone).date()
+        today[mine] = local.dt.date == now_local
+    return text, today

@@ -33,7 +33,7 @@ LEAD_COLUMNS = [
 ACTIVITY_COLUMNS = [
     C.ACTIVITY_ID, C.LEAD_ID, C.TYPE, C.OCCURRED_AT, C.OWNER_ID, C.DIRECTION, C.OUTCOME, C.BODY
 ]  # fmt: skip
-DEAL_COLUMNS = [C.DEAL_ID, C.LEAD_ID, C.CLOSED_WON_AT, C.OWNER_ID, C.AMOUNT]
+DEAL_COLUMNS = [C.DEAL_ID, C.LEAD_ID, C.CLOSED_WON_AT, C.OWNER_ID, C.AMOUNT, C.SERVICE_OWNER_ID]
 
 
 def parse_times(values: pd.Series) -> pd.Series:
@@ -288,7 +288,9 @@ def map_deals(
 ) -> tuple[pd.DataFrame, list[str]]:
     """Won deals with a contact -> deals; the rest (open, lost, no contact) are left out."""
     is_won = [deal_is_won(r.get("properties") or {}, names, won) for r in records]
-    props = properties_frame(records, [names[k] for k in ("deal_closed_at", "deal_amount", "deal_owner")])
+    service_owner = names.get("deal_service_owner")  # no default: only when configured
+    wanted = [names[k] for k in ("deal_closed_at", "deal_amount", "deal_owner")]
+    props = properties_frame(records, wanted + ([service_owner] if service_owner else []))
     lead_ids = props["id"].map(lambda i: leads.get(i))
     keep = lead_ids.notna() & pd.Series(is_won, index=props.index, dtype=bool)
     skipped = props.loc[~keep, "id"].tolist()
@@ -298,4 +300,5 @@ def map_deals(
     out[C.CLOSED_WON_AT] = closed.fillna(parse_times(props["updatedAt"]))
     out[C.OWNER_ID] = props[names["deal_owner"]]
     out[C.AMOUNT] = pd.to_numeric(props[names["deal_amount"]], errors="coerce").astype(float)
+    out[C.SERVICE_OWNER_ID] = props[service_owner] if service_owner else None
     return _nulls(out[DEAL_COLUMNS].reset_index(drop=True)), skipped

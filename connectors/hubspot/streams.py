@@ -107,7 +107,14 @@ DEALS = ObjectStream(
     "deals",
     "deal",
     "hs_lastmodifieddate",
-    ("deal_closed_at", "deal_amount", "deal_owner", "deal_stage", "deal_pipeline"),
+    (
+        "deal_closed_at",
+        "deal_amount",
+        "deal_owner",
+        "deal_stage",
+        "deal_pipeline",
+        "deal_service_owner",
+    ),
     DEALS_SCOPE,
     needs_contact=True,
 )

@@ -13,6 +13,7 @@ ITEM_ID = "item_id"  # lead_id, or deal_id for service_first_contact
 LEAD_ID = "lead_id"
 DEAL_ID = "deal_id"
 OWNER_ID = "owner_id"
+CLOSED_BY_OWNER_ID = "closed_by_owner_id"  # service items: who closed the deal (sales)
 TEAM_ID = "team_id"
 MONTH = "month"
 STATE = "state"
@@ -63,6 +64,7 @@ ITEM_COLUMNS = (
     DEAL_ID,
     OWNER_ID,
     TEAM_ID,
+    CLOSED_BY_OWNER_ID,
     MONTH,
     STATE,
     START,

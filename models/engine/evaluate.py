@@ -179,7 +179,9 @@ def _prepare(
     )
     for name in (C.HANDED_OFF_AT, C.ASSIGNED_AT, C.REJECTED_AT):
         leads[name] = as_ns_utc(leads[name])
-    deals = _with(data.deals, (C.DEAL_ID, C.LEAD_ID, C.CLOSED_WON_AT, C.OWNER_ID))
+    deals = _with(
+        data.deals, (C.DEAL_ID, C.LEAD_ID, C.CLOSED_WON_AT, C.OWNER_ID, C.SERVICE_OWNER_ID)
+    )
     deals[C.CLOSED_WON_AT] = as_ns_utc(deals[C.CLOSED_WON_AT])
     acts = _with(
         data.activities,

@@ -98,14 +98,18 @@ def _sentences(
     stop = _local(items, E.STOP, calendars).to_numpy(dtype=object)
     state = _text_array(items[E.STATE])
     reason = _text_array(items[E.STOP_REASON])
-    basis = np.where(
-        items[E.DEAL_ID].notna().to_numpy(),
-        "deal closed won",
-        np.where(
-            items[E.ASSIGNED_AT].notna().to_numpy(),
-            "assigned to the owner",
-            "handed off, not assigned",
-        ),
+    is_deal = items[E.DEAL_ID].notna().to_numpy()
+    assigned = items[E.ASSIGNED_AT].notna().to_numpy()
+    # The clock starts at the later of the assignment and the handoff (SPEC.md section 3).
+    assigned_later = assigned & (items[E.START] > items[E.HANDED_OFF_AT]).to_numpy()
+    basis = np.select(
+        [is_deal, assigned_later, assigned],
+        [
+            "deal closed won",
+            "assigned to the owner after the handoff",
+            "handed off; the owner was assigned before it",
+        ],
+        default="handed off, not assigned",
     ).astype(object)
     activity = _text_array(items[E.STOP_ACTIVITY_TYPE]) + " " + _text_array(items[E.STOP_ACTIVITY_ID])
     attempts = _text_array(
@@ -178,6 +182,16 @@ def _sentences(
             " min (", _minutes(items[E.ROUTING_DELAY_BUSINESS]).to_numpy(dtype=object),
             " business), not counted against the owner",
         )  # fmt: skip
+    if is_deal.any():
+        # A service item is the service side's; the closer is named beside it, never charged.
+        owner = _text_array(items[E.OWNER_ID])
+        owned = is_deal & (owner != "")
+        queue = is_deal & (owner == "")
+        sentence[owned] = _join(owned, sentence, "; service owner ", owner)
+        sentence[queue] = _join(queue, sentence, "; no service owner yet (service queue)")
+        closer = _text_array(items[E.CLOSED_BY_OWNER_ID])
+        closed = is_deal & (closer != "")
+        sentence[closed] = _join(closed, sentence, "; deal closed by ", closer)
     excluded = state == E.EXCLUDED
     if excluded.any():
         sentence[excluded] = _join(

@@ -70,9 +70,16 @@ def lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
     return pd.Series(values[found], index=keys.index, dtype=object)
 
 
+def clock_start(handed_off_at: pd.Series, assigned_at: pd.Series) -> pd.Series:
+    """Sales' clock start (SPEC.md section 3): the later of `assigned_at` and `handed_off_at`,
+    `handed_off_at` when not assigned. CRMs often set the owner at contact creation, before the
+    handoff; sales' clock never starts before the handoff."""
+    return assigned_at.where(assigned_at > handed_off_at, handed_off_at)
+
+
 def lead_items(leads: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-    """One item per handed-off lead whose clock has started by `as_of` (start = assigned_at, or
-    handed_off_at when not assigned; an assignment after `as_of` is not known yet)."""
+    """One item per handed-off lead whose clock has started by `as_of` (start = the later of
+    assigned_at and handed_off_at; an assignment after `as_of` is not known yet)."""
     known = leads[leads[C.HANDED_OFF_AT].notna() & (leads[C.HANDED_OFF_AT] <= ctx.as_of)]
     assigned = known[C.ASSIGNED_AT].where(known[C.ASSIGNED_AT] <= ctx.as_of)
     items = pd.DataFrame(
@@ -86,16 +93,19 @@ def lead_items(leads: pd.DataFrame, ctx: Context) -> pd.DataFrame:
             LEAD_KEY: known[LEAD_KEY].to_numpy(),
             E.HANDED_OFF_AT: known[C.HANDED_OFF_AT].array,
             E.ASSIGNED_AT: assigned.array,
-            E.START: assigned.fillna(known[C.HANDED_OFF_AT]).array,
+            E.START: clock_start(known[C.HANDED_OFF_AT], assigned).array,
             C.REJECTED_AT: known[C.REJECTED_AT].where(known[C.REJECTED_AT] <= ctx.as_of).array,
         }
     )
     items[E.TEAM_ID] = lookup(items[E.OWNER_ID], ctx.owner_team)
+    items[E.CLOSED_BY_OWNER_ID] = None
     return items
 
 
 def deal_items(deals: pd.DataFrame, leads: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-    """One item per deal closed won by `as_of`; owner and team are the deal's owner's."""
+    """One item per deal closed won by `as_of`. The item is the service side's: its owner is
+    the deal's `service_owner_id` (None here when unset: `kinds.judge` gives it to the service
+    rep who made the first contact); the deal's owner, who closed it, is `closed_by_owner_id`."""
     known = deals[deals[C.CLOSED_WON_AT] <= ctx.as_of]
     lead_facts = leads.drop_duplicates(C.LEAD_ID).set_index(C.LEAD_ID)
     items = pd.DataFrame(
@@ -103,7 +113,8 @@ def deal_items(deals: pd.DataFrame, leads: pd.DataFrame, ctx: Context) -> pd.Dat
             E.ITEM_ID: _plain_text(known[C.DEAL_ID]),
             E.LEAD_ID: _plain_text(known[C.LEAD_ID]),
             E.DEAL_ID: _plain_text(known[C.DEAL_ID]),
-            E.OWNER_ID: _plain_text(known[C.OWNER_ID]),
+            E.OWNER_ID: _plain_text(known[C.SERVICE_OWNER_ID]),
+            E.CLOSED_BY_OWNER_ID: _plain_text(known[C.OWNER_ID]),
             LEAD_KEY: known[LEAD_KEY].to_numpy(),
             E.START: known[C.CLOSED_WON_AT].array,
         }
@@ -242,9 +253,15 @@ def contacts(acts: pd.DataFrame) -> pd.DataFrame:
 
 
 def first_contact_after_start(items: pd.DataFrame, acts: pd.DataFrame) -> pd.DataFrame:
-    """Per item: the first contact at or after its start (`contact_at`, id, type; NaT if none)."""
-    found = contacts(acts)[[LEAD_KEY, C.OCCURRED_AT, C.ACTIVITY_ID, C.TYPE]].rename(
-        columns={C.OCCURRED_AT: "contact_at", C.ACTIVITY_ID: "contact_id", C.TYPE: "contact_type"}
+    """Per item: the first contact at or after its start (`contact_at`, id, type and the owner
+    who made it, `contact_owner`; NaT/None if none)."""
+    found = contacts(acts)[[LEAD_KEY, C.OCCURRED_AT, C.ACTIVITY_ID, C.TYPE, C.OWNER_ID]].rename(
+        columns={
+            C.OCCURRED_AT: "contact_at",
+            C.ACTIVITY_ID: "contact_id",
+            C.TYPE: "contact_type",
+            C.OWNER_ID: "contact_owner",
+        }
     )
     left = items[[E.ITEM_ID, LEAD_KEY, E.START]].sort_values(E.START, kind="stable")
     merged = pd.merge_asof(

@@ -17,6 +17,7 @@ from models.engine.items import (
     Context,
     attempts_in_window,
     first_contact_after_start,
+    lookup,
     per_calendar_add,
     per_calendar_minutes,
     provider_activities,
@@ -38,8 +39,24 @@ def judge(kind: str, items: pd.DataFrame, provider: str, ctx: Context) -> pd.Dat
     if kind == "follow_up_attempts":
         _attempts(items, acts, ctx)
     else:
-        _first_contact(items, acts, with_rejection=kind == "first_touch")
+        first = _first_contact(items, acts, with_rejection=kind == "first_touch")
+        if kind == "service_first_contact":
+            _service_owner(items, first, ctx)
     return _finish(items, ctx, window_based=kind == "follow_up_attempts")
+
+
+def _service_owner(items: pd.DataFrame, first: pd.DataFrame, ctx: Context) -> None:
+    """A service item without the deal's service owner belongs to the provider-tier owner who made
+    the first contact, else to nobody (the service queue) (SPEC.md section 3)."""
+    unowned = items[E.OWNER_ID].isna().to_numpy()
+    if not unowned.any():
+        return
+    contact_owner = first["contact_owner"].to_numpy(dtype=object)
+    owners = items[E.OWNER_ID].to_numpy(dtype=object).copy()
+    owners[unowned] = contact_owner[unowned]
+    owners[pd.isna(owners)] = None
+    items[E.OWNER_ID] = pd.Series(owners, index=items.index, dtype=object)
+    items[E.TEAM_ID] = lookup(items[E.OWNER_ID], ctx.owner_team)
 
 
 def _rejection_stop(items: pd.DataFrame) -> pd.Series:
@@ -48,7 +65,9 @@ def _rejection_stop(items: pd.DataFrame) -> pd.Series:
     return rejected.where(rejected.isna() | (rejected >= items[E.START]), items[E.START])
 
 
-def _first_contact(items: pd.DataFrame, acts: pd.DataFrame, *, with_rejection: bool) -> None:
+def _first_contact(
+    items: pd.DataFrame, acts: pd.DataFrame, *, with_rejection: bool
+) -> pd.DataFrame:
     first = first_contact_after_start(items, acts)
     contact_at = pd.Series(first["contact_at"].array, index=items.index).astype(
         "datetime64[ns, UTC]"
@@ -70,6 +89,7 @@ def _first_contact(items: pd.DataFrame, acts: pd.DataFrame, *, with_rejection: b
         items.loc[earlier, E.STOP_REASON] = E.STOP_REJECTION
         items.loc[earlier, E.STOP_ACTIVITY_ID] = None
         items.loc[earlier, E.STOP_ACTIVITY_TYPE] = None
+    return first
 
 
 def _attempts(items: pd.DataFrame, acts: pd.DataFrame, ctx: Context) -> None:
@@ -130,10 +150,15 @@ def _finish(items: pd.DataFrame, ctx: Context, *, window_based: bool) -> pd.Data
     items[E.AT_RISK] = is_open & (
         elapsed >= items["_warn_pct"].to_numpy() / 100.0 * items[E.TARGET].to_numpy()
     )
-    delay = (items[E.ASSIGNED_AT] - items[E.HANDED_OFF_AT]).dt.total_seconds() / 60.0
+    # An owner assigned before the handoff (at contact creation) waited zero: no negative delay.
+    assigned = items[E.ASSIGNED_AT].where(
+        items[E.ASSIGNED_AT].isna() | (items[E.ASSIGNED_AT] >= items[E.HANDED_OFF_AT]),
+        items[E.HANDED_OFF_AT],
+    )
+    delay = (assigned - items[E.HANDED_OFF_AT]).dt.total_seconds() / 60.0
     items[E.ROUTING_DELAY] = delay.to_numpy()
     items[E.ROUTING_DELAY_BUSINESS] = per_calendar_minutes(
-        items, ctx, items[E.HANDED_OFF_AT], items[E.ASSIGNED_AT]
+        items, ctx, items[E.HANDED_OFF_AT], assigned
     )
     items[E.EXCLUSION_REASON] = None
     return items

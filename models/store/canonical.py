@@ -281,6 +281,33 @@ class Store(SlaInputsStore, BookkeepingStore, VerdictCacheStore, NudgeStore):
         with self._tx(conn) as tx:
             return read_frame(tx, stmt, table)
 
+    def read_deals_won_before_their_lead(
+        self, limit: int = 200, *, conn: Connection | None = None
+    ) -> pd.DataFrame:
+        """Live deals closed won before their lead was created (deal_id, lead_id, closed_won_at,
+        created_at), oldest first: accepted data that the Data page warns about."""
+        deal, lead = _table("deal"), _table("lead")
+        stmt = (
+            select(deal.c.deal_id, deal.c.lead_id, deal.c.closed_won_at, lead.c.created_at)
+            .join(lead, lead.c.lead_id == deal.c.lead_id)
+            .where(
+                deal.c.deleted_at.is_(None),
+                lead.c.deleted_at.is_(None),
+                deal.c.closed_won_at < lead.c.created_at,
+            )
+            .order_by(deal.c.closed_won_at, deal.c.deal_id)
+            .limit(limit)
+        )
+        with self._tx(conn) as tx:
+            found = tx.execute(stmt).all()
+        frame = pd.DataFrame(
+            [tuple(row) for row in found],
+            columns=["deal_id", "lead_id", "closed_won_at", "created_at"],
+        )
+        for name in ("closed_won_at", "created_at"):
+            frame[name] = as_utc(frame[name])
+        return frame
+
     def read_keys(
         self, entity: str, *, include_deleted: bool = True, conn: Connection | None = None
     ) -> pd.Index:

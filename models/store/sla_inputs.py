@@ -125,7 +125,8 @@ class SlaInputsStore:
             "leads": f"SELECT {lead_cols} FROM {lead_table} WHERE {handed}",
             "deal_leads": f"SELECT {lead_cols} FROM lead WHERE deleted_at IS NULL "
             f"AND lead_id IN (SELECT lead_id FROM deal WHERE {in_window})",
-            "deals": f"SELECT deal_id, lead_id, closed_won_at, owner_id, amount FROM deal WHERE {in_window}",
+            "deals": "SELECT deal_id, lead_id, closed_won_at, owner_id, amount, service_owner_id "
+            f"FROM deal WHERE {in_window}",
         }
         values = self._sla_values(ws=window_start, we=window_end, as_of=as_of)
         # Raw DB-API cursors with positional parameters: SQLAlchemy's Row objects and its
@@ -241,6 +242,18 @@ class SlaInputsStore:
         with self.engine.connect() as conn:
             row = conn.execute(stmt).mappings().first()
         return dict(row) if row is not None else None
+
+    def read_frozen_months(self) -> list[str]:
+        """The months that have a current (not superseded) snapshot, oldest first."""
+        table = T.VerdictSnapshot.__table__  # type: ignore[attr-defined]
+        stmt = (
+            select(table.c.month)
+            .where(table.c.superseded_at.is_(None))
+            .distinct()
+            .order_by(table.c.month)
+        )
+        with self.engine.connect() as conn:
+            return [str(month) for month in conn.execute(stmt).scalars().all()]
 
     def read_snapshot_payload(self, snapshot_id: int) -> str:
         """The whole stored payload of one snapshot (current or superseded)."""

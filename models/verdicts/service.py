@@ -23,6 +23,7 @@ from models.config import HandoffConfig
 from models.config import load_config as load_config_file
 from models.engine import columns as E
 from models.engine.evaluate import EvalInput, evaluate
+from models.engine.items import as_ns_utc, clock_start
 from models.engine.render import render_evaluation
 from models.engine.results import Evaluation, SlaResult
 from models.engine.serialise import evaluation_from_snapshot, snapshot_text
@@ -36,6 +37,8 @@ __all__ = [
     "evaluate_month",
     "evaluate_months",
     "freeze_month",
+    "month_closed_at",
+    "month_is_frozen",
     "list_disputes",
     "load_config",
     "raise_dispute",
@@ -202,6 +205,21 @@ def read_snapshot(store: Store, month: str) -> Evaluation | None:
     return evaluation
 
 
+def month_closed_at(config: HandoffConfig, month: str) -> datetime:
+    """The instant `month` is over in every time zone the SLA file judges in (its calendars and
+    the quotas' zones): from then on no item of the month can still change by the clock."""
+    following = pd.Timestamp(f"{check_month(month)}-01") + pd.offsets.MonthBegin(1)
+    zones = {str(calendar.timezone) for calendar in config.calendars.values()}
+    zones |= {sla.timezone for sla in config.slas if sla.timezone}
+    ends = [following.tz_localize(zone).tz_convert("UTC") for zone in sorted(zones or {"UTC"})]
+    return max(ends).to_pydatetime()
+
+
+def month_is_frozen(store: Store, month: str) -> bool:
+    """Whether `month` has a current snapshot."""
+    return store.read_current_snapshot(month) is not None
+
+
 def freeze_month(
     store: Store,
     config: str | Path | HandoffConfig,
@@ -216,11 +234,12 @@ def freeze_month(
     which keeps the old snapshot (superseded) and records who did it, when and why."""
     config = load_config(config)
     check_month(month)
-    _, window_end = month_window(month)
-    if as_of < window_end:
+    closed_at = month_closed_at(config, month)
+    if as_of < closed_at:
         raise BadInputError(
             f"{month} is not closed at {as_of.isoformat()}: freeze a month once it is over "
-            f"(from {window_end.isoformat()} on, when every time zone has finished it)"
+            f"(from {closed_at.isoformat()} on, when every time zone of the SLA file has "
+            "finished it)"
         )
     current = read_snapshot(store, month)
     if current is not None and not refreeze:
@@ -312,7 +331,7 @@ def item_state(
     starts = (
         deals["closed_won_at"]
         if deals is not None
-        else leads["assigned_at"].fillna(leads["handed_off_at"])
+        else clock_start(as_ns_utc(leads["handed_off_at"]), as_ns_utc(leads["assigned_at"]))
     )
     starts = starts.dropna()
     if starts.empty:
@@ -322,7 +341,9 @@ def item_state(
         activities=store.read_activities_for_leads(lead_ids),
         deals=deals
         if deals is not None
-        else pd.DataFrame(columns=["deal_id", "lead_id", "closed_won_at", "owner_id"]),
+        else pd.DataFrame(
+            columns=["deal_id", "lead_id", "closed_won_at", "owner_id", "service_owner_id"]
+        ),
         owners=store.read_entity("owner"),
         teams=store.read_entity("team"),
     )

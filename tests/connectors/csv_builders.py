@@ -30,9 +30,9 @@ A2,L1,email,2026-01-05T16:05:00.000001Z,O1,outbound,,
 A3,L3,note,2026-01-07T10:00:00Z,,,,日本語 ✓
 """
 DEALS = """\
-deal_id,lead_id,closed_won_at,owner_id,amount
-D1,L1,2026-02-01T12:00:00Z,O2,1234.56
-D2,L3,2026-02-02T12:00:00Z,,
+deal_id,lead_id,closed_won_at,owner_id,amount,service_owner_id
+D1,L1,2026-02-01T12:00:00Z,O2,1234.56,O2
+D2,L3,2026-02-02T12:00:00Z,,,
 """
 VALID = {
     "teams.csv": TEAMS,

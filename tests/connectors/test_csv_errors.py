@@ -84,6 +84,33 @@ CASES = [
         id="impossible-date",
     ),
     pytest.param(
+        {"leads": LEADS.replace("L2,2026-01-06T08:00:00Z", "L2,0001-01-01T00:00:00Z")},
+        [
+            "leads.csv:3: created_at: '0001-01-01T00:00:00Z' is not a plausible date (outside the "
+            "years 1970-2100); a placeholder like 0001-01-01 or 9999-12-31 means no date: leave "
+            "the cell empty instead"
+        ],
+        id="placeholder-year-0001",
+    ),
+    pytest.param(
+        {"deals": "deal_id,lead_id,closed_won_at\nD1,L1,9999-12-31T23:59:59Z\n"},
+        [
+            "deals.csv:2: closed_won_at: '9999-12-31T23:59:59Z' is not a plausible date (outside "
+            "the years 1970-2100); a placeholder like 0001-01-01 or 9999-12-31 means no date: "
+            "leave the cell empty instead"
+        ],
+        id="placeholder-year-9999",
+    ),
+    pytest.param(
+        {"leads": LEADS.replace("L3,2026-01-07T08:00:00+01:00,2026-01-07T09:00", "L3,2026-01-07T08:00:00+01:00,2026-01-04T09:00")},
+        [
+            "leads.csv:4: handed_off_at: '2026-01-04T09:00:00+01:00' is before the lead's created_at "
+            "'2026-01-07T08:00:00+01:00'; a lead cannot be handed off before it exists: correct one of "
+            "the two dates"
+        ],
+        id="handoff-before-creation",
+    ),
+    pytest.param(
         {"leads": LEADS + "L2,2026-01-09T08:00:00Z\n"},
         [
             "leads.csv:5: lead_id: duplicate id 'L2' (first on line 3); "
@@ -108,6 +135,14 @@ CASES = [
         id="unknown-owner",
     ),
     pytest.param(
+        {"deals": "deal_id,lead_id,closed_won_at,service_owner_id\nD1,L1,2026-02-01T12:00:00Z,O9\n"},
+        [
+            "deals.csv:2: service_owner_id: unknown owner 'O9': it is neither in owners.csv nor "
+            "in the database; add the owner or correct the id"
+        ],
+        id="unknown-service-owner",
+    ),
+    pytest.param(
         {"owners": OWNERS.replace("O3,Cy Ng,cy@example.com,T-mkt", "O3,Cy Ng,cy@example.com,T-x")},
         [
             "owners.csv:4: team_id: unknown team 'T-x': it is neither in teams.csv nor in the "
@@ -122,6 +157,8 @@ CASES = [
             "is being imported); add the lead or correct the id",
             "deals.csv:2: owner_id: unknown owner 'O2': it is not in the database (and no "
             "owners.csv is being imported); add the owner or correct the id",
+            "deals.csv:2: service_owner_id: unknown owner 'O2': it is not in the database (and "
+            "no owners.csv is being imported); add the owner or correct the id",
             "deals.csv:3: lead_id: unknown lead 'L3': it is not in the database (and no leads.csv "
             "is being imported); add the lead or correct the id",
         ],

@@ -276,3 +276,24 @@ def test_cli_import_warns_about_a_team_calendar_the_sla_file_lacks(
         app, ["import", str(write_folder(tmp_path / "ok", VALID)), "--database-url", store.url]
     )
     assert "warning" not in fine.output and "Verdicts precomputed" in fine.output
+
+
+def test_a_deal_won_before_its_lead_was_created_is_kept_with_a_warning(
+    store: Store, tmp_path: Path
+) -> None:
+    # CRMs allow a backdated close date: imported, and said so on the way in.
+    deals = VALID["deals.csv"].replace("D1,L1,2026-02-01T12:00:00Z", "D1,L1,2026-01-02T12:00:00Z")
+    folder = write_folder(tmp_path / "in", {**VALID, "deals.csv": deals})
+    imported = runner.invoke(app, ["import", str(folder), "--database-url", store.url, "--no-warm"])
+    assert imported.exit_code == 0, imported.output
+    assert (
+        "warning: deal D1: closed won 2026-01-02 12:00 UTC before its lead L1 was created "
+        "2026-01-05 14:00 UTC; kept" in imported.output
+    )
+    assert store.count_rows()["deal"] == 2
+    found = store.read_deals_won_before_their_lead()
+    assert list(found["deal_id"]) == ["D1"]
+    fine = runner.invoke(
+        app, ["import", str(write_folder(tmp_path / "ok", VALID)), "--database-url", store.url]
+    )
+    assert "closed won" not in fine.output and store.read_deals_won_before_their_lead().empty

@@ -133,3 +133,18 @@ def test_owners_get_a_team_only_when_their_primary_team_is_mapped() -> None:
     assert rows["team_id"].tolist() == ["10", None, None]
     assert rows["name"].tolist() == ["Ann Lee", "b@x", "c@x"]
     assert rows["active"].tolist() == [True, True, False]
+
+
+def test_a_deals_service_owner_comes_from_the_configured_property_only() -> None:
+    pipelines = {"results": [{"id": "default", "stages": [
+        {"id": "closedwon", "metadata": {"isClosed": "true", "probability": "1.0"}}]}]}  # fmt: skip
+    won = mapping.won_stages(pipelines)
+    props = {"dealstage": "closedwon", "pipeline": "default", "closedate": "2026-04-01T00:00:00Z",
+             "hubspot_owner_id": "11", "csm_owner": "42"}  # fmt: skip
+    deal = {"id": "3", "properties": props}
+    # None by default: a portal names its own property, so nothing is guessed.
+    plain, _ = mapping.map_deals([deal], NAMES, won, {"3": "8"})
+    assert plain.iloc[0]["service_owner_id"] is None
+    configured = {**NAMES, "deal_service_owner": "csm_owner"}
+    deals, _ = mapping.map_deals([deal], configured, won, {"3": "8"})
+    assert deals.iloc[0][["owner_id", "service_owner_id"]].tolist() == ["11", "42"]

@@ -107,6 +107,7 @@ def expected(portal: Portal, team_tiers: Mapping[str, str] = TEAM_TIERS, rejecte
         deals.append({
             "deal_id": str(record.id), "lead_id": str(min(contacts)), "closed_won_at": _t(p["closedate"]),
             "owner_id": _blank(p.get("hubspot_owner_id")), "amount": float(p["amount"]) if p.get("amount") else None,
+            "service_owner_id": None,  # no deal property is mapped to it by default
         })  # fmt: skip
     return {"team": list(teams.values()), "owner": owners, "lead": leads, "activity": activities, "deal": deals}
 

@@ -31,6 +31,7 @@ OWNERS = [
     {"owner_id": "rep2", "name": "Sam Rep", "email": "sam@x", "team_id": "sales-east"},
     {"owner_id": "west", "name": "Wes West", "email": "wes@x", "team_id": "sales-west"},
     {"owner_id": "csm", "name": "Cara CSM", "email": "cara@x", "team_id": "svc"},
+    {"owner_id": "csm2", "name": "Cole CSM", "email": "cole@x", "team_id": "svc"},
     {"owner_id": "mkt", "name": "Mo Marketer", "email": "mo@x", "team_id": "mkt"},
 ]
 
@@ -153,8 +154,16 @@ def act(
     }
 
 
-def deal(deal_id: str, lead_id: str, closed: str, *, owner: str = "rep") -> dict[str, Any]:
-    return {"deal_id": deal_id, "lead_id": lead_id, "closed_won_at": t(closed), "owner_id": owner}
+def deal(
+    deal_id: str, lead_id: str, closed: str, *, owner: str = "rep", service_owner: str | None = None
+) -> dict[str, Any]:
+    return {
+        "deal_id": deal_id,
+        "lead_id": lead_id,
+        "closed_won_at": t(closed),
+        "owner_id": owner,
+        "service_owner_id": service_owner,
+    }
 
 
 def frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
@@ -174,7 +183,7 @@ ACTIVITY_COLUMNS = [
     "direction",
     "outcome",
 ]
-DEAL_COLUMNS = ["deal_id", "lead_id", "closed_won_at", "owner_id"]
+DEAL_COLUMNS = ["deal_id", "lead_id", "closed_won_at", "owner_id", "service_owner_id"]
 
 
 def data(

@@ -244,8 +244,9 @@ SERVICE_CASES: list[tuple[str, list[dict[str, Any]], str, dict[str, Any]]] = [
         {
             "state": "met",
             "elapsed_business_minutes": 420.0,
-            "owner_id": "rep",
-            "team_id": "sales-east",
+            "owner_id": "csm",
+            "team_id": "svc",
+            "closed_by_owner_id": "rep",
         },
     ),
     (

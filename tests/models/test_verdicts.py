@@ -20,6 +20,7 @@ from cli import app
 from models import tables as T
 from models.config import parse_config
 from models.engine import columns as E
+from models.errors import BadInputError
 from models.store import Store
 from models.time.months import months_before, months_through
 from models.verdicts.service import (
@@ -131,6 +132,9 @@ def test_evaluate_json_has_the_spec_shape(loaded: Store, sla_path: Path) -> None
     assert "attempts" in by_id["attempts"]["items"][0] and "average_attempts" in by_id["attempts"]
     assert by_id["service"]["items"][0]["deal_id"] == "D1"
     assert by_id["service"]["items"][0]["state"] == "breached"
+    # Nobody in service has reached the customer: the service queue's, the closer beside it.
+    assert by_id["service"]["items"][0]["owner_id"] is None
+    assert by_id["service"]["items"][0]["closed_by_owner_id"] == "csm"
     quota = by_id["mql"]
     assert {"target", "delivered", "accepted", "attainment_pct", "met"} <= set(quota)
     assert (quota["delivered"], quota["accepted"], quota["attainment_pct"]) == (3, 3, 75.0)
@@ -414,3 +418,70 @@ def test_freeze_month_refuses_a_frozen_month_without_refreeze(
     freeze_month(loaded, sla_path, "2026-10", as_of=NOW, frozen_by="a")
     with pytest.raises(Exception, match="already frozen"):
         freeze_month(loaded, sla_path, "2026-10", as_of=NOW)
+
+
+def _as_frozen_by_the_earlier_engine(payload: str) -> str:
+    """A snapshot as the engine before the SPEC correction wrote it: service items charged to the
+    sales rep who closed the deal, and no `closed_by_owner_id` column."""
+    import base64
+    import zlib
+
+    head, _, rest = payload.partition("\n")
+    columns = json.loads(zlib.decompress(base64.b64decode(rest)).decode("utf-8"))
+    service = columns["service"]
+    closers = service.pop(E.CLOSED_BY_OWNER_ID)
+    service[E.OWNER_ID] = closers
+    service[E.TEAM_ID] = ["sales-east" for _ in closers]
+    for sla in columns.values():
+        sla.pop(E.CLOSED_BY_OWNER_ID, None)
+    packed = zlib.compress(json.dumps(columns).encode("utf-8"))
+    return head + "\n" + base64.b64encode(packed).decode("ascii")
+
+
+def test_a_month_frozen_under_the_earlier_rules_stays_as_sent_until_refrozen(
+    loaded: Store, sla_path: Path
+) -> None:
+    from models.engine.serialise import snapshot_text
+
+    loaded.upsert_frame(
+        "deal",
+        pd.DataFrame([deal("D2", "LATE", f"{MON} 10:00", owner="rep", service_owner="csm2")]),
+    )
+    live = evaluate_month(loaded, sla_path, "2026-10", as_of=NOW, use_snapshot=False)
+    old = _as_frozen_by_the_earlier_engine(snapshot_text(live))
+    loaded.replace_snapshot("2026-10", old, frozen_at=NOW, frozen_by="mia", note="October close")
+
+    kept = evaluate_month(loaded, sla_path, "2026-10", as_of=datetime(2026, 12, 1, tzinfo=UTC))
+    items = kept.sla("service").items.set_index(E.ITEM_ID)
+    assert kept.frozen is not None and kept.frozen["frozen_by"] == "mia"
+    assert (items.loc["D2", E.OWNER_ID], items.loc["D2", E.TEAM_ID]) == ("rep", "sales-east")
+    assert items[E.CLOSED_BY_OWNER_ID].isna().all()  # what was sent, read back as it was
+    # The current rules apply live, and to the month only once it is explicitly re-frozen.
+    now = evaluate_month(loaded, sla_path, "2026-10", as_of=NOW, use_snapshot=False)
+    fresh = now.sla("service").items.set_index(E.ITEM_ID)
+    assert (fresh.loc["D2", E.OWNER_ID], fresh.loc["D2", E.TEAM_ID]) == ("csm2", "svc")
+    refrozen = freeze_month(
+        loaded, sla_path, "2026-10", as_of=NOW, frozen_by="lee", note="SPEC correction", refreeze=True
+    )
+    after = refrozen.sla("service").items.set_index(E.ITEM_ID)
+    assert (after.loc["D2", E.OWNER_ID], after.loc["D2", E.CLOSED_BY_OWNER_ID]) == ("csm2", "rep")
+    assert refrozen.frozen is not None and refrozen.frozen["times_frozen"] == 2
+
+
+def test_a_new_version_in_a_frozen_month_is_refused_and_one_in_an_earlier_month_needs_confirming(
+    loaded: Store, sla_path: Path
+) -> None:
+    from datetime import date
+
+    from models.verdicts.versions import check_new_version, version_impact
+
+    freeze_month(loaded, sla_path, "2026-10", as_of=NOW, frozen_by="mia")
+    with pytest.raises(BadInputError, match="falls in 2026-10, a frozen month"):
+        check_new_version(loaded, "first-touch", date(2026, 10, 15), "2026-12", confirmed=True)
+    with pytest.raises(BadInputError, match="2026-09, 2026-11 will be judged again"):
+        check_new_version(loaded, "first-touch", date(2026, 9, 1), "2026-12", confirmed=False)
+    impact = check_new_version(loaded, "first-touch", date(2026, 9, 1), "2026-12", confirmed=True)
+    assert (impact.rejudged, impact.frozen) == (["2026-09", "2026-11"], ["2026-10"])
+    # From the current month on, nothing already judged changes: no question asked.
+    assert not version_impact(loaded, date(2026, 12, 1), "2026-12").needs_confirmation
+    assert not version_impact(loaded, date(2027, 1, 1), "2026-12").needs_confirmation

@@ -162,3 +162,35 @@ def test_teams_payload_is_an_adaptive_card(demo_store: Store) -> None:
     assert [f["title"] for f in card["body"][1]["facts"]][
         0
     ] == "First touch within 4 business hours"
+
+
+def test_a_delivered_report_freezes_its_month_and_a_draft_does_not(
+    demo_store: Store, settings: Settings, tmp_path: Path
+) -> None:
+    from datetime import datetime
+
+    from models.verdicts.service import evaluate_month
+
+    draft = _run(demo_store, settings, tmp_path / "draft", deliver=False)
+    assert draft.status == "ok" and draft.frozen is None
+    assert evaluate_month(demo_store, settings.handoff_config, MONTH, as_of=NOW).frozen is None
+    with smtp_server() as (mailbox, port):
+        mail = settings.model_copy(
+            update={
+                "smtp_host": "127.0.0.1",
+                "smtp_port": port,
+                "smtp_starttls": False,
+                "report_email_to": "head.of.service@example.com",
+            }
+        )
+        sent = _run(demo_store, mail, tmp_path / "sent")
+        assert len(mailbox.messages) == 1
+    assert sent.status == "ok" and sent.frozen is not None and "froze 2026-04" in sent.summary()
+    later = datetime(2027, 1, 1, tzinfo=NOW.tzinfo)
+    kept = evaluate_month(demo_store, settings.handoff_config, MONTH, as_of=later)
+    assert kept.frozen is not None and kept.frozen["frozen_by"].startswith("report run ")
+    assert kept.as_of == NOW  # the verdicts as delivered, not as of today
+    # Sending it again shows the snapshot; the month is not re-frozen behind anyone's back.
+    again = _run(demo_store, settings, tmp_path / "again", resend=True)
+    assert again.frozen == "2026-04 was already frozen: the report shows its snapshot"
+    assert demo_store.read_current_snapshot(MONTH)["times_frozen"] == 1

@@ -118,3 +118,19 @@ def test_missing_taxonomy_says_how_to_fix(tmp_path: Any) -> None:
 def test_shipped_taxonomy_loads() -> None:
     taxonomy = load_taxonomy(DEFAULT_CONFIG_PATH.parent / "friction.toml")
     assert len(taxonomy.categories) >= 5 and all(c.phrases for c in taxonomy.categories)
+
+
+def test_call_outcomes_are_never_uncategorised_pain_points() -> None:
+    import pandas as pd
+
+    from reports.friction import is_call_outcome, uncategorised
+
+    bodies = pd.Series(
+        ["Connected.", "No answer", "left_voicemail", "Busy!", "They hate the invoice layout."]
+    )
+    assert is_call_outcome(bodies).tolist() == [True, True, True, True, False]
+    notes = pd.DataFrame(
+        {"activity_id": list("ABCDE"), "lead_id": list("LLMMN"), "body": bodies}
+    )
+    left = uncategorised(notes, pd.DataFrame(columns=["activity_id"]))
+    assert left["text"].tolist() == ["They hate the invoice layout."]

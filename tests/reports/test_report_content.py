@@ -28,7 +28,7 @@ from reports.assemble import SECTIONS, Report
 from reports.friction import load_taxonomy
 from reports.render_csv import render_csv
 from reports.render_pdf import render_pdf
-from reports.render_xlsx import SHEET_NAMES, render_xlsx
+from reports.render_xlsx import SHEET_NAMES, header_of, render_xlsx
 from reports.runner import build_report, render_all, run_report
 
 TAXONOMY = DEFAULT_CONFIG_PATH.parent / "friction.toml"
@@ -205,13 +205,14 @@ def test_xlsx_reads_back_with_types(report: Report) -> None:
     sheet = book["SLA results"]
     assert sheet.freeze_panes == "A2"
     header = [c.value for c in sheet[1]]
-    col = header.index("result_pct") + 1
+    assert all("_" not in str(h) for h in header), header  # headers for people
+    col = header.index(header_of("sla_results", "result_pct")) + 1
     cell = sheet.cell(row=2, column=col)
     assert isinstance(cell.value, float)
     assert cell.value == pytest.approx(report.table("sla_results").iloc[0]["result_pct"])
     assert "%" in cell.number_format
     briefs = book["New customers"]
-    won = [c.value for c in briefs[1]].index("closed_won_at (UTC)") + 1
+    won = [c.value for c in briefs[1]].index("Won (UTC)") + 1
     assert isinstance(briefs.cell(row=2, column=won).value, datetime)
     assert briefs.cell(row=2, column=won).number_format == "yyyy-mm-dd hh:mm"
     assert book["Summary"]["B3"].value == report.summary.paragraph
@@ -282,3 +283,54 @@ def test_cli_writes_the_report(demo_store: Store, cli_env: dict[str, str], tmp_p
     assert (tmp_path / "friction-2026-04.xlsx").exists()
     assert (tmp_path / "friction-2026-04-pain_points.csv").exists()
     assert "folder" in outcome.output
+
+
+def test_pdf_html_and_xlsx_say_as_of_on_the_readers_clock(report: Report) -> None:
+    import dataclasses
+
+    from models.config import load_config
+    from reports.render_html import render_html
+    from reports.runner import report_timezone
+
+    # By default the report's own zone (as `handoff report` writes it), named.
+    assert report.timezone == report_timezone(load_config(DEFAULT_CONFIG_PATH))
+    viewer = dataclasses.replace(report, timezone="America/Los_Angeles")  # NOW is 12:00 UTC
+    reader = PdfReader(io.BytesIO(render_pdf(viewer)))
+    text = re.sub(r"\s+", " ", reader.pages[0].extract_text())
+    assert "Verdicts as of 2026-05-14 05:00 PDT (America/Los_Angeles)" in text
+    assert "UTC" not in text.split("new customers")[0]
+    assert "Verdicts as of 2026-05-14 05:00 PDT (America/Los_Angeles)" in render_html(viewer)
+    book = openpyxl.load_workbook(io.BytesIO(render_xlsx(viewer)))
+    assert book["Summary"]["A2"].value == "Verdicts as of (America/Los_Angeles)"
+    assert book["Summary"]["B2"].value == datetime(2026, 5, 14, 5, 0)
+
+
+def test_report_labels_say_one_thing_each(report: Report) -> None:
+    from reports.display import shown
+
+    titles = {s.key: s.title for s in SECTIONS}
+    assert titles["trend"] == "This month and the three before it"
+    assert len(shown(report, "trend").columns) == 1 + 4 + 1  # SLA, four months, target
+    routing = [c.header for c in shown(report, "routing_delay").columns]
+    assert "Routing average" in routing and "Routing median" not in routing
+    assert "Median first touch" in [c.header for c in shown(report, "breaches_by_rep").columns]
+    reps = report.table("breaches_by_rep")
+    assert reps.loc[reps["owner_id"].isna(), "median_elapsed_minutes"].isna().all()
+    everything = " ".join(
+        str(v) for key in report.tables for v in report.table(key).astype(str).to_numpy().ravel()
+    )
+    assert "(no owner or team)" not in everything
+
+
+def test_a_part_starts_a_new_pdf_page_only_when_little_of_the_page_is_left() -> None:
+    from reports.render_pdf import _new_page, _Pdf
+
+    pdf = _Pdf("t")
+    pdf.set_auto_page_break(True, margin=16)
+    pdf.add_page()
+    pdf.set_y(pdf.t_margin + 60)  # a chart spilled over: most of the page is still free
+    _new_page(pdf)
+    assert pdf.page == 1, "the next part carries on here instead of leaving the page blank"
+    pdf.set_y(pdf.h - 60)
+    _new_page(pdf)
+    assert pdf.page == 2

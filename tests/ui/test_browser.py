@@ -346,3 +346,45 @@ def test_manager_finds_worst_rep_disputes_a_breach_and_approves_it(
     decided = demo_store.select_rows(T.Dispute).iloc[0]
     assert decided["status"] == "approved"
     assert str(decided["item_id"]) in (lead, lead.split("%")[0])
+
+
+_TABLE_HEADERS = """() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"]'))
+    .map(table => {
+        const box = table.getBoundingClientRect();
+        const heads = Array.from(table.querySelectorAll('[role="columnheader"]'));
+        return {right: box.right, heads: heads.map(h => h.innerText.trim())};
+    })"""
+
+
+def test_link_columns_stay_in_view_at_1024_px_and_friction_opens_on_the_last_full_month(
+    server: str, page: object
+) -> None:
+    page.set_viewport_size({"width": 1024, "height": 900})  # type: ignore[attr-defined]
+    for path, heading, tab in (
+        ("overview", "Overview", None),
+        ("service", "Service handoff", "Customers"),
+    ):
+        page.goto(f"{server}/{path}")  # type: ignore[attr-defined]
+        settle(page, heading)
+        if tab is not None:
+            page.get_by_role("tab", name=tab).click()  # type: ignore[attr-defined]
+            time.sleep(1.0)
+        assert_no_error(page, f"{heading} at 1024 px")
+        page.wait_for_function(  # type: ignore[attr-defined]
+            """() => Array.from(document.querySelectorAll(
+                '[data-testid="stDataFrame"] [role="columnheader"]'))
+                .some(h => h.innerText.trim().startsWith('Drill-down'))""",
+            timeout=60_000,
+        )
+        tables = page.evaluate(_TABLE_HEADERS)  # type: ignore[attr-defined]
+        assert all(t["right"] <= 1024 + 1 for t in tables), tables  # no table runs off-screen
+        linked = [t["heads"] for t in tables if any(h.startswith("Drill-down") for h in t["heads"])]
+        assert linked, f"{heading}: a table with a drill-down link column"
+        # Pinned first: whatever scrolls sideways, the way into a row stays visible.
+        assert all(heads[0].startswith("Drill-down") for heads in linked), linked
+        shot(page, f"narrow-links-{path}")
+    page.goto(f"{server}/friction")  # type: ignore[attr-defined]
+    settle(page, "friction report")
+    title = page.locator('[data-testid="stMainBlockContainer"] h1').first.inner_text()  # type: ignore[attr-defined]
+    assert title == "Handoff friction report, September 2026"  # NOW is 20 October
+    shot(page, "narrow-friction-default-month")

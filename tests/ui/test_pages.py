@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -299,5 +300,149 @@ def test_service_page_credits_first_contacts_to_the_service_rep_who_made_them(
     shown = table[table["contact_rep"] != "(not contacted yet)"]
     assert dict(zip(shown["contact_rep"], shown["items"], strict=True)) == want
     assert int(table["items"].sum()) == len(items)
-    # The closing team is labelled as a sales team, not as the service team.
-    assert any("By closing sales team" in t.label for t in at.tabs)
+    # Customers are the service side's: the owner table counts each service owner's customers
+    # (the service queue last), and the closers are shown beside them, not charged.
+    owned = items["owner_id"].map(owners["name"]).fillna("(service queue)").value_counts()
+    by_owner = next(d.value for d in at.dataframe if "rep" in d.value.columns and "open" in d.value.columns)
+    assert dict(zip(by_owner["rep"], by_owner["items"], strict=True)) == owned.to_dict()
+    assert set(items["team_id"].dropna().map(teams["tier"])) <= {"service"}
+    assert items["closed_by_owner_id"].notna().all()
+    closers = next(d.value for d in at.dataframe if "closer" in d.value.columns and "items" in d.value.columns)
+    assert int(closers["items"].sum()) == len(items)
+    assert [t.label for t in at.tabs][:4] == [
+        "By service owner", "By first contact", "Closed by (sales)", "Customers"
+    ]
+
+
+def test_data_page_warns_about_deals_won_before_their_lead_existed(
+    demo: Store, dashboard_env: Path
+) -> None:
+    lead = demo.read_entity("lead").sort_values("lead_id").iloc[0]
+    early = lead["created_at"] - pd.Timedelta(days=3)
+    demo.upsert_frame(
+        "deal",
+        pd.DataFrame(
+            [{"deal_id": "D-EARLY", "lead_id": lead["lead_id"], "closed_won_at": early}]
+        ),
+    )
+    at = open_app("pages/data.py")
+    assert_clean(at)
+    warned = [w.value for w in at.warning if "closed won before the lead was created" in w.value]
+    assert warned and warned[0].startswith("1 deal closed won")
+    table = next(d.value for d in at.dataframe if "deal_id" in d.value.columns)
+    assert list(table["deal_id"]) == ["D-EARLY"]
+
+
+def test_sla_settings_refuses_a_frozen_month_and_asks_before_judging_past_months_again(
+    demo: Store, dashboard_env: Path
+) -> None:
+    from datetime import date
+
+    from models.verdicts.service import freeze_month
+
+    freeze_month(demo, dashboard_env, "2026-09", as_of=NOW, frozen_by="mia")
+    before = dashboard_env.read_text()
+    at = open_app("pages/sla_settings.py")
+    at.selectbox(key="versions_sla").set_value("first-touch").run()
+    at.selectbox(key="f_identity").set_value(manager_key(demo, "sales-east")).run()
+
+    def save(effective: date, *, confirm: bool = False) -> None:
+        at.text_input[1].input("8h")
+        at.date_input[0].set_value(effective)
+        next(c for c in at.checkbox if c.label.startswith("Judge past months")).set_value(confirm)
+        next(b for b in at.button if b.label == "Save new version").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+
+    save(date(2026, 9, 15))
+    assert any("2026-09, a frozen month" in e.value for e in at.error)
+    assert dashboard_env.read_text() == before, "nothing is written"
+
+    save(date(2026, 8, 1))
+    warned = [w.value for w in at.warning if "judges" in w.value]
+    assert warned and "2026-08 again" in warned[0] and "frozen 2026-09 stay as sent" in warned[0]
+    assert dashboard_env.read_text() == before
+
+    save(date(2026, 8, 1), confirm=True)
+    assert not at.error
+    assert 'effective_from = "2026-08-01"' in dashboard_env.read_text()
+
+
+def test_friction_opens_on_the_last_full_month_and_rejections_land_with_teams(
+    demo: Store, dashboard_env: Path
+) -> None:
+    at = open_app("pages/friction.py", month=MONTH)  # MONTH is the running month at NOW
+    assert_clean(at)
+    assert at.title[0].value == "Handoff friction report, September 2026"
+    toggle = next(t for t in at.toggle if t.key == "fr_to_date")
+    assert toggle.value is False
+    # Customer friction: each category's advice, biggest first, full notes on demand.
+    pains = next(d.value for d in at.dataframe if "advice" in d.value.columns)
+    assert pains["customers"].is_monotonic_decreasing
+    assert pains["advice"].str.len().gt(0).all()
+    assert any(e.label == "Full notes behind these quotes" for e in at.expander)
+    # The Overview's link: the running month's rejections, first in the handoff tab, by team.
+    linked = open_app(
+        "pages/friction.py", month=MONTH, tab="Handoff friction", section="rejections", so_far="1"
+    )
+    assert_clean(linked)
+    assert linked.title[0].value == "Handoff friction report, October 2026"
+    headings = [m.value for m in linked.markdown if m.value.startswith("#### ")]
+    assert headings[0] == "#### Rejected leads by reason", headings[:3]
+    table = next(d.value for d in linked.dataframe if "by_team" in d.value.columns)
+    assert table["by_team"].str.len().gt(0).all()
+
+
+def test_overview_is_the_morning_list_and_says_what_each_figure_rests_on(
+    demo: Store, dashboard_env: Path
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    expected = evaluate_month(demo, dashboard_env, MONTH, as_of=NOW)
+    at = open_app("pages/overview.py", month=MONTH)
+    assert_clean(at)
+    # "N decided of M" beside every compliance card.
+    for sla in expected.slas:
+        if sla.quota is not None:
+            continue
+        decided = sla.counts["met"] + sla.counts["breached"]
+        total = decided + sla.counts["open"] + sla.counts["excluded"]
+        card = next(m for m in at.metric if m.label == KIND_LABELS[sla.kind])
+        shown = f"{card.delta} {getattr(card.proto, 'delta_description', '')}"
+        assert f"{decided:,} decided of {total:,}" in shown, (sla.sla_id, shown)
+    # Leads and new customers apart; due times on the team's clock; a due-today filter.
+    items = expected.items()
+    open_items = items[items["state"] == "open"]
+    leads_table = next(d.value for d in at.dataframe if "Due (local)" in d.value.columns)
+    assert set(leads_table["Item"].str.split(" ").str[0]) <= {"Lead"}
+    assert leads_table["Due (local)"].str.match(r"^\w{3} \d\d \w{3}, \d\d:\d\d [A-Z]{3,4}$").all()
+    ny = ZoneInfo("America/New_York")
+    due_today = int(
+        (
+            pd.to_datetime(open_items["due_at"], utc=True).dt.tz_convert(ny).dt.date
+            == NOW.astimezone(ny).date()
+        ).sum()
+    )
+    toggle = next(t for t in at.toggle if t.key == "risk_today")
+    assert toggle.label == f"Only what is due today ({due_today:,})"
+    toggle.set_value(True).run()
+    assert_clean(at)
+    shown_today = [d.value for d in at.dataframe if "Due (local)" in d.value.columns]
+    assert sum(len(t) for t in shown_today) == due_today
+    # Every row link keeps the viewer's query parameters.
+    assert all("month=2026-10" in link for link in leads_table["Open"])
+
+
+@pytest.mark.parametrize(
+    ("page", "param", "label"),
+    [
+        ("pages/service.py", "svc_tab", "Customers"),
+        ("pages/follow_up.py", "fu_tab", "Never touched"),
+        ("pages/friction.py", "tab", "Customer friction"),
+    ],
+)
+def test_a_shared_link_restores_the_selected_tab(
+    demo: Store, dashboard_env: Path, page: str, param: str, label: str
+) -> None:
+    at = open_app(page, month=MONTH, **{param: label})
+    assert_clean(at)
+    assert at.session_state[param] == label

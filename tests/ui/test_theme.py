@@ -61,3 +61,26 @@ def test_short_sla_labels_name_the_kind_and_the_id_only_when_kinds_repeat() -> N
         "First touch (ft-emea)",
         "Service first contact",
     ]
+
+
+@pytest.mark.parametrize(
+    ("counts", "text"),
+    [
+        ({"met": 3, "breached": 0, "open": 37, "excluded": 0}, "provisional: 3 decided of 40"),
+        ({"met": 15, "breached": 5, "open": 20, "excluded": 0}, "20 decided of 40"),
+        # A month with nothing left open is final, however few items it had.
+        ({"met": 2, "breached": 1, "open": 0, "excluded": 1}, "3 decided of 4"),
+    ],
+)
+def test_compliance_says_how_many_items_it_rests_on(counts: dict[str, int], text: str) -> None:
+    from ui.theme import fmt_decided
+
+    assert fmt_decided(counts) == text
+
+
+def test_counted_nouns_agree() -> None:
+    from ui.theme import fmt_plural
+
+    assert fmt_plural(1, "activity", "activities") == "1 activity"
+    assert fmt_plural(2, "activity", "activities") == "2 activities"
+    assert fmt_plural(1204, "lead") == "1,204 leads"
