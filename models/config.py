@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from models.access_config import AccessConfig, parse_access
 from models.columns import TIERS
 from models.config_hubspot import HubSpotConfig, parse_hubspot
 from models.errors import BadInputError
@@ -87,6 +88,7 @@ class HandoffConfig:
     calendars: Mapping[str, Calendar]
     slas: tuple[SlaDef, ...]
     hubspot: HubSpotConfig
+    access: AccessConfig = field(default_factory=AccessConfig)
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     source: str = "<memory>"
 
@@ -147,9 +149,10 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HandoffCo
     calendars = _parse_calendars(data.get("calendars", {}), problems)
     slas = _parse_slas(data.get("sla", []), calendars, problems)
     hubspot = parse_hubspot(data.get("hubspot", {}), problems)
+    access = parse_access(data.get("access", {}), problems)
     if problems:
         raise ConfigError(source, problems)
-    return HandoffConfig(calendars=calendars, slas=tuple(slas), hubspot=hubspot, raw=dict(data), source=source)
+    return HandoffConfig(calendars=calendars, slas=tuple(slas), hubspot=hubspot, access=access, raw=dict(data), source=source)
 
 
 def _valid_zone(name: Any) -> bool:
