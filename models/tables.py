@@ -270,3 +270,18 @@ class VerdictCache(SQLModel, table=True):
     seconds: float  # what computing it cost: what a cache hit saves
     head: str  # the evaluation's JSON without items (as a snapshot's first line)
     items: bytes  # every per-item SLA's lean items, Parquet (see models/engine/cache_codec.py)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what from the dashboard, and when: every dispute filed or decided, SLA save,
+    import, sync and demo load, with the signed-in identity (never a secret)."""
+
+    __tablename__ = "audit_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = ts_column(index=True, nullable=False)
+    actor: str = Field(index=True)  # the verified e-mail ("" when none)
+    role: str  # admin | viewer | manager | rep
+    action: str = Field(index=True)  # dispute.raise | dispute.decide | sla.save | import | sync | demo
+    target: str = ""  # what it acted on (a dispute id, an SLA id, file names)
+    outcome: str = "ok"  # ok | refused | failed
+    detail: str = ""
