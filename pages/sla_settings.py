@@ -10,10 +10,11 @@ import streamlit as st
 
 from models.config import parse_duration
 from models.errors import BadInputError
-from ui import clock, components, context, loaders
+from ui import actions, clock, components, context, loaders
 from ui import sla_edit as se
 
 filters, me = context.current()
+context.require_admin("SLA settings")
 components.page_header(
     "SLA settings", f"The agreements in force, from `{loaders.source().config_path}`."
 )
@@ -124,10 +125,8 @@ with st.form("new_version"):
     saved = st.form_submit_button(
         "Save new version",
         type="primary",
-        disabled=not me.is_manager,
-        help=None
-        if me.is_manager
-        else "Only a manager can change an SLA (choose one under “I am”).",
+        disabled=not me.is_admin,
+        help=None if me.is_admin else "Only a Handoff admin changes an SLA.",
     )
 
 if previewed or saved:
@@ -166,9 +165,6 @@ if previewed or saved:
         )
         st.caption("Nothing is saved by a preview.")
     else:
-        added = se.save(draft, loaders.source().config_path, loaded_by=me.person)
-        loaders.clear_caches()
-        context.flash(
-            "success", f"Saved {sla_id}, effective {effective}: " + (", ".join(added) or "recorded")
-        )
+        outcome = actions.save_sla_version(me, draft, loaders.source().config_path)
+        context.flash("success" if outcome.ok else "error", outcome.message)
         st.rerun()

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from models.access import Person
+
 PAGE_TITLE = "Handoff · SLA tracker"
 
 
@@ -19,8 +21,9 @@ def _home() -> None:
     """Never drawn: `navigate` moves "/" on to the Overview before anything runs."""
 
 
-def app_pages() -> dict[str, list[st.Page]]:
-    """The pages by sidebar section; each page's `url_path` is its file's name.
+def app_pages(person: Person) -> dict[str, list[st.Page]]:
+    """The pages `person` may use, by sidebar section; each page's `url_path` is its file's
+    name. Setup and "People and access" are for admins only (the pages check it again).
 
     Streamlit serves the default page at "/" only, so a default Overview would answer "Page not
     found" to "/overview" (a bookmark, a shared link). The default is a hidden home page instead,
@@ -29,7 +32,7 @@ def app_pages() -> dict[str, list[st.Page]]:
     def page(name: str, title: str, icon: str) -> st.Page:
         return st.Page(f"pages/{name}.py", title=title, icon=icon, url_path=name)
 
-    return {
+    pages = {
         "Handoffs": [
             st.Page(_home, title="Overview", url_path="home", default=True, visibility="hidden"),
             page("overview", "Overview", ":material/dashboard:"),
@@ -38,11 +41,14 @@ def app_pages() -> dict[str, list[st.Page]]:
             page("friction", "Friction", ":material/report:"),
         ],
         "Managers": [page("drilldown", "Drill-down", ":material/manage_search:")],
-        "Setup": [
+    }
+    if person.is_admin:
+        pages["Setup"] = [
             page("sla_settings", "SLA settings", ":material/tune:"),
             page("data", "Data", ":material/database:"),
-        ],
-    }
+            page("people", "People and access", ":material/group:"),
+        ]
+    return pages
 
 
 def configure_page() -> None:
@@ -50,10 +56,10 @@ def configure_page() -> None:
     st.set_page_config(page_title=PAGE_TITLE, page_icon="🤝", layout="wide")
 
 
-def navigate() -> st.Page:
-    """Give Streamlit the page list and return the page this run shows ("/" goes on to the
-    Overview, keeping the link's query parameters)."""
-    page = st.navigation(app_pages())
+def navigate(person: Person) -> st.Page:
+    """Give Streamlit the pages `person` may use and return the page this run shows ("/" goes
+    on to the Overview, keeping the link's query parameters)."""
+    page = st.navigation(app_pages(person))
     if page.url_path == "":  # the default page: the hidden home
         st.switch_page("pages/overview.py", query_params=st.query_params.to_dict())
     return page
