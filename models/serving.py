@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from models.errors import BadInputError
+
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 INSECURE_ENV = "HANDOFF_INSECURE_DEMO"
 
@@ -57,3 +59,22 @@ def listen_problem(address: str | None, *, signed_in: bool, insecure_demo: bool)
         return None
     where = address or "every interface"
     return f"refusing to serve on {where} without sign-in: anyone who reaches it would be an admin. {HOW_TO_SIGN_IN} --insecure-demo overrides this (never on a shared network)."
+
+
+def secrets_files(root: Path) -> list[Path]:
+    """The secrets files Streamlit reads for an app in `root` (project, working folder, home)."""
+    return [
+        root / ".streamlit" / "secrets.toml",
+        Path.cwd() / ".streamlit" / "secrets.toml",
+        Path.home() / ".streamlit" / "secrets.toml",
+    ]
+
+
+def check_listen(root: Path, address: str, *, insecure_demo: bool) -> bool:
+    """Whether sign-in is configured; raises BadInputError (with the how-to) when the dashboard
+    must not listen on `address`."""
+    signed_in = auth_configured(secrets_files(root))
+    problem = listen_problem(address, signed_in=signed_in, insecure_demo=insecure_demo)
+    if problem:
+        raise BadInputError(problem)
+    return signed_in

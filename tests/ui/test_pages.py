@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 from streamlit import config as st_config
+from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from cli import app as cli_app
