@@ -64,14 +64,18 @@ def test_every_report_format_keeps_crm_text_inert(demo_store: Store) -> None:
 
     book = openpyxl.load_workbook(io.BytesIO(render_xlsx(report)))
     values = [
-        c.value for sheet in book for row in sheet.iter_rows() for c in row if isinstance(c.value, str)
+        c.value
+        for sheet in book
+        for row in sheet.iter_rows()
+        for c in row
+        if isinstance(c.value, str)
     ]
     assert f"'{EVIL_REASON}" in values
     assert not [v for v in values if v.startswith(("=", "+", "@"))]
 
     page = render_html(report)
     assert "evil.example" in page, "the text is shown"
-    assert '<img src=https://evil' not in page and 'href="https://evil' not in page
+    assert "<img src=https://evil" not in page and 'href="https://evil' not in page
     assert "&lt;img src=https://evil.example/p.gif&gt;" in page or "**x]" in page
 
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(render_pdf(report))).pages)
