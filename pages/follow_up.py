@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import charts, components, context
 from ui import follow_up as fu
+from ui.text import plain
 from ui.theme import fmt_count, fmt_hours, fmt_pct
 
 filters, me = context.current()
@@ -20,7 +21,7 @@ if touch is None:
         "The SLA file has no first-touch SLA for this month.", "Add one on the SLA settings page."
     )
 else:
-    st.subheader(f"Time to first touch · {touch.name}")
+    st.subheader(f"Time to first touch · {plain(touch.name)}")
     s = touch.summary
     with components.metric_row():
         components.metric_card(
@@ -57,14 +58,14 @@ else:
     if worst is not None:
         with st.container(border=True):
             st.markdown(
-                f"**Slowest rep for first touch this month: {worst['rep']}** ({worst['team']}) — "
+                f"**Slowest rep for first touch this month: {plain(worst['rep'])}** ({plain(worst['team'])}) — "
                 f"{fmt_pct(worst['compliance_pct'])} within target, median "
                 f"{fmt_hours(worst['median_hours'])} of business time, {fmt_count(worst['breached'])} "
                 f"breached of {fmt_count(worst['decided'])} decided."
             )
             st.page_link(
                 "pages/drilldown.py",
-                label=f"Open {worst['rep']}'s leads in the drill-down →",
+                label=f"Open {plain(worst['rep'])}'s leads in the drill-down →",
                 query_params=filters.query(team=str(worst["team_id"]), rep=str(worst["owner_id"])),
             )
 
@@ -185,7 +186,7 @@ else:
 
 attempts = fu.sla_view(filters, "follow_up_attempts")
 if attempts is not None:
-    st.subheader(f"Attempts per lead · {attempts.name}")
+    st.subheader(f"Attempts per lead · {plain(attempts.name)}")
     a = attempts.summary
     with components.metric_row():
         components.metric_card(

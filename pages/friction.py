@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import components, context
 from ui import friction as fr
+from ui.text import plain
 
 filters, me = context.current()
 context.require_data("Handoff friction report")
@@ -30,7 +31,7 @@ for col, (label, file_name, mime, make) in zip(cols, fr.downloads(report), stric
 
 summary = report.summary
 with st.container(border=True):
-    st.markdown(summary.paragraph)
+    st.markdown(plain(summary.paragraph))
     left, right, third = st.columns(3)
     for col, title, lines in (
         (left, "Improved", summary.improved),
@@ -39,13 +40,13 @@ with st.container(border=True):
     ):
         with col:
             st.markdown(f"**{title}**")
-            st.markdown("\n".join(f"- {line}" for line in lines) if lines else "—")
+            st.markdown("\n".join(f"- {plain(line)}" for line in lines) if lines else "—")
 
 handoff_tab, customer_tab = st.tabs(["Handoff friction", "Customer friction"])
 for section in fr.sections():
     tab = handoff_tab if section.part == "handoff" else customer_tab
     with tab:
-        st.markdown(f"#### {section.title}")
+        st.markdown(f"#### {plain(section.title)}")
         st.caption(section.intro)
         if report.table(section.key).empty:
             st.caption("Nothing this month.")

@@ -3,6 +3,7 @@ what each role reaches, what a crafted link shows, and that CRM text stays plain
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,7 @@ VIEWER = "ceo@northwind.example"
 ADMIN = "ops@northwind.example"
 STRANGER = "stranger@northwind.example"
 EVIL_COMPANY = "**x](https://evil.example)"
+EVIL_NAME = '<a href="https://evil.example">Kev</a> **x](https://evil.example)'
 EVIL_REASON = '=HYPERLINK("https://evil.example","click")'
 
 
@@ -234,3 +236,24 @@ def test_crm_text_is_never_markup(store: Store, env: Path) -> None:
     for value in shown:
         assert "](https://evil" not in value and "**x]" not in value, value
         assert "\\*\\*x\\]\\(https\\:" in value, "every markup character is escaped"
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if p != "people"])
+def test_crm_text_is_plain_on_every_page(store: Store, env: Path, page: str) -> None:
+    owners = store.read_entity("owner")
+    owners.loc[owners["owner_id"] == "O09", "name"] = EVIL_NAME
+    store.upsert_frame("owner", owners)
+    leads = store.read_entity("lead")
+    leads["company"] = EVIL_COMPANY
+    leads.loc[leads["rejected_at"].notna(), "rejection_reason"] = EVIL_REASON
+    store.upsert_frame("lead", leads)
+    st.cache_data.clear()
+    at = signed_in(ADMIN, f"pages/{page}.py", month=MONTH, team="sales-east", rep="O09")
+    assert_clean(at)
+    texts = [m.value for m in at.markdown] + [s.value for s in at.subheader]
+    texts += [c.value for c in at.caption]
+    for value in texts:
+        assert "](https://evil" not in str(value), f"{page}: {value}"
+    for chart in at.get("plotly_chart"):
+        spec = json.dumps(json.loads(chart.proto.spec), ensure_ascii=False)
+        assert "<a href=" not in spec, f"{page}: a chart label is markup"
