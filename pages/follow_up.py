@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import charts, components, context
 from ui import follow_up as fu
+from ui.scope import scoped_view
 from ui.text import plain
 from ui.theme import fmt_count, fmt_hours, fmt_pct
 
@@ -15,7 +16,7 @@ components.page_header(
     "Follow-up", "Sales' side of the marketing → sales handoff: first touch, attempts, routing."
 )
 
-touch = fu.sla_view(filters, "first_touch")
+touch = scoped_view(fu.sla_view(filters, "first_touch"), me)
 if touch is None:
     components.empty_state(
         "The SLA file has no first-touch SLA for this month.", "Add one on the SLA settings page."
@@ -184,7 +185,7 @@ else:
                 state_columns=["state"],
             )
 
-attempts = fu.sla_view(filters, "follow_up_attempts")
+attempts = scoped_view(fu.sla_view(filters, "follow_up_attempts"), me)
 if attempts is not None:
     st.subheader(f"Attempts per lead · {plain(attempts.name)}")
     a = attempts.summary

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import charts, components, context, overview
+from ui.scope import visible
 from ui.theme import fmt_count, fmt_pct
 
 filters, me = context.current()
@@ -94,7 +95,8 @@ else:
 trend_area = st.container()  # filled last: past months may take a moment the first time
 
 st.subheader("At risk: will breach soonest")
-if board.at_risk.empty:
+at_risk = visible(board.at_risk, me)  # others' leads stay in the aggregates only
+if at_risk.empty:
     components.empty_state(
         "Nothing is open right now for this selection."
         if filters.is_current_month
@@ -102,7 +104,7 @@ if board.at_risk.empty:
     )
 else:
     components.data_table(
-        board.at_risk[["SLA", "Item", "Owner", "Team", "Business hours left", "Due", "Open"]],
+        at_risk[["SLA", "Item", "Owner", "Team", "Business hours left", "Due", "Open"]],
         column_config={
             "Business hours left": components.hours_column(
                 "Business hours left", help="Business time left before the target is used up"
@@ -113,7 +115,7 @@ else:
         key="at_risk",
     )
     st.caption(
-        f"{fmt_count(board.open_total)} open items in all; the {len(board.at_risk)} closest to their target are listed."
+        f"{fmt_count(board.open_total)} open items in all; the {len(at_risk)} closest to their target that are yours to see are listed."
     )
 
 with trend_area:

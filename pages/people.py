@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import components, context, identity
 from ui import people as pp
+from ui.text import plain
 
 filters, me = context.current()
 context.require_admin("People and access")
@@ -22,7 +23,7 @@ if identity.is_demo():
         icon=":material/science:",
     )
 else:
-    st.caption(f"Sign-in through the identity provider; you are {me.email}.")
+    st.caption(f"Sign-in through the identity provider; you are {plain(me.email)}.")
 
 st.subheader("Who is who", anchor=False)
 components.data_table(pp.everyone_table(), key="people")

@@ -7,6 +7,7 @@ import streamlit as st
 from ui import charts, clock, components, context
 from ui import follow_up as fu
 from ui import service as svc
+from ui.scope import scoped_view
 from ui.theme import fmt_count, fmt_hours, fmt_pct
 
 filters, me = context.current()
@@ -17,7 +18,7 @@ components.page_header(
 )
 
 scoped, service_team = svc.scope(filters)
-view = fu.sla_view(scoped, svc.KIND)
+view = scoped_view(fu.sla_view(scoped, svc.KIND), me)
 if view is None:
     components.empty_state(
         "The SLA file has no service-first-contact SLA for this month.",

@@ -17,6 +17,7 @@ from models.access_config import AccessConfig
 from models.errors import BadInputError
 from models.serving import HOW_TO_SIGN_IN, INSECURE_ENV, is_loopback
 from ui import loaders
+from ui.text import plain
 
 _PERSON = "_person"
 DEMO_KEY = "demo_as"
@@ -94,7 +95,7 @@ def _unknown_page(person: Person) -> None:
             "Handoff knows reps (a CRM owner's e-mail), team managers, viewers and admins; this "
             "sign-in is none of them, so there is nothing to show. Ask a Handoff admin to add you."
         )
-        st.caption(f"Why: {person.reason}")
+        st.caption(f"Why: {plain(person.reason)}")
         if st.button("Sign out"):
             st.logout()
 
@@ -140,7 +141,7 @@ def _demo_switcher() -> Person:
 
 def _signed_in_sidebar(person: Person) -> None:
     with st.sidebar:
-        st.caption(f"Signed in as {person.email} · {person.role}")
+        st.caption(f"Signed in as {plain(person.email)} · {person.role}")
         if st.button("Sign out", key="logout"):
             st.logout()
 
@@ -173,8 +174,8 @@ def _old_identity_link(person: Person) -> None:
         return
     del st.query_params["as"]
     st.toast(
-        f"This link asked to act as {claimed!s:.80}; Handoff now uses your sign-in "
-        f"({person.email}) and ignores it.",
+        f"This link asked to act as {plain(str(claimed)[:80])}; Handoff now uses your sign-in "
+        f"({plain(person.email)}) and ignores it.",
         icon=":material/block:",
     )
 

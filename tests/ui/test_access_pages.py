@@ -257,3 +257,34 @@ def test_crm_text_is_plain_on_every_page(store: Store, env: Path, page: str) -> 
     for chart in at.get("plotly_chart"):
         spec = json.dumps(json.loads(chart.proto.spec), ensure_ascii=False)
         assert "<a href=" not in spec, f"{page}: a chart label is markup"
+
+
+@pytest.mark.parametrize(
+    ("email", "owners"),
+    [(REP, {"O09"}), (MANAGER, "sales-east"), (VIEWER, None)],
+)
+def test_lists_of_leads_and_reps_are_scoped(
+    store: Store, env: Path, email: str, owners: set[str] | str | None
+) -> None:
+    """Follow-up's per-rep table and the never-touched list: a rep sees their own rows, a manager
+    their team's, a viewer everyone's (team figures stay whole for all)."""
+    team_of = dict(
+        zip(store.read_entity("owner")["name"], store.read_entity("owner")["team_id"], strict=True)
+    )
+    at = signed_in(email, "pages/follow_up.py", month=MONTH)
+    assert_clean(at)
+    frames = [d.value for d in at.dataframe if "rep" in d.value.columns]
+    assert frames, "the per-rep tables are drawn"
+    by_team = [
+        d.value for d in at.dataframe if "team" in d.value.columns and "rep" not in d.value.columns
+    ]
+    assert by_team and len(by_team[0]) >= 2, "team figures stay whole"
+    for frame in frames:
+        teams = {team_of.get(name) for name in frame["rep"] if name in team_of}
+        if owners is None:
+            assert len(teams) >= 2
+        elif isinstance(owners, str):
+            assert teams <= {owners}
+        else:
+            names = set(frame["rep"])
+            assert names <= {"Kevin Brooks"}, names
