@@ -7,7 +7,7 @@ Create Date: 2026-12-07 17:10:00
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+from sqlmodel.sql.sqltypes import AutoString
 from alembic import op
 
 import models.tables
@@ -23,12 +23,12 @@ def upgrade() -> None:
     op.create_table('audit_entry',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', models.tables.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('actor', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('role', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('action', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('target', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('detail', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('actor', AutoString(), nullable=False),
+    sa.Column('role', AutoString(), nullable=False),
+    sa.Column('action', AutoString(), nullable=False),
+    sa.Column('target', AutoString(), nullable=False),
+    sa.Column('outcome', AutoString(), nullable=False),
+    sa.Column('detail', AutoString(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
