@@ -95,7 +95,8 @@ else:
 trend_area = st.container()  # filled last: past months may take a moment the first time
 
 st.subheader("At risk: will breach soonest")
-at_risk = visible(board.at_risk, me)  # others' leads stay in the aggregates only
+# Others' leads stay in the aggregates only.
+at_risk = visible(board.at_risk, me).head(overview.AT_RISK_ROWS)
 if at_risk.empty:
     components.empty_state(
         "Nothing is open right now for this selection."

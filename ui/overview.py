@@ -15,6 +15,9 @@ from ui.filters import Filters
 from ui.theme import fmt_count, fmt_pct
 
 AT_RISK_ROWS = 25
+# The shared (person-free) list keeps more rows, so that after scoping to a rep or a manager
+# (ui/scope.py) their own soonest items are still there to list.
+AT_RISK_POOL = 500
 
 
 @dataclass
@@ -48,7 +51,7 @@ def _board(stamp: str, filters: Filters) -> Board:
     del stamp
     evaluation = evaluations.evaluation(filters.month, filters.as_of)
     names, teams = loaders.names()
-    risky = views.at_risk(evaluation, filters, names, teams, limit=AT_RISK_ROWS)
+    risky = views.at_risk(evaluation, filters, names, teams, limit=AT_RISK_POOL)
     if not risky.empty:
         risky["Open"] = [
             drill_link(filters, team=t, rep=o, lead=lead)

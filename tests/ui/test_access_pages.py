@@ -288,3 +288,15 @@ def test_lists_of_leads_and_reps_are_scoped(
         else:
             names = set(frame["rep"])
             assert names <= {"Kevin Brooks"}, names
+
+
+def test_at_risk_list_shows_a_rep_only_their_own_items(store: Store, env: Path) -> None:
+    everyone = signed_in(ADMIN, "pages/overview.py", month=MONTH)
+    owners_all = {
+        o for d in everyone.dataframe if "Owner" in d.value.columns for o in d.value["Owner"]
+    }
+    assert len(owners_all) >= 2, "the admin sees every rep's open items"
+    at = signed_in(REP, "pages/overview.py", month=MONTH)
+    assert_clean(at)
+    owners = {o for d in at.dataframe if "Owner" in d.value.columns for o in d.value["Owner"]}
+    assert owners <= {"Kevin Brooks"}, owners
