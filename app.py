@@ -1,16 +1,17 @@
 """Handoff dashboard: the frame. Page config, the page list (st.navigation), the shared sidebar
-(filters, who is looking), then the selected page. Run with `handoff serve`."""
+(filters), then the selected page. Run with `handoff serve`."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from ui import context, navigation
+from ui import context, identity, navigation
 from ui.theme import register_plotly_template
 
 navigation.configure_page()
 register_plotly_template()
-page = navigation.navigate()
+# Sign-in (or the demo's role switcher) first: the page list depends on who is looking.
+page = navigation.navigate(identity.who_is_looking())
 
 with st.sidebar:
     st.markdown("### :material/handshake: Handoff")

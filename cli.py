@@ -598,15 +598,24 @@ def mute(
 def serve(
     port: Annotated[int, typer.Option(help="Port for the dashboard.")] = 8501,
     headless: Annotated[bool, typer.Option(help="Do not open a browser window.")] = False,
+    address: Annotated[str, typer.Option(help="Interface to listen on; anything but loopback needs sign-in ([auth] in .streamlit/secrets.toml).")] = "127.0.0.1",
+    insecure_demo: Annotated[bool, typer.Option("--insecure-demo", help="Serve the demo mode (anyone may act as anyone) on a non-loopback address. Never on a shared network.")] = False,
     database_url: DatabaseUrl = None,
     config: ConfigPath = None,
 ) -> None:
-    """Start the dashboard (`streamlit run app.py`)."""
+    """Start the dashboard (`streamlit run app.py`) on 127.0.0.1, or on --address with sign-in."""
+    from models.serving import INSECURE_ENV, check_listen
+
+    signed_in = _run(lambda: check_listen(ROOT, address, insecure_demo=insecure_demo))
+    if insecure_demo and not signed_in:
+        typer.echo(f"WARNING: --insecure-demo: serving the demo mode WITHOUT SIGN-IN on {address}; anyone who can reach it can act as any person, admins included.", err=True)
     settings = _settings(database_url, config)
     Store(settings.database_url)  # migrate before the first page view
-    env_args = [f"--server.port={port}", f"--server.headless={'true' if headless else 'false'}"]
+    env_args = [f"--server.port={port}", f"--server.address={address}", f"--server.headless={'true' if headless else 'false'}"]
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), *env_args]
     env = dict(os.environ, DATABASE_URL=settings.database_url, HANDOFF_CONFIG=str(settings.handoff_config))
+    if insecure_demo:
+        env[INSECURE_ENV] = "1"
     raise typer.Exit(subprocess.call(command, env=env))
 
 

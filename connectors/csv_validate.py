@@ -12,6 +12,7 @@ import pandas as pd
 
 from connectors.csv_read import Problems, RawFile
 from models import columns as C
+from models.access_config import is_email
 
 # Closed vocabularies: (entity, column) -> (allowed values, what the column holds).
 ENUMS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
@@ -89,6 +90,8 @@ def _check_file(raw: RawFile, problems: Problems) -> pd.DataFrame:
             checked[column] = _check_number(raw, column, cells, problems)
         elif where in ENUMS:
             checked[column] = _check_enum(raw, column, cells, problems)
+        elif where in PEOPLE_EMAILS:
+            checked[column] = _check_email(raw, column, cells, problems)
         elif column == spec.key or where in REFERENCES:
             # Ids are codes: stray spaces around them (from spreadsheets) are never meant.
             checked[column] = _as_null(cells.str.strip())
@@ -150,6 +153,24 @@ def _check_timestamps(raw: RawFile, column: str, cells: pd.Series, problems: Pro
     bad = filled & ~no_offset & ~implausible & parsed.isna()
     _report(raw, column, bad, cells, NOT_A_TIMESTAMP, problems)
     return parsed.where(~implausible)
+
+
+# People's addresses decide who signs in as whom (models/access.py) and where nudges go: one plain
+# address each, never a newline or a display name.
+PEOPLE_EMAILS = {("owner", C.EMAIL), ("team", C.MANAGER_EMAIL)}
+NOT_AN_EMAIL = (
+    "{value} is not one e-mail address; write it like name@example.com (no spaces, line breaks "
+    "or names around it) or leave the cell empty"
+)
+
+
+def _check_email(raw: RawFile, column: str, cells: pd.Series, problems: Problems) -> pd.Series:
+    # Only spaces and tabs are trimmed: a line break inside the cell is an error, not padding.
+    text = cells.str.strip(" \t")
+    filled = text != ""
+    valid = text.map(is_email).astype(bool)
+    _report(raw, column, filled & ~valid, cells, NOT_AN_EMAIL, problems)
+    return _as_null(text)
 
 
 def _check_boolean(raw: RawFile, column: str, cells: pd.Series, problems: Problems) -> pd.Series:

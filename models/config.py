@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from models.access_config import AccessConfig, parse_access
 from models.columns import TIERS
 from models.config_agreement import Agreement, parse_agreement, parse_per_owner_target
 from models.config_hubspot import HubSpotConfig, parse_hubspot
@@ -90,6 +91,7 @@ class HandoffConfig:
     calendars: Mapping[str, Calendar]
     slas: tuple[SlaDef, ...]
     hubspot: HubSpotConfig
+    access: AccessConfig = field(default_factory=AccessConfig)
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
     source: str = "<memory>"
     agreement: Agreement | None = None
@@ -152,6 +154,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HandoffCo
     calendars = _parse_calendars(data.get("calendars", {}), problems)
     slas = _parse_slas(data.get("sla", []), calendars, problems)
     hubspot = parse_hubspot(data.get("hubspot", {}), problems)
+    access = parse_access(data.get("access", {}), problems)
     agreement = parse_agreement(data.get("agreement"), problems)
     nudges = parse_nudges(data.get("nudges"), problems, {s.id for s in slas})
     if problems:
@@ -160,6 +163,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<memory>") -> HandoffCo
         calendars=calendars,
         slas=tuple(slas),
         hubspot=hubspot,
+        access=access,
         raw=dict(data),
         source=source,
         agreement=agreement,

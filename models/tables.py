@@ -338,3 +338,18 @@ class NudgeMute(SQLModel, table=True):
     __tablename__ = "nudge_mute"
     email: str = Field(primary_key=True)
     muted_at: datetime = ts_column(nullable=False)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what from the dashboard, and when: every dispute filed or decided, SLA save,
+    import, sync and demo load, with the signed-in identity (never a secret)."""
+
+    __tablename__ = "audit_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = ts_column(index=True, nullable=False)
+    actor: str = Field(index=True)  # the verified e-mail ("" when none)
+    role: str  # admin | viewer | manager | rep
+    action: str = Field(index=True)  # dispute.raise | dispute.decide | sla.save | import | sync | demo
+    target: str = ""  # what it acted on (a dispute id, an SLA id, file names)
+    outcome: str = "ok"  # ok | refused | failed
+    detail: str = ""

@@ -11,6 +11,7 @@ from ui.data_summary import backdated_deals, loaded_data
 from ui.theme import PLOTLY_TEMPLATE, TIER_LABELS
 
 filters, me = context.current()
+context.require_admin("Data")
 components.page_header("Data", "What is loaded, where it came from, and how to load more.")
 
 if loaders.is_empty():
@@ -179,7 +180,7 @@ with hubspot:
     sync_full = right.button("Full re-sync", disabled=not token_set)
     if sync_now or sync_full:
         with st.spinner("Syncing from HubSpot…"):
-            outcome = actions.sync_hubspot(full=sync_full)
+            outcome = actions.sync_hubspot(me, full=sync_full)
         context.flash("success" if outcome.ok else "error", outcome.message)
         st.rerun()
     if not syncs.empty:
@@ -219,7 +220,7 @@ with csv:
     uploads = st.file_uploader("Canonical CSV files", type=["csv"], accept_multiple_files=True)
     if st.button("Import files", disabled=not uploads):
         with st.spinner("Importing…"):
-            outcome = actions.import_csv_files([(f.name, f.getvalue()) for f in uploads or []])
+            outcome = actions.import_csv_files(me, [(f.name, f.getvalue()) for f in uploads or []])
         if outcome.ok:
             context.flash("success", outcome.message)
             st.rerun()

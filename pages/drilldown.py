@@ -9,6 +9,7 @@ from reports.formats import fmt_plural
 from ui import agreement, components, context, disputes, loaders, nudges
 from ui import drilldown as dd
 from ui.filters import query_select, set_query, share_url
+from ui.text import plain
 from ui.theme import state_badge
 from ui.timeline import clocks_table, lead_timeline
 
@@ -18,7 +19,7 @@ components.page_header(
     "Drill-down", "Team → rep → lead. Pick a team in the sidebar, then a rep and a lead."
 )
 
-if me.is_manager:
+if me.may_decide:
     disputes.pending_panel(filters, me)
 
 if filters.team_id is None:
@@ -42,11 +43,14 @@ if filters.team_id is None:
             )
     st.stop()
 
-team_name = (
+team_name = str(
     loaders.directory()["teams"].set_index("team_id")["name"].get(filters.team_id, filters.team_id)
 )
-reps = dd.reps_table(filters)
-st.subheader(f"Team: {team_name}")
+if not (me.sees_team(filters.team_id) or filters.team_id in me.home_teams):
+    set_query(rep=None, lead=None)
+    context.not_yours(f"the team {team_name}")
+reps = dd.reps_table(filters, me)
+st.subheader(f"Team: {plain(team_name)}", anchor=False)
 if reps.empty:
     components.empty_state(
         f"{team_name} has no SLA item this month.", "Pick another month or team in the sidebar."
@@ -58,6 +62,10 @@ shown = reps.drop(columns=["owner_id"])
 components.data_table(
     shown, column_config=dd.breakdown_columns(shown, filters, opens="rep"), key="dd_reps"
 )
+wanted_rep = st.query_params.get("rep")
+if wanted_rep and wanted_rep not in rep_names:
+    set_query(rep=None, lead=None)
+    context.not_yours(f"rep {wanted_rep}")
 rep = query_select(
     "Rep",
     list(rep_names),
@@ -70,8 +78,12 @@ if rep is None:
     set_query(lead=None)
     st.stop()
 
-items = dd.rep_items(filters, rep)
-st.subheader(f"{rep_names.get(rep, rep)}'s items")
+try:
+    items = dd.rep_items(filters, rep, me)
+    choices = dd.lead_choices(filters, rep, me)
+except dd.NotYours as refused:
+    context.not_yours(refused.what)
+st.subheader(f"{plain(rep_names.get(rep, rep))}'s items", anchor=False)
 agreement.rep_line(filters, rep)
 if items.empty:
     components.empty_state("No item for this rep with the current filters.")
@@ -94,7 +106,10 @@ components.data_table(
     height=280,
     state_columns=["state"],
 )
-choices = dd.lead_choices(filters, rep)
+wanted_lead = st.query_params.get("lead")
+if wanted_lead and wanted_lead not in choices:
+    set_query(lead=None)
+    context.not_yours(f"lead {wanted_lead} (not one of this rep's leads this month)")
 lead = query_select(
     "Lead",
     list(choices),
@@ -106,25 +121,28 @@ lead = query_select(
 if lead is None:
     st.stop()
 
-story = dd.lead_story(filters, lead)
+try:
+    story = dd.lead_story(filters, lead, me)
+except dd.NotYours as refused:
+    context.not_yours(refused.what)
 if story.lead is None:
     components.empty_state(f"Lead {lead} is not in the database (deleted?).")
     st.stop()
 config = loaders.get_config()
 zone = dd.lead_zone(story, config.calendars, filters.zone)
 
-st.subheader(f"Lead {lead}")
+st.subheader(f"Lead {plain(lead)}", anchor=False)
 facts = story.lead
 st.markdown(
     " · ".join(
         part
         for part in (
-            f"**{facts['company']}**" if isinstance(facts.get("company"), str) else None,
-            f"source `{facts['source']}`" if isinstance(facts.get("source"), str) else None,
-            f"owner **{story.owner_names.get(str(facts['owner_id']), facts['owner_id'])}**"
+            f"**{plain(facts['company'])}**" if isinstance(facts.get("company"), str) else None,
+            f"source {plain(facts['source'])}" if isinstance(facts.get("source"), str) else None,
+            f"owner **{plain(story.owner_names.get(str(facts['owner_id']), facts['owner_id']))}**"
             if facts.get("owner_id")
             else "unassigned",
-            f"rejected: {facts['rejection_reason'] or 'no reason given'}"
+            f"rejected: {plain(facts['rejection_reason']) if facts['rejection_reason'] else 'no reason given'}"
             if facts.get("rejected_at") is not None and str(facts.get("rejected_at")) != "NaT"
             else None,
             fmt_plural(len(story.activities), "activity", "activities"),
@@ -134,7 +152,7 @@ st.markdown(
 )
 for item in components.records(story.items):
     st.markdown(
-        f"{state_badge(str(item['state']))} **{dd.sla_title(str(item['sla_id']), filters)}** — {item['explanation']}"
+        f"{state_badge(str(item['state']))} **{plain(dd.sla_title(str(item['sla_id']), filters))}** — {plain(item['explanation'])}"
     )
 
 components.chart(
@@ -178,4 +196,4 @@ with st.expander(f"Activities ({len(story.activities)})"):
 
 disputes.lead_panel(filters, me, story)
 if st.context.url:
-    st.caption(f"Share this view: {share_url(st.context.url, st.query_params.to_dict())}")
+    st.caption(f"Share this view: {plain(share_url(st.context.url, st.query_params.to_dict()))}")

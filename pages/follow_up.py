@@ -7,6 +7,8 @@ import streamlit as st
 from reports.formats import fmt_count, fmt_decided, fmt_hours, fmt_pct
 from ui import charts, components, context
 from ui import follow_up as fu
+from ui.scope import scoped_view
+from ui.text import plain
 
 filters, me = context.current()
 context.require_data("Follow-up")
@@ -14,13 +16,13 @@ components.page_header(
     "Follow-up", "Sales' side of the marketing → sales handoff: first touch, attempts, routing."
 )
 
-touch = fu.sla_view(filters, "first_touch")
+touch = scoped_view(fu.sla_view(filters, "first_touch"), me)
 if touch is None:
     components.empty_state(
         "The SLA file has no first-touch SLA for this month.", "Add one on the SLA settings page."
     )
 else:
-    st.subheader(f"Time to first touch · {touch.name}")
+    st.subheader(f"Time to first touch · {plain(touch.name)}")
     s = touch.summary
     with components.metric_row():
         components.metric_card(
@@ -59,14 +61,14 @@ else:
     if worst is not None:
         with st.container(border=True):
             st.markdown(
-                f"**Slowest rep for first touch this month: {worst['rep']}** ({worst['team']}) — "
+                f"**Slowest rep for first touch this month: {plain(worst['rep'])}** ({plain(worst['team'])}) — "
                 f"{fmt_pct(worst['compliance_pct'])} within target, median "
                 f"{fmt_hours(worst['median_hours'])} of business time, {fmt_count(worst['breached'])} "
                 f"breached of {fmt_count(worst['decided'])} decided."
             )
             st.page_link(
                 "pages/drilldown.py",
-                label=f"Open {worst['rep']}'s leads in the drill-down →",
+                label=f"Open {plain(worst['rep'])}'s leads in the drill-down →",
                 query_params=filters.query(team=str(worst["team_id"]), rep=str(worst["owner_id"])),
             )
 
@@ -187,9 +189,9 @@ else:
                 state_columns=["state"],
             )
 
-attempts = fu.sla_view(filters, "follow_up_attempts")
+attempts = scoped_view(fu.sla_view(filters, "follow_up_attempts"), me)
 if attempts is not None:
-    st.subheader(f"Attempts per lead · {attempts.name}")
+    st.subheader(f"Attempts per lead · {plain(attempts.name)}")
     a = attempts.summary
     with components.metric_row():
         components.metric_card(

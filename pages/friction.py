@@ -7,6 +7,7 @@ import streamlit as st
 from reports.formats import fmt_month
 from ui import components, context
 from ui import friction as fr
+from ui.text import plain
 
 filters, me = context.current()
 context.require_data("Handoff friction report")
@@ -41,7 +42,7 @@ for col, (label, file_name, mime, make) in zip(cols, fr.downloads(report), stric
 
 summary = report.summary
 with st.container(border=True):
-    st.markdown(summary.paragraph)
+    st.markdown(plain(summary.paragraph))
     left, right, third = st.columns(3)
     for col, title, lines in (
         (left, "Improved", summary.improved),
@@ -50,7 +51,7 @@ with st.container(border=True):
     ):
         with col:
             st.markdown(f"**{title}**")
-            st.markdown("\n".join(f"- {line}" for line in lines) if lines else "—")
+            st.markdown("\n".join(f"- {plain(line)}" for line in lines) if lines else "—")
 
 # The tab is in the URL (?tab=...), so shared links and "Rejections by reason →" restore it;
 # ?section=KEY puts that section first in its tab.
@@ -62,7 +63,7 @@ ordered = sorted(fr.sections(), key=lambda s: s.key != wanted)
 for section in ordered:
     tab = handoff_tab if section.part == "handoff" else customer_tab
     with tab:
-        st.markdown(f"#### {section.title}")
+        st.markdown(f"#### {plain(section.title)}")
         st.caption(section.intro)
         if report.table(section.key).empty:
             st.caption("Nothing this month.")

@@ -9,6 +9,7 @@ from ui import components, context
 from ui import nudges as nd
 
 filters, me = context.current()
+context.require_admin("Nudges")
 context.require_data("Nudges")
 components.page_header(
     "Nudges",

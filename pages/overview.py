@@ -7,6 +7,7 @@ import streamlit as st
 
 from reports.formats import fmt_count, fmt_decided, fmt_pct, is_provisional
 from ui import agreement, charts, components, context, overview
+from ui.scope import visible
 
 filters, me = context.current()
 context.require_data("Overview")
@@ -104,14 +105,16 @@ else:
 trend_area = st.container()  # filled last: past months may take a moment the first time
 
 st.subheader("At risk: will breach soonest")
-if board.at_risk.empty:
+# Others' leads stay in the aggregates only.
+mine = visible(board.at_risk, me)
+if mine.empty:
     components.empty_state(
         "Nothing is open right now for this selection."
         if filters.is_current_month
         else "No item of this month is still open.",
     )
 else:
-    risky = board.at_risk.copy()
+    risky = mine.copy()
     due_today = int(risky["due_today"].sum())
     only_today = st.toggle(
         f"Only what is due today ({fmt_count(due_today)})",

@@ -9,6 +9,7 @@ from reports.formats import fmt_count, fmt_decided, fmt_hours, fmt_pct
 from ui import charts, components, context
 from ui import follow_up as fu
 from ui import service as svc
+from ui.scope import scoped_view
 
 filters, me = context.current()
 context.require_data("Service handoff")
@@ -18,7 +19,7 @@ components.page_header(
 )
 
 scoped, closing_team = svc.scope(filters)
-view = fu.sla_view(scoped, svc.KIND)
+view = scoped_view(fu.sla_view(scoped, svc.KIND), me)
 if view is None:
     components.empty_state(
         "The SLA file has no service-first-contact SLA for this month.",

@@ -9,10 +9,11 @@ import streamlit as st
 
 from models.errors import BadInputError
 from models.time.months import month_of, months_through
-from ui import agreement, components, context, evaluations, loaders
+from ui import actions, agreement, components, context, loaders
 from ui import sla_edit as se
 
 filters, me = context.current()
+context.require_admin("SLA settings")
 components.page_header(
     "SLA settings", f"The agreements in force, from `{loaders.source().config_path}`."
 )
@@ -132,10 +133,8 @@ with st.form("new_version"):
     saved = st.form_submit_button(
         "Save new version",
         type="primary",
-        disabled=not me.is_manager,
-        help=None
-        if me.is_manager
-        else "Only a manager can change an SLA (choose one under “I am”).",
+        disabled=not me.is_admin,
+        help=None if me.is_admin else "Only a Handoff admin changes an SLA.",
     )
 
 if previewed or saved:
@@ -190,19 +189,12 @@ if previewed or saved:
                 icon=":material/history:",
             )
             st.stop()
-        try:
-            added = se.save(
-                draft,
-                loaders.source().config_path,
-                loaded_by=me.person,
-                current_month=month_of(filters.now, filters.zone),
-                confirmed=rejudge,
-            )
-        except BadInputError as exc:
-            st.error(exc.summary)
-            st.stop()
-        evaluations.clear_caches()
-        context.flash(
-            "success", f"Saved {sla_id}, effective {effective}: " + (", ".join(added) or "recorded")
+        outcome = actions.save_sla_version(
+            me,
+            draft,
+            loaders.source().config_path,
+            current_month=month_of(filters.now, filters.zone),
+            confirmed=rejudge,
         )
+        context.flash("success" if outcome.ok else "error", outcome.message)
         st.rerun()

@@ -12,6 +12,7 @@ import zipfile
 import pandas as pd
 
 from reports.assemble import SECTIONS, Report
+from reports.cells import neutralise_frame
 
 # A fixed member time keeps the zip byte-identical for the same report.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -28,14 +29,15 @@ def summary_table(report: Report) -> pd.DataFrame:
 
 
 def tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    """Timestamps as ISO 8601 UTC strings; everything else as is."""
+    """Timestamps as ISO 8601 UTC strings; text that a spreadsheet would run as a formula made
+    inert (reports/cells.py); everything else as is."""
     out = frame.copy()
     for name in out.columns:
         if isinstance(out[name].dtype, pd.DatetimeTZDtype):
             values = out[name].dt.tz_convert("UTC")
             text = values.dt.strftime("%Y-%m-%dT%H:%M:%S") + "+00:00"
             out[name] = text.where(values.notna(), None)
-    return out
+    return neutralise_frame(out)
 
 
 def render_csv(report: Report) -> dict[str, str]:

@@ -15,6 +15,7 @@ import pandas as pd
 import xlsxwriter
 
 from reports.assemble import SECTIONS, Report
+from reports.cells import neutralise
 from reports.display import SPECS
 
 SHEET_NAMES = {
@@ -75,7 +76,7 @@ def _write_sheet(
         series = frame[name]
         kind = _kind(str(name), series)
         header = header_of(key, str(name))
-        sheet.write_string(0, col, header, formats["header"])
+        sheet.write_string(0, col, neutralise(header), formats["header"])
         if kind == "datetime":
             # Excel has no time zones: write UTC wall time (the header says so).
             sheet.write_string(0, col, f"{header} (UTC)", formats["header"])
@@ -89,7 +90,7 @@ def _write_sheet(
             if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
                 continue
             if kind == "text":
-                sheet.write_string(row, col, str(value))
+                sheet.write_string(row, col, neutralise(str(value)))
             elif kind == "datetime":
                 sheet.write_datetime(row, col, value, cell_format)
             else:
@@ -120,11 +121,11 @@ def _summary_sheet(book: Any, report: Report, formats: dict[str, Any]) -> None:
     sheet = book.add_worksheet("Summary")
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, 1, 110)
-    sheet.write_string(0, 0, report.title, formats["title"])
+    sheet.write_string(0, 0, neutralise(report.title), formats["title"])
     sheet.write_string(1, 0, f"Verdicts as of ({report.timezone})")
     sheet.write_datetime(1, 1, _local_naive(report), formats["datetime_left"])
     sheet.write_string(2, 0, "Summary", formats["bold"])
-    sheet.write_string(2, 1, report.summary.paragraph, formats["wrap"])
+    sheet.write_string(2, 1, neutralise(report.summary.paragraph), formats["wrap"])
     sheet.set_row(2, 15 * max(2, len(report.summary.paragraph) // 120 + 1))
     row = 4
     for label, items in (
@@ -134,14 +135,14 @@ def _summary_sheet(book: Any, report: Report, formats: dict[str, Any]) -> None:
     ):
         for i, text in enumerate(items):
             sheet.write_string(row, 0, label if i == 0 else "", formats["bold"])
-            sheet.write_string(row, 1, text, formats["wrap"])
+            sheet.write_string(row, 1, neutralise(text), formats["wrap"])
             row += 1
         row += 1
     sheet.write_string(row, 0, "Key numbers", formats["bold"])
     for name, value in report.key_numbers:
         row += 1
-        sheet.write_string(row, 0, name)
-        sheet.write_string(row, 1, value)
+        sheet.write_string(row, 0, neutralise(name))
+        sheet.write_string(row, 1, neutralise(value))
 
 
 def render_xlsx(report: Report) -> bytes:

@@ -12,26 +12,27 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from models.access import ADMIN, MANAGER, REP, Person
 from models.agreement_review import Review, read_reviews, record_review
 from models.config_agreement import ReviewStatus, review_status
 from reports.formats import fmt_count
 from reports.per_rep import OVER_SERVED, STARVED, rep_lines, strip_sentence
 from ui import components, context, evaluations, loaders
-from ui.filters import OWNER, Filters, Identity
+from ui.filters import Filters
 
 STATUS_LABELS = {STARVED: "Starved", OVER_SERVED: "Over-served"}
 
 
-def sees_review(me: Identity) -> bool:
-    """Admins and managers are told about the review cycle; reps are not."""
-    return me.is_manager or getattr(me, "role", None) == "admin"
+def sees_review(me: Person) -> bool:
+    """Admins and managers are told about the review cycle; reps and viewers are not."""
+    return me.role in (ADMIN, MANAGER)
 
 
 def status(today: date) -> ReviewStatus | None:
     return review_status(loaders.get_config().agreement, today)
 
 
-def review_banner(me: Identity, today: date) -> None:
+def review_banner(me: Person, today: date) -> None:
     """A warning when the review is due within 30 days or overdue (admins and managers)."""
     found = status(today)
     if found is None or not found.due_soon or not sees_review(me):
@@ -70,13 +71,16 @@ def _table(shown: pd.DataFrame, key: str) -> None:
     )  # fmt: skip
 
 
-def leads_per_rep_strip(filters: Filters, me: Identity) -> None:
+def leads_per_rep_strip(filters: Filters, me: Person) -> None:
     """The Overview's compact strip: who is starved of leads, who is over-served. A rep sees
-    their own line; others the reps of the team chosen in the sidebar (all without one)."""
-    if me.role == OWNER:
-        found = lines(filters, owner_id=me.person)
-    else:
-        found = lines(filters, team_id=filters.team_id)
+    their own line, a manager their teams' reps, viewers and admins every rep (of the team chosen
+    in the sidebar, all without one)."""
+    found = lines(filters, team_id=filters.team_id)
+    if not me.sees_everything and not found.empty:
+        if me.role == REP:
+            found = found[found["owner_id"].isin(me.owner_ids)]
+        else:
+            found = found[found["team_id"].isin(me.managed_teams)]
     if found.empty:
         return
     st.subheader("Marketing → Sales: leads per rep")
@@ -131,7 +135,7 @@ def record(on: date, by: str, note: str | None, now: datetime) -> Review:
     return review
 
 
-def agreement_section(me: Identity, today: date, now: datetime) -> None:
+def agreement_section(me: Person, today: date, now: datetime) -> None:
     """SLA settings: the review cycle, the reviews on record, and recording a review."""
     st.subheader("The agreement: review cycle")
     config = loaders.get_config()
@@ -177,7 +181,7 @@ def agreement_section(me: Identity, today: date, now: datetime) -> None:
             help=None if allowed else "Only a manager or admin records a review.",
         )
     if done and allowed:
-        review = record(day, me.person, note or None, now)
+        review = record(day, me.email or me.label, note or None, now)
         context.flash(
             "success",
             f"Review of {review.reviewed_on} recorded ({review.changes}); "

@@ -6,25 +6,23 @@ from contextvars import ContextVar
 
 import streamlit as st
 
-from ui import actions, loaders, navigation
+from models.access import Person
+from ui import actions, identity, loaders, navigation
 from ui.components import empty_database, friendly_errors, page_header
-from ui.filters import Filters, Identity, identity_selector, sidebar_filters
+from ui.filters import Filters, sidebar_filters
 
 _FILTERS = "_filters"
-_IDENTITY = "_identity"
 _FLASH = "_flash"
 # True while app.py runs a page inside the frame (one script run is one thread and context).
 _framed: ContextVar[bool] = ContextVar("handoff_framed", default=False)
 
 
 def draw_frame() -> bool:
-    """The shared sidebar (filters, "I am", as-of note) and any flash message. False when the
+    """The shared sidebar (filters, as-of note) and any flash message. False when the
     database could not be opened (the error is shown instead)."""
     with friendly_errors("Opening the database"):
         filters = sidebar_filters()
-        identity = identity_selector()
         st.session_state[_FILTERS] = filters
-        st.session_state[_IDENTITY] = identity
         with st.sidebar:
             st.caption(
                 f"Figures as of {filters.as_of.astimezone(filters.zone):%d %b %Y %H:%M %Z} "
@@ -47,19 +45,19 @@ def run_page(page: st.Page) -> None:
         _framed.reset(token)
 
 
-def current() -> tuple[Filters, Identity]:
-    """The filters and identity of this run. A page file that Streamlit ran without app.py (its
+def current() -> tuple[Filters, Person]:
+    """The filters and the signed-in person of this run. A page file that Streamlit ran without app.py (its
     pages-directory mode, see ui/navigation.py) gets the page list and the frame here: on a
     session's first run by starting over through app.py, later (AppTest's interactions, where a
     rerun would drop the click) by drawing the frame itself."""
     if not _framed.get():
-        navigation.navigate()
+        navigation.navigate(identity.who_is_looking())
         if _FILTERS not in st.session_state:
             st.rerun()  # a session's first run: nothing to lose, and app.py draws it whole
         navigation.configure_page()
         if not draw_frame():
             st.stop()
-    return st.session_state[_FILTERS], st.session_state[_IDENTITY]
+    return st.session_state[_FILTERS], identity.current_person()
 
 
 def flash(kind: str, message: str) -> None:
@@ -77,9 +75,26 @@ def show_flash() -> None:
 
 def load_demo_and_rerun() -> None:
     with st.spinner("Loading the demo organisation (a minute for a year of data)…"):
-        outcome = actions.load_demo()
+        outcome = actions.load_demo(identity.current_person())
     flash("success" if outcome.ok else "error", outcome.message)
     st.rerun()
+
+
+def require_admin(title: str) -> None:
+    """Stop a Setup page for anyone but an admin (a typed URL reaches the page file too)."""
+    if not identity.current_person().is_admin:
+        page_header(title)
+        st.warning("Only Handoff admins use this page.", icon=":material/lock:")
+        st.stop()
+
+
+def not_yours(what: str) -> None:
+    """Stop the page: the link points outside the person's scope (and nothing of it is loaded)."""
+    st.warning(
+        f"Not yours: {what} is outside what you may see. Ask its manager or a Handoff admin.",
+        icon=":material/lock:",
+    )
+    st.stop()
 
 
 def require_data(title: str | None = None) -> None:
@@ -88,5 +103,6 @@ def require_data(title: str | None = None) -> None:
     if loaders.is_empty():
         if title:
             page_header(title)
-        empty_database(load_demo_and_rerun, key="gate")
+        admin = identity.current_person().is_admin
+        empty_database(load_demo_and_rerun if admin else None, key="gate")
         st.stop()

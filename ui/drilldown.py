@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+from models.access import Person
 from models.engine import columns as E
 from models.engine.rollups import rollup
 from models.time.calendar import Calendar
@@ -114,9 +115,34 @@ def _reps(stamp: str, filters: Filters) -> pd.DataFrame:
     return table.sort_values(E.BREACHED, ascending=False)
 
 
-def reps_table(filters: Filters) -> pd.DataFrame:
-    """The team's reps (filters.team_id): compliance per SLA, breaches, and a link."""
-    return _reps(loaders.data_stamp(), filters)
+class NotYours(Exception):
+    """A team, rep or lead outside the signed-in person's scope (`what` names it)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+def team_of_owner(owner_id: object) -> str | None:
+    owners = loaders.directory()["owners"]
+    found = owners.loc[owners["owner_id"].astype(str) == str(owner_id), "team_id"]
+    team = found.iloc[0] if not found.empty else None
+    return team if isinstance(team, str) else None
+
+
+def check_owner(person: Person, owner_id: str) -> None:
+    """Raise NotYours unless `person` may open this rep's items and leads."""
+    if not person.sees_owner(owner_id, team_of_owner(owner_id)):
+        raise NotYours(f"rep {owner_id}")
+
+
+def reps_table(filters: Filters, person: Person) -> pd.DataFrame:
+    """The team's reps (filters.team_id) that `person` may open: compliance per SLA, breaches,
+    and a link (a rep sees their own row; the team's figures stay aggregate)."""
+    table = _reps(loaders.data_stamp(), filters)
+    if person.sees_team(filters.team_id) or table.empty:
+        return table
+    return table[table[E.OWNER_ID].isin(person.owner_ids)]
 
 
 @st.cache_data(show_spinner=False, ttl=loaders.TTL_SECONDS)
@@ -155,8 +181,10 @@ def _leads(stamp: str, filters: Filters, owner_id: str) -> pd.DataFrame:
     ]
 
 
-def rep_items(filters: Filters, owner_id: str) -> pd.DataFrame:
-    """The rep's items this month, breached first, then open, met, excluded."""
+def rep_items(filters: Filters, owner_id: str, person: Person) -> pd.DataFrame:
+    """The rep's items this month, breached first, then open, met, excluded (NotYours outside
+    `person`'s scope)."""
+    check_owner(person, owner_id)
     return _leads(loaders.data_stamp(), filters, owner_id)
 
 
@@ -182,8 +210,9 @@ def _lead_choices(stamp: str, filters: Filters, owner_id: str) -> dict[str, str]
     return dict(zip(worst[E.LEAD_ID].astype(str), labels, strict=True))
 
 
-def lead_choices(filters: Filters, owner_id: str) -> dict[str, str]:
+def lead_choices(filters: Filters, owner_id: str, person: Person) -> dict[str, str]:
     """The rep's leads, worst first (breached, open, met, excluded): lead id -> label."""
+    check_owner(person, owner_id)
     return _lead_choices(loaders.data_stamp(), filters, owner_id)
 
 
@@ -212,12 +241,16 @@ class LeadStory:
     owner_names: dict[str, str]
 
 
-def lead_story(filters: Filters, lead_id: str) -> LeadStory:
-    """Read one lead (a handful of rows, not cached: a dispute must show at once)."""
+def lead_story(filters: Filters, lead_id: str, person: Person) -> LeadStory:
+    """Read one lead (a handful of rows, not cached: a dispute must show at once); NotYours,
+    with nothing else read, when its owner is outside `person`'s scope."""
     store = loaders.get_store()
+    leads = store.read_entity("lead", ids=[lead_id])
+    owner = leads.iloc[0]["owner_id"] if not leads.empty else None
+    if not leads.empty and not person.sees_owner(owner, team_of_owner(owner)):
+        raise NotYours(f"lead {lead_id}")
     evaluation = evaluations.evaluation(filters.month, filters.as_of)
     items = _items_where(evaluation, E.LEAD_ID, [lead_id])
-    leads = store.read_entity("lead", ids=[lead_id])
     activities = store.read_activities_for_leads([lead_id]).sort_values("occurred_at")
     deal_ids = [str(d) for d in items[E.DEAL_ID].dropna().unique()]
     deals = (
@@ -253,20 +286,35 @@ def _dispute_model() -> Any:
     return Dispute
 
 
-def pending_disputes(filters: Filters) -> pd.DataFrame:
-    """Disputes awaiting a manager, newest first, with the lead, owner and SLA named."""
+def pending_disputes(filters: Filters, person: Person) -> pd.DataFrame:
+    """Disputes awaiting `person`'s decision (their teams'; an admin's: all), newest first, with
+    the lead, owner and SLA named."""
     from models.verdicts.service import list_disputes
 
     pending = list_disputes(loaders.get_store(), "pending")
-    if pending.empty:
-        return pending
+    if pending.empty or not person.may_decide:
+        return pending.head(0)
     evaluation = evaluations.evaluation(filters.month, filters.as_of)
     items = _items_where(evaluation, E.ITEM_ID, [str(i) for i in pending[E.ITEM_ID]])
     columns = [E.SLA_ID, E.ITEM_ID, E.LEAD_ID, E.OWNER_ID, E.TEAM_ID, E.STATE]
     pending = pending.merge(items[columns], on=[E.SLA_ID, E.ITEM_ID], how="left")
     pending["rep"] = pending[E.OWNER_ID].map(loaders.names()[0])
     pending["SLA"] = pending[E.SLA_ID].map(_sla_names(evaluation)).fillna(pending[E.SLA_ID])
+    if not person.is_admin:
+        # Items outside this month's evaluation carry no team here: find it from the record.
+        teams = [
+            team if isinstance(team, str) else team_of_item(str(item))
+            for team, item in zip(pending[E.TEAM_ID], pending[E.ITEM_ID], strict=True)
+        ]
+        mine = [person.decides_for(team) for team in teams]
+        pending = pending[pd.Series(mine, index=pending.index, dtype=bool)]
     return pending
+
+
+def team_of_item(item_id: str) -> str | None:
+    from models.verdicts.guard import item_owner
+
+    return item_owner(loaders.get_store(), item_id)[1]
 
 
 def activities_table(story: LeadStory, zone: Any) -> pd.DataFrame:

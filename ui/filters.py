@@ -1,4 +1,4 @@
-"""Shared sidebar filters (month, tier/team, source), the "I am" selector, and shareable URLs.
+"""Shared sidebar filters (month, tier/team, source) and shareable URLs.
 
 Filters live in session state (so they survive page switches) and are mirrored in the query
 string (`?month=2026-10&team=sales-east&source=demo_request`), so a copied link opens the same
@@ -21,8 +21,6 @@ from ui import clock, loaders
 from ui.theme import SOURCE_ALL, TEAM_ALL, TIER_ALL, TIER_LABELS
 
 _SYNCED = "_query_synced"
-MANAGER = "manager"
-OWNER = "owner"
 
 
 @dataclass(frozen=True)
@@ -47,19 +45,6 @@ class Filters:
         params = {"month": self.month, "team": self.team_id, "source": self.source}
         params.update(extra)
         return {k: v for k, v in params.items() if v}
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Who is using the dashboard (no sign-in: a declared role, used for disputes)."""
-
-    role: str  # MANAGER | OWNER
-    person: str  # manager e-mail or owner id
-    label: str
-
-    @property
-    def is_manager(self) -> bool:
-        return self.role == MANAGER
 
 
 def _sync_from_query(name: str, key: str, valid: list[Any]) -> None:
@@ -179,48 +164,6 @@ def sidebar_filters() -> Filters:
     )
 
 
-def identity_selector() -> Identity:
-    """The "I am" selector: a manager approves disputes, a rep raises them."""
-    people = loaders.directory()
-    teams, owners = people["teams"], people["owners"]
-    options: dict[str, Identity] = {}
-    if not teams.empty:
-        for team in teams.sort_values(["tier", "name"]).to_dict("records"):
-            email = (
-                team["manager_email"]
-                if isinstance(team["manager_email"], str) and team["manager_email"]
-                else None
-            )
-            person = email or f"manager@{team['team_id']}"
-            key = f"{MANAGER}:{person}"
-            if key not in options:
-                options[key] = Identity(MANAGER, person, f"Manager · {team['name']} ({person})")
-    if not owners.empty:
-        active = owners[owners["active"]] if "active" in owners else owners
-        for owner in active.sort_values(["team_name", "name"], na_position="last").to_dict(
-            "records"
-        ):
-            team_name = owner["team_name"] if isinstance(owner["team_name"], str) else "no team"
-            options[f"{OWNER}:{owner['owner_id']}"] = Identity(
-                OWNER, str(owner["owner_id"]), f"Rep · {owner['name']} ({team_name})"
-            )
-    if not options:
-        options[f"{MANAGER}:manager"] = Identity(MANAGER, "manager", "Manager")
-    keys = list(options)
-    _sync_from_query("as", "f_identity", keys)
-    if st.session_state.get("f_identity") not in keys:
-        st.session_state["f_identity"] = keys[0]
-    with st.sidebar:
-        st.divider()
-        chosen = st.selectbox(
-            "I am",
-            keys,
-            key="f_identity",
-            format_func=lambda k: options[k].label,
-            help="No sign-in: choose who you are. Reps and managers can dispute a breach; "
-            "only managers approve or reject disputes.",
-        )
-    return options[chosen]
 
 
 def _source_label(source: str) -> str:

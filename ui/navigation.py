@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from models.access import Person
+
 PAGE_TITLE = "Handoff · SLA tracker"
 
 
-def app_pages() -> dict[str, list[st.Page]]:
-    """The pages by sidebar section; each page's `url_path` is its file's name.
+def app_pages(person: Person) -> dict[str, list[st.Page]]:
+    """The pages `person` may use, by sidebar section; each page's `url_path` is its file's
+    name. Setup, Nudges and "People and access" are for admins only (the pages check it again).
 
     Streamlit serves the default page at "/" only, so a default Overview would answer "Page not
     found" to "/overview" (a bookmark, a shared link). The Overview file is therefore listed twice:
@@ -26,7 +29,7 @@ def app_pages() -> dict[str, list[st.Page]]:
     def page(name: str, title: str, icon: str) -> st.Page:
         return st.Page(f"pages/{name}.py", title=title, icon=icon, url_path=name)
 
-    return {
+    pages = {
         "Handoffs": [
             st.Page(
                 "pages/overview.py",
@@ -41,15 +44,16 @@ def app_pages() -> dict[str, list[st.Page]]:
             page("service", "Service handoff", ":material/support_agent:"),
             page("friction", "Friction", ":material/report:"),
         ],
-        "Managers": [
-            page("drilldown", "Drill-down", ":material/manage_search:"),
-            page("nudges", "Nudges", ":material/notifications:"),
-        ],
-        "Setup": [
+        "Managers": [page("drilldown", "Drill-down", ":material/manage_search:")],
+    }
+    if person.is_admin:
+        pages["Setup"] = [
             page("sla_settings", "SLA settings", ":material/tune:"),
             page("data", "Data", ":material/database:"),
-        ],
-    }
+            page("nudges", "Nudges", ":material/notifications:"),
+            page("people", "People and access", ":material/group:"),
+        ]
+    return pages
 
 
 def configure_page() -> None:
@@ -57,6 +61,6 @@ def configure_page() -> None:
     st.set_page_config(page_title=PAGE_TITLE, page_icon="🤝", layout="wide")
 
 
-def navigate() -> st.Page:
-    """Give Streamlit the page list and return the page this run shows."""
-    return st.navigation(app_pages())
+def navigate(person: Person) -> st.Page:
+    """Give Streamlit the pages `person` may use and return the page this run shows."""
+    return st.navigation(app_pages(person))

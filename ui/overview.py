@@ -16,6 +16,8 @@ from ui import evaluations, loaders, views
 from ui.filters import Filters
 
 AT_RISK_ROWS = 25
+# The shared (person-free) list keeps more rows, so that after scoping to a rep or a manager
+# (ui/scope.py) their own soonest items are still there to list.
 
 
 @dataclass

@@ -290,8 +290,10 @@ def save(
     current = source.read_text(encoding="utf-8")
     tomllib.loads(current)  # the file must still be valid before we touch it
     block = tomli_w.dumps({"sla": [draft.raw]})
+    # Typed values reach the file only through tomli_w; the comment gets one line of plain text.
+    who = " ".join(str(loaded_by).split())[:200]
     updated = current.rstrip("\n") + (
-        f"\n\n# New version of {draft.sla_id}, added from the dashboard by {loaded_by} "
+        f"\n\n# New version of {draft.sla_id}, added from the dashboard by {who} "
         f"(effective {draft.raw['effective_from']}).\n" + block
     )
     parse_config(tomllib.loads(updated), source=str(source))  # raises ConfigError naming problems

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from models import tables as T
+from models.access import Person
 from models.config import HandoffConfig
 from models.config import load_config as load_config_file
 from models.engine import columns as E
@@ -31,6 +32,7 @@ from models.engine.summary import resummarise
 from models.errors import BadInputError
 from models.store import Store
 from models.time.months import check_month, month_window
+from models.verdicts.guard import check_decide, check_raise
 
 __all__ = [
     "decide_dispute",
@@ -273,10 +275,15 @@ def raise_dispute(
     as_of: datetime,
     raised_by: str | None = None,
     kind: str = "dispute",
+    person: Person | None = None,
 ) -> int:
     """Record a dispute of a breach (kind "dispute": only a breached item) or a request to exclude
-    an item (kind "exclusion"); a manager decides it. Returns its id."""
+    an item (kind "exclusion"); a manager decides it. Returns its id. With `person` (the
+    dashboard's signed-in user) their scope is checked and they are recorded as the raiser."""
     config = load_config(config)
+    if person is not None:
+        check_raise(store, person, item_id)
+        raised_by = person.email
     if not reason or not reason.strip():
         raise BadInputError(
             "--reason: say why (e.g. 'lead was a duplicate of L123'); it is kept with the decision"
@@ -364,11 +371,17 @@ def decide_dispute(
     approve: bool,
     decided_by: str | None = None,
     note: str | None = None,
+    person: Person | None = None,
 ) -> dict[str, Any]:
-    """Approve (the item becomes excluded, the reason kept) or reject a pending dispute."""
+    """Approve (the item becomes excluded, the reason kept) or reject a pending dispute.
+    Nobody decides a dispute they raised; with `person` (the dashboard's signed-in user) only an
+    admin or a manager of the item's team may decide, recorded under their own e-mail."""
     rows = store.select_rows(T.Dispute, {"id": dispute_id})
     if rows.empty:
         raise BadInputError(f"no dispute with id {dispute_id}; see `handoff dispute list`")
+    if person is not None:
+        decided_by = person.email
+    check_decide(store, dict(rows.iloc[0]), decided_by, person)
     if rows.iloc[0]["status"] != "pending":
         row = rows.iloc[0]
         raise BadInputError(

@@ -235,6 +235,23 @@ CASES = [
         ],
         id="line-numbers-count-file-lines",
     ),
+    pytest.param(
+        {
+            # A line break in a manager's address would start a new [[sla]] if ever written
+            # into a TOML file; an address with a display name is not one address either.
+            "teams": TEAMS.replace("boss@example.com", '"boss@example.com\n[[sla]]"'),
+            "owners": OWNERS.replace("bo@example.com", "Bo Li <bo@example.com>"),
+        },
+        [
+            "teams.csv:2: manager_email: 'boss@example.com\\n[[sla]]' is not one e-mail "
+            "address; write it like name@example.com (no spaces, line breaks or names around "
+            "it) or leave the cell empty",
+            "owners.csv:3: email: 'Bo Li <bo@example.com>' is not one e-mail address; write it "
+            "like name@example.com (no spaces, line breaks or names around it) or leave the "
+            "cell empty",
+        ],
+        id="people-emails",
+    ),
 ]
 
 

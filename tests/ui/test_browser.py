@@ -325,7 +325,7 @@ def test_manager_finds_worst_rep_disputes_a_breach_and_approves_it(
     tab.locator('[data-testid="stPlotlyChart"]').first.wait_for()  # type: ignore[attr-defined]
     shot(tab, "flow-2-lead-timeline")
 
-    choose(tab, "I am", f"Rep · {rep}")
+    choose(tab, "Try Handoff as", f"Rep · {rep}")
     tab.get_by_label("Reason").first.fill(
         "Duplicate of an existing customer; worked on the original lead"
     )  # type: ignore[attr-defined]
@@ -337,7 +337,10 @@ def test_manager_finds_worst_rep_disputes_a_breach_and_approves_it(
     filed = demo_store.select_rows(T.Dispute)
     assert list(filed["status"]) == ["pending"]
 
-    choose(tab, "I am", "Manager ·")
+    owners = demo_store.read_entity("owner").set_index("name")
+    teams = demo_store.read_entity("team").set_index("team_id")
+    manager = str(teams.loc[owners.loc[rep, "team_id"], "manager_email"])
+    choose(tab, "Try Handoff as", manager)  # the rep's own team's manager
     tab.get_by_role("button", name="Approve").first.click()  # type: ignore[attr-defined]
     settle(tab)
     assert_no_error(tab, "dispute approved")
@@ -345,6 +348,7 @@ def test_manager_finds_worst_rep_disputes_a_breach_and_approves_it(
     shot(tab, "flow-4-dispute-approved")
     decided = demo_store.select_rows(T.Dispute).iloc[0]
     assert decided["status"] == "approved"
+    assert decided["decided_by"] == manager
     assert str(decided["item_id"]) in (lead, lead.split("%")[0])
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import streamlit as st
+from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
@@ -36,8 +37,17 @@ PAGES = [
 ]
 
 
+def loopback_only(request: pytest.FixtureRequest) -> None:
+    """Listen on 127.0.0.1 for this test (AppTest runs in this process)."""
+    before = st_config.get_option("server.address")
+    st_config.set_option("server.address", "127.0.0.1")
+    request.addfinalizer(lambda: st_config.set_option("server.address", before))
+
+
 @pytest.fixture
-def dashboard_env(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def dashboard_env(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Path:
     """The dashboard pointed at the test database, a scratch copy of the SLA file and a fixed clock."""
     config = tmp_path / "sla.toml"
     shutil.copy(ROOT / "data" / "sla.toml", config)
@@ -47,6 +57,9 @@ def dashboard_env(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("HANDOFF_NOW", NOW.isoformat())
     monkeypatch.setenv("HANDOFF_DEMO_MONTHS", "2")
     monkeypatch.setenv("HANDOFF_DEMO_LEADS_PER_MONTH", "60")
+    monkeypatch.delenv("HANDOFF_ADMINS", raising=False)
+    # What `handoff serve` does by default: loopback only, so no [auth] means the demo mode.
+    loopback_only(request)
     st.cache_data.clear()
     st.cache_resource.clear()
     return config
@@ -173,10 +186,28 @@ def test_follow_up_and_service_match_evaluate(demo: Store, dashboard_env: Path) 
     assert metric(at, "Reached within target") == pct(service.compliance_pct)
 
 
-def manager_key(store: Store, team_id: str) -> str:
-    """The "I am" option of a team's manager."""
+def manager_email(store: Store, team_id: str) -> str:
+    """A team's manager (the demo role switcher's option for them)."""
     teams = store.read_entity("team").set_index("team_id")
-    return f"manager:{teams.loc[team_id, 'manager_email']}"
+    return str(teams.loc[team_id, "manager_email"])
+
+
+def rep_email(store: Store, owner_id: str) -> str:
+    owners = store.read_entity("owner").set_index("owner_id")
+    return str(owners.loc[owner_id, "email"])
+
+
+def open_as(email: str, page: str | None = None, **query: str) -> AppTest:
+    """The app in demo mode, switched to `email` (a rep, manager, viewer or admin)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.selectbox(key="demo_as").set_value(email).run()
+    at.query_params.update(query)
+    if page is not None:
+        at.switch_page(page).run()
+    else:
+        at.run()
+    return at
 
 
 def _breached_lead(store: Store, config: Path) -> tuple[str, str, str]:
@@ -190,8 +221,8 @@ def test_drill_down_link_explains_a_breach_and_dispute_is_approved(
     demo: Store, dashboard_env: Path
 ) -> None:
     team, rep, lead = _breached_lead(demo, dashboard_env)
-    at = open_app(
-        "pages/drilldown.py", month=MONTH, team=team, rep=rep, lead=lead, **{"as": f"owner:{rep}"}
+    at = open_as(
+        rep_email(demo, rep), "pages/drilldown.py", month=MONTH, team=team, rep=rep, lead=lead
     )
     assert_clean(at)
     assert at.selectbox(key="dd_lead").value == lead
@@ -206,17 +237,20 @@ def test_drill_down_link_explains_a_breach_and_dispute_is_approved(
     assert_clean(at)
     disputes = demo.select_rows(T.Dispute)
     assert list(disputes["status"]) == ["pending"]
-    assert disputes.iloc[0]["raised_by"] == rep
+    assert disputes.iloc[0]["raised_by"] == rep_email(demo, rep)
 
-    manager = manager_key(demo, team)
-    at.selectbox(key="f_identity").set_value(manager).run()
+    manager = manager_email(demo, team)
+    at.selectbox(key="demo_as").set_value(manager).run()
     approve = [b for b in at.button if b.label == "Approve"]
     assert approve, "a manager sees the pending dispute"
     approve[0].click().run()
     assert_clean(at)
     decided = demo.select_rows(T.Dispute).iloc[0]
     assert decided["status"] == "approved"
-    assert decided["decided_by"] == manager.split(":", 1)[1]
+    assert decided["decided_by"] == manager
+    audit = demo.select_rows(T.AuditEntry, order_by="id")
+    assert list(audit["action"]) == ["dispute.raise", "dispute.decide"]
+    assert list(audit["actor"]) == [rep_email(demo, rep), manager]
 
     after = evaluate_month(demo, dashboard_env, MONTH, as_of=NOW, team_id=team).sla("first-touch")
     at.switch_page("pages/overview.py").run()  # still filtered to the team
@@ -226,9 +260,10 @@ def test_drill_down_link_explains_a_breach_and_dispute_is_approved(
 
 def test_rep_cannot_decide_disputes(demo: Store, dashboard_env: Path) -> None:
     team, rep, lead = _breached_lead(demo, dashboard_env)
-    at = open_app(
-        "pages/drilldown.py", month=MONTH, team=team, rep=rep, lead=lead, **{"as": f"owner:{rep}"}
+    at = open_as(
+        rep_email(demo, rep), "pages/drilldown.py", month=MONTH, team=team, rep=rep, lead=lead
     )
+    assert_clean(at)
     assert not [b for b in at.button if b.label in ("Approve", "Reject")]
 
 
@@ -245,7 +280,6 @@ def test_sla_settings_preview_then_save_adds_a_version(demo: Store, dashboard_en
         preview["Compliance / attainment %"].iloc[1] >= preview["Compliance / attainment %"].iloc[0]
     )
 
-    at.selectbox(key="f_identity").set_value(manager_key(demo, "sales-east")).run()
     at.text_input[1].input("8h")
     next(b for b in at.button if b.label == "Save new version").click().run()
     assert_clean(at)
@@ -344,7 +378,6 @@ def test_sla_settings_refuses_a_frozen_month_and_asks_before_judging_past_months
     before = dashboard_env.read_text()
     at = open_app("pages/sla_settings.py")
     at.selectbox(key="versions_sla").set_value("first-touch").run()
-    at.selectbox(key="f_identity").set_value(manager_key(demo, "sales-east")).run()
 
     def save(effective: date, *, confirm: bool = False) -> None:
         at.text_input[1].input("8h")

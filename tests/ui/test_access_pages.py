@@ -1,0 +1,302 @@
+"""Every page x role through AppTest with a signed-in `st.user` (the `[auth]` secrets set):
+what each role reaches, what a crafted link shows, and that CRM text stays plain text."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from connectors.demo import load_demo
+from models import tables as T
+from models.store import Store
+from models.verdicts.service import evaluate_month
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = pd.Timestamp("2026-10-20 15:00", tz="UTC").to_pydatetime()
+MONTH = "2026-10"
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "test-only-cookie-secret",
+    "client_id": "handoff",
+    "client_secret": "test-only",
+    "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+}
+REP = "kevin.brooks@northwind.example"  # O09, Sales East
+MANAGER = "marcus.bell@northwind.example"  # Sales East's manager (and rep O05)
+VIEWER = "ceo@northwind.example"
+ADMIN = "ops@northwind.example"
+STRANGER = "stranger@northwind.example"
+EVIL_COMPANY = "**x](https://evil.example)"
+EVIL_NAME = '<a href="https://evil.example">Kev</a> **x](https://evil.example)'
+EVIL_REASON = '=HYPERLINK("https://evil.example","click")'
+
+
+@pytest.fixture
+def env(store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    config = tmp_path / "sla.toml"
+    shutil.copy(ROOT / "data" / "sla.toml", config)
+    shutil.copy(ROOT / "data" / "friction.toml", tmp_path / "friction.toml")
+    monkeypatch.setenv("DATABASE_URL", store.url)
+    monkeypatch.setenv("HANDOFF_CONFIG", str(config))
+    monkeypatch.setenv("HANDOFF_NOW", NOW.isoformat())
+    monkeypatch.delenv("HANDOFF_ADMINS", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    load_demo(store, months=2, leads_per_month=120, now=NOW)
+    yield config
+
+
+def signed_in(email: str | None, page: str | None = None, **query: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.secrets["auth"] = AUTH
+    at.user = (
+        {"is_logged_in": True, "email": email, "email_verified": True}
+        if email
+        else {"is_logged_in": False}
+    )
+    at.query_params.update(query)
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    return at
+
+
+def text_of(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [t.value for t in at.title]
+    parts += [s.value for s in at.subheader] + [w.value for w in at.warning]
+    parts += [c.value for c in at.caption] + [t.value for t in at.text]
+    parts += [i.value for i in at.info]
+    return "\n".join(str(p) for p in parts)
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_signed_out_sees_only_the_sign_in_button(env: Path) -> None:
+    at = signed_in(None)
+    assert_clean(at)
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not at.metric and not at.dataframe, "nothing of the data before sign-in"
+
+
+def test_unknown_address_gets_a_clear_page_and_no_data(env: Path) -> None:
+    at = signed_in(STRANGER, None, team="sales-east")
+    assert_clean(at)
+    text = text_of(at)
+    assert "Not known to Handoff" in text and STRANGER in text
+    assert not at.metric and not at.dataframe
+
+
+def test_unverified_email_is_unknown(env: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": True, "email": ADMIN, "email_verified": False}
+    at.run()
+    assert "Not known to Handoff" in text_of(at)
+    assert not at.metric
+
+
+PAGES = [
+    "overview",
+    "follow_up",
+    "service",
+    "friction",
+    "drilldown",
+    "sla_settings",
+    "data",
+    "people",
+]
+SETUP = {"sla_settings", "data", "people"}
+
+
+@pytest.mark.parametrize("email", [REP, MANAGER, VIEWER, ADMIN])
+@pytest.mark.parametrize("page", PAGES)
+def test_page_by_role(env: Path, email: str, page: str) -> None:
+    if page in SETUP and email != ADMIN:
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            signed_in(email, f"pages/{page}.py")  # not in the person's page list
+        return
+    at = signed_in(email, f"pages/{page}.py")
+    assert_clean(at)
+    assert at.title and "Only Handoff admins" not in text_of(at)
+
+
+@pytest.mark.parametrize(
+    ("email", "query", "refused"),
+    [
+        (REP, {"team": "sales-west"}, True),  # another team
+        (REP, {"team": "sales-east", "rep": "O13"}, True),  # a teammate
+        (REP, {"team": "sales-east", "rep": "O09"}, False),  # their own items
+        (MANAGER, {"team": "sales-west"}, True),
+        (MANAGER, {"team": "sales-east", "rep": "O09"}, False),
+        (VIEWER, {"team": "sales-west", "rep": "O20"}, False),
+        (ADMIN, {"team": "service"}, False),
+    ],
+)
+def test_crafted_links_show_not_yours(
+    env: Path, email: str, query: dict[str, str], refused: bool
+) -> None:
+    at = signed_in(email, "pages/drilldown.py", month=MONTH, **query)
+    assert_clean(at)
+    text = text_of(at)
+    assert ("Not yours" in text) is refused, text[:2000]
+    if refused:
+        assert not any("items" in s.value for s in at.subheader), "no rep's items are drawn"
+
+
+def _breached(store: Store, config: Path, owner: str) -> str:
+    items = evaluate_month(store, config, MONTH, as_of=NOW).sla("first-touch").items
+    mine = items[(items["state"] == "breached") & (items["owner_id"] == owner)]
+    return str(mine.iloc[0]["lead_id"])
+
+
+def test_rep_cannot_open_a_teammates_lead_by_link(store: Store, env: Path) -> None:
+    lead = _breached(store, env, "O13")
+    at = signed_in(REP, "pages/drilldown.py", month=MONTH, team="sales-east", rep="O09", lead=lead)
+    assert_clean(at)
+    assert "Not yours" in text_of(at)
+    assert not at.get("plotly_chart"), "nothing of the lead is drawn"
+
+
+def test_rep_disputes_manager_of_the_team_decides_nobody_approves_their_own(
+    store: Store, env: Path
+) -> None:
+    lead = _breached(store, env, "O09")
+    query = {"month": MONTH, "team": "sales-east", "rep": "O09", "lead": lead}
+    at = signed_in(REP, "pages/drilldown.py", **query)
+    at.text_area(key=f"reason_first-touch_{lead}").input("Duplicate of an existing customer")
+    next(b for b in at.button if b.label == "File dispute").click().run()
+    assert_clean(at)
+    assert not [b for b in at.button if b.label == "Approve"], "a rep never decides"
+    dispute = store.select_rows(T.Dispute).iloc[0]
+    assert dispute["raised_by"] == REP
+
+    other = signed_in("elena.park@northwind.example", "pages/drilldown.py", **query)
+    assert "Not yours" in text_of(other), "Sales West's manager cannot even open it"
+
+    manager = signed_in(MANAGER, "pages/drilldown.py", **query)
+    assert_clean(manager)
+    next(b for b in manager.button if b.label == "Approve").click().run()
+    assert_clean(manager)
+    decided = store.select_rows(T.Dispute).iloc[0]
+    assert (decided["status"], decided["decided_by"]) == ("approved", MANAGER)
+    audit = store.select_rows(T.AuditEntry, order_by="id")
+    assert list(zip(audit["action"], audit["actor"], strict=True)) == [
+        ("dispute.raise", REP),
+        ("dispute.decide", MANAGER),
+    ]
+
+
+def test_manager_cannot_approve_a_dispute_they_raised(store: Store, env: Path) -> None:
+    lead = _breached(store, env, "O13")
+    query = {"month": MONTH, "team": "sales-east", "rep": "O13", "lead": lead}
+    at = signed_in(MANAGER, "pages/drilldown.py", **query)
+    at.text_area(key=f"reason_first-touch_{lead}").input("CRM outage")
+    next(b for b in at.button if b.label == "File dispute").click().run()
+    assert_clean(at)
+    assert not [b for b in at.button if b.label == "Approve"]
+    assert "you raised it" in text_of(at).lower()
+
+
+def test_admin_sees_people_and_the_audit_trail(store: Store, env: Path) -> None:
+    at = signed_in(ADMIN, "pages/people.py")
+    assert_clean(at)
+    people = at.dataframe[0].value
+    roles = dict(zip(people["E-mail"], people["Role"], strict=True))
+    assert (roles[ADMIN], roles[VIEWER], roles[MANAGER], roles[REP]) == (
+        "Admin",
+        "Viewer",
+        "Manager",
+        "Rep",
+    )
+
+
+def test_crm_text_is_never_markup(store: Store, env: Path) -> None:
+    lead = _breached(store, env, "O09")
+    leads = store.read_entity("lead", ids=[lead])
+    leads["company"] = EVIL_COMPANY
+    leads["rejection_reason"] = EVIL_REASON
+    store.upsert_frame("lead", leads)
+    st.cache_data.clear()
+    at = signed_in(
+        ADMIN, "pages/drilldown.py", month=MONTH, team="sales-east", rep="O09", lead=lead
+    )
+    assert_clean(at)
+    shown = [m.value for m in at.markdown if "evil" in m.value]
+    assert shown, "the company is shown"
+    for value in shown:
+        assert "](https://evil" not in value and "**x]" not in value, value
+        assert "\\*\\*x\\]\\(https\\:" in value, "every markup character is escaped"
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if p != "people"])
+def test_crm_text_is_plain_on_every_page(store: Store, env: Path, page: str) -> None:
+    owners = store.read_entity("owner")
+    owners.loc[owners["owner_id"] == "O09", "name"] = EVIL_NAME
+    store.upsert_frame("owner", owners)
+    leads = store.read_entity("lead")
+    leads["company"] = EVIL_COMPANY
+    leads.loc[leads["rejected_at"].notna(), "rejection_reason"] = EVIL_REASON
+    store.upsert_frame("lead", leads)
+    st.cache_data.clear()
+    at = signed_in(ADMIN, f"pages/{page}.py", month=MONTH, team="sales-east", rep="O09")
+    assert_clean(at)
+    texts = [m.value for m in at.markdown] + [s.value for s in at.subheader]
+    texts += [c.value for c in at.caption]
+    for value in texts:
+        assert "](https://evil" not in str(value), f"{page}: {value}"
+    for chart in at.get("plotly_chart"):
+        spec = json.dumps(json.loads(chart.proto.spec), ensure_ascii=False)
+        assert "<a href=" not in spec, f"{page}: a chart label is markup"
+
+
+@pytest.mark.parametrize(
+    ("email", "owners"),
+    [(REP, {"O09"}), (MANAGER, "sales-east"), (VIEWER, None)],
+)
+def test_lists_of_leads_and_reps_are_scoped(
+    store: Store, env: Path, email: str, owners: set[str] | str | None
+) -> None:
+    """Follow-up's per-rep table and the never-touched list: a rep sees their own rows, a manager
+    their team's, a viewer everyone's (team figures stay whole for all)."""
+    team_of = dict(
+        zip(store.read_entity("owner")["name"], store.read_entity("owner")["team_id"], strict=True)
+    )
+    at = signed_in(email, "pages/follow_up.py", month=MONTH)
+    assert_clean(at)
+    frames = [d.value for d in at.dataframe if "rep" in d.value.columns]
+    assert frames, "the per-rep tables are drawn"
+    by_team = [
+        d.value for d in at.dataframe if "team" in d.value.columns and "rep" not in d.value.columns
+    ]
+    assert by_team and len(by_team[0]) >= 2, "team figures stay whole"
+    for frame in frames:
+        teams = {team_of.get(name) for name in frame["rep"] if name in team_of}
+        if owners is None:
+            assert len(teams) >= 2
+        elif isinstance(owners, str):
+            assert teams <= {owners}
+        else:
+            names = set(frame["rep"])
+            assert names <= {"Kevin Brooks"}, names
+
+
+def test_at_risk_list_shows_a_rep_only_their_own_items(store: Store, env: Path) -> None:
+    everyone = signed_in(ADMIN, "pages/overview.py", month=MONTH)
+    owners_all = {
+        o for d in everyone.dataframe if "Owner" in d.value.columns for o in d.value["Owner"]
+    }
+    assert len(owners_all) >= 2, "the admin sees every rep's open items"
+    at = signed_in(REP, "pages/overview.py", month=MONTH)
+    assert_clean(at)
+    owners = {o for d in at.dataframe if "Owner" in d.value.columns for o in d.value["Owner"]}
+    assert owners <= {"Kevin Brooks"}, owners

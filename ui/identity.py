@@ -1,0 +1,191 @@
+"""Who is looking: Streamlit's own sign-in (`st.login`, `st.user`, `st.logout`) when the
+`[auth]` section of `.streamlit/secrets.toml` is configured, else the bannered demo mode with a
+role switcher (loopback only). The role itself always comes from the data (models/access.py).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from models.access import ADMIN, Person, admins_from_env, directory_people, resolve_person
+from models.access_config import AccessConfig
+from models.errors import BadInputError
+from models.serving import HOW_TO_SIGN_IN, INSECURE_ENV, is_loopback
+from ui import loaders
+from ui.text import plain
+
+_PERSON = "_person"
+DEMO_KEY = "demo_as"
+DEMO_ADMIN = Person(email="demo-admin@localhost", role=ADMIN, name="Demo admin")
+
+
+def auth_providers() -> list[str | None]:
+    """The configured providers: [None] for a single unnamed one, the names of `[auth.NAME]`
+    tables otherwise; [] when sign-in is not configured."""
+    try:
+        auth = st.secrets.get("auth")
+    except Exception:  # no secrets file at all: Streamlit raises rather than returning {}
+        return []
+    if not isinstance(auth, Mapping):
+        return []
+    named = [str(k) for k, v in auth.items() if isinstance(v, Mapping) and "client_id" in v]
+    if named:
+        return list(named)
+    return [None] if "client_id" in auth else []
+
+
+def _access() -> AccessConfig:
+    try:
+        return loaders.get_config().access
+    except BadInputError:
+        return AccessConfig()  # the SLA file's problem is shown on every page; HANDOFF_ADMINS still work
+
+
+def _env_admins() -> frozenset[str]:
+    return admins_from_env(os.environ.get("HANDOFF_ADMINS"))
+
+
+def _people_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    try:
+        people = loaders.directory()
+    except Exception:  # an unreachable database: nobody gets a data role, admins from the file still do
+        return pd.DataFrame(), pd.DataFrame()
+    return people["teams"], people["owners"]
+
+
+def resolve(claims: Mapping[str, Any]) -> Person:
+    teams, owners = _people_tables()
+    return resolve_person(claims, teams, owners, _access(), _env_admins())
+
+
+def everyone() -> list[Person]:
+    """Everyone Handoff knows (the demo switcher, the "People and access" view)."""
+    teams, owners = _people_tables()
+    return directory_people(teams, owners, _access(), _env_admins())
+
+
+def _alone(title: str, draw: Any) -> None:
+    """Show one page and nothing else (no page list, no data), then stop the run."""
+    st.navigation([st.Page(draw, title=title, url_path="signin", default=True)], position="hidden").run()
+    st.stop()
+
+
+def _sign_in_page(providers: list[str | None]) -> None:
+    def draw() -> None:
+        st.title("Handoff")
+        st.markdown("Sign in with your company account to see your handoffs.")
+        for provider in providers:
+            label = "Sign in" if provider is None else f"Sign in with {provider}"
+            if st.button(label, type="primary", key=f"login_{provider or 'default'}"):
+                st.login(provider) if provider else st.login()
+
+    _alone("Sign in", draw)
+
+
+def _unknown_page(person: Person) -> None:
+    def draw() -> None:
+        st.title("Not known to Handoff")
+        st.text(f"Signed in as {person.email or 'an account without an e-mail address'}.")
+        st.markdown(
+            "Handoff knows reps (a CRM owner's e-mail), team managers, viewers and admins; this "
+            "sign-in is none of them, so there is nothing to show. Ask a Handoff admin to add you."
+        )
+        st.caption(f"Why: {plain(person.reason)}")
+        if st.button("Sign out"):
+            st.logout()
+
+    _alone("Not known", draw)
+
+
+def _refuse_page(address: str | None) -> None:
+    def draw() -> None:
+        st.title("Sign-in is not configured")
+        st.error(
+            f"This dashboard listens on {address or 'every interface'} without sign-in, so it "
+            f"shows nothing. {HOW_TO_SIGN_IN}"
+        )
+
+    _alone("Sign-in needed", draw)
+
+
+def _demo_switcher() -> Person:
+    people = everyone()
+    if not any(p.role == ADMIN for p in people):
+        people.insert(0, DEMO_ADMIN)
+    options = {p.email: p for p in people}
+    keys = list(options)
+    if st.session_state.get(DEMO_KEY) not in keys:
+        st.session_state[DEMO_KEY] = keys[0]
+    else:  # keep it when another script draws the widget (a page run on its own)
+        st.session_state[DEMO_KEY] = st.session_state[DEMO_KEY]
+    with st.sidebar:
+        st.warning(
+            "**Demo mode: no sign-in.** Anyone on this computer may act as anyone. "
+            "Configure `[auth]` before sharing it.",
+            icon=":material/science:",
+        )
+        chosen = st.selectbox(
+            "Try Handoff as",
+            keys,
+            key=DEMO_KEY,
+            format_func=lambda k: options[k].label,
+            help="Demo only: with sign-in configured, the role comes from who signs in.",
+        )
+    return options[chosen]
+
+
+def _signed_in_sidebar(person: Person) -> None:
+    with st.sidebar:
+        st.caption(f"Signed in as {plain(person.email)} · {person.role}")
+        if st.button("Sign out", key="logout"):
+            st.logout()
+
+
+def who_is_looking() -> Person:
+    """The person this run is for; draws the sign-in, "not known" or refusal page and stops the
+    run when there is nobody with a role."""
+    providers = auth_providers()
+    if providers:
+        if not st.user.is_logged_in:
+            _sign_in_page(providers)
+        person = resolve(st.user.to_dict())
+        if not person.is_known:
+            _unknown_page(person)
+        _signed_in_sidebar(person)
+    else:
+        address = st.get_option("server.address")
+        if not is_loopback(address) and os.environ.get(INSECURE_ENV) != "1":
+            _refuse_page(address)
+        person = _demo_switcher()
+    _old_identity_link(person)
+    st.session_state[_PERSON] = person
+    return person
+
+
+def _old_identity_link(person: Person) -> None:
+    """`?as=` once chose who you were; now it chooses nothing (and says so once)."""
+    claimed = st.query_params.get("as")
+    if claimed is None:
+        return
+    del st.query_params["as"]
+    st.toast(
+        f"This link asked to act as {plain(str(claimed)[:80])}; Handoff now uses your sign-in "
+        f"({plain(person.email)}) and ignores it.",
+        icon=":material/block:",
+    )
+
+
+def current_person() -> Person:
+    """The person of this run (after `who_is_looking`)."""
+    person = st.session_state.get(_PERSON)
+    assert isinstance(person, Person), "who_is_looking() runs first (app.py or context.current)"
+    return person
+
+
+def is_demo() -> bool:
+    return not auth_providers()

@@ -1,0 +1,30 @@
+"""Text from the CRM or from people is never markup: escape it wherever it meets Markdown, HTML
+or a chart label. A company named `**x](https://evil.example)` shows exactly that."""
+
+from __future__ import annotations
+
+import html
+import string
+
+# CommonMark lets a backslash escape any ASCII punctuation; escaping all of it also covers
+# Streamlit's own directives (`:red[...]`, `:material/x:`), LaTeX (`$`) and GFM autolinks.
+_ESCAPES = {ord(c): "\\" + c for c in string.punctuation}
+
+
+def plain(value: object) -> str:
+    """`value` as literal Markdown text (one line: newlines cannot start a block)."""
+    if value is None:
+        return ""
+    text = " ".join(str(value).splitlines())
+    return text.translate(_ESCAPES)
+
+
+def quoted(value: object) -> str:
+    """A block quote of someone's words (a dispute reason), every line literal."""
+    lines = str(value if value is not None else "").splitlines() or [""]
+    return "\n".join(f"> {plain(line)}" for line in lines)
+
+
+def html_text(value: object) -> str:
+    """For HTML and plotly labels (which read a subset of HTML)."""
+    return html.escape("" if value is None else str(value), quote=True)
