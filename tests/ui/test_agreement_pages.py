@@ -8,7 +8,16 @@ from datetime import date
 from pathlib import Path
 
 import test_pages
-from test_pages import MONTH, NOW, assert_clean, manager_key, metric, open_app
+from test_pages import (
+    MONTH,
+    NOW,
+    assert_clean,
+    manager_email,
+    metric,
+    open_app,
+    open_as,
+    rep_email,
+)
 
 from models import tables as T
 from models.config import load_config
@@ -37,11 +46,13 @@ def test_review_banner_for_managers_not_reps(demo: Store, dashboard_env: Path) -
     assert not any(BANNER in w for w in _warnings(at)), "73 days ahead: no banner yet"
     _due_soon(dashboard_env)
     for page in ("pages/overview.py", "pages/sla_settings.py"):
-        at = open_app(page, month=MONTH)  # the first option is a manager (Marketing)
+        at = open_app(page, month=MONTH)  # the demo opens as an admin
         assert_clean(at)
         assert any("due in 12 day(s), on 2026-11-01" in w for w in _warnings(at)), page
-        at = open_app(page, month=MONTH, **{"as": "owner:O05"})
-        assert not any(BANNER in w for w in _warnings(at)), page
+    at = open_as(manager_email(demo, "sales-east"), "pages/overview.py", month=MONTH)
+    assert any("due in 12 day(s), on 2026-11-01" in w for w in _warnings(at)), "a manager"
+    at = open_as(rep_email(demo, "O05"), "pages/overview.py", month=MONTH)
+    assert not any(BANNER in w for w in _warnings(at)), "a rep"
 
 
 def test_overview_strip_names_starved_reps_as_evaluate_does(
@@ -68,17 +79,14 @@ def test_drill_down_shows_the_reps_own_line(demo: Store, dashboard_env: Path) ->
 
 
 def test_record_a_review_on_sla_settings(demo: Store, dashboard_env: Path) -> None:
-    at = open_app("pages/sla_settings.py", **{"as": "owner:O05"})
-    button = next(b for b in at.button if b.label == "Record the review")
-    assert button.disabled, "a rep cannot record a review"
-    at.selectbox(key="f_identity").set_value(manager_key(demo, "sales-east")).run()
+    at = open_app("pages/sla_settings.py")  # the demo opens as an admin
     at.text_area[0].input("Kept 60 leads per rep. **not bold**")
     next(b for b in at.button if b.label == "Record the review").click().run()
     assert_clean(at)
     assert load_config(dashboard_env).agreement.reviewed_on == date(2026, 10, 20)  # type: ignore[union-attr]
     row = demo.select_rows(T.AgreementReview).iloc[0]
     assert row["note"] == "Kept 60 leads per rep. **not bold**"
-    assert row["recorded_by"] == manager_key(demo, "sales-east").split(":", 1)[1]
+    assert row["recorded_by"] == "demo-admin@localhost"
     assert any("Review of 2026-10-20 recorded" in s.value for s in at.success)
 
 
@@ -103,8 +111,10 @@ def test_review_pack_download_on_sla_settings(demo: Store, dashboard_env: Path) 
 
 
 def test_a_rep_sees_only_their_own_line_on_the_overview(demo: Store, dashboard_env: Path) -> None:
-    at = open_app("pages/overview.py", month=MONTH, **{"as": "owner:O06"})
+    at = open_as(rep_email(demo, "O06"), "pages/overview.py", month=MONTH)
     assert_clean(at)
     assert metric(at, "Reps owed leads") == "1"
+    at = open_as(manager_email(demo, "sales-west"), "pages/overview.py", month=MONTH)
+    assert metric(at, "Reps owed leads") == "8", "a manager sees their team's reps"
     at = open_app("pages/overview.py", month=MONTH, team="sales-west")
     assert metric(at, "Reps owed leads") == "8"
