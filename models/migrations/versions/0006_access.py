@@ -1,7 +1,7 @@
 """access: the audit table (who did what from the dashboard, and when)
 
 Revision ID: 0006_access
-Revises: 0004
+Revises: 0005_service_owner
 Create Date: 2026-12-07 17:10:00
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import models.tables
 
 
 revision = '0006_access'
-down_revision = '0004'
+down_revision = '0005_service_owner'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 database leases, and people who muted their nudges
 
 Revision ID: 0007_nudges
-Revises: 0004
+Revises: 0006_access
 Create Date: 2026-12-07 17:30:00
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import models.tables
 
 
 revision = '0007_nudges'
-down_revision = '0004'
+down_revision = '0006_access'
 branch_labels = None
 depends_on = None
 

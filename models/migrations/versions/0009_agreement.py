@@ -1,7 +1,7 @@
 """agreement_review: reviews of the agreement, beside the SLA versions
 
 Revision ID: 0009_agreement
-Revises: 0004
+Revises: 0007_nudges
 Create Date: 2026-12-07 17:15:00
 """
 from __future__ import annotations
