@@ -212,7 +212,7 @@ def chart(figure: Any, *, key: str) -> None:
     st.plotly_chart(plain_labels(figure), key=key, theme=None, config={"displaylogo": False})
 
 
-_LABEL_FIELDS = ("x", "y", "text", "hovertext", "labels")
+_LABEL_FIELDS = ("x", "y", "text", "hovertext", "labels", "customdata")  # customdata: hover templates
 
 
 def plain_labels(figure: Any) -> Any:

@@ -380,8 +380,8 @@ def test_sla_settings_refuses_a_frozen_month_and_asks_before_judging_past_months
     at.selectbox(key="versions_sla").set_value("first-touch").run()
 
     def save(effective: date, *, confirm: bool = False) -> None:
-        at.text_input[1].input("8h")
-        at.date_input[0].set_value(effective)
+        next(t for t in at.text_input if t.label.startswith("Within")).input("8h")
+        next(d for d in at.date_input if d.label == "Effective from").set_value(effective)
         next(c for c in at.checkbox if c.label.startswith("Judge past months")).set_value(confirm)
         next(b for b in at.button if b.label == "Save new version").click().run()
         assert not at.exception, [e.value for e in at.exception]

@@ -73,13 +73,13 @@ def test_short_sla_labels_name_the_kind_and_the_id_only_when_kinds_repeat() -> N
     ],
 )
 def test_compliance_says_how_many_items_it_rests_on(counts: dict[str, int], text: str) -> None:
-    from ui.theme import fmt_decided
+    from reports.formats import fmt_decided
 
     assert fmt_decided(counts) == text
 
 
 def test_counted_nouns_agree() -> None:
-    from ui.theme import fmt_plural
+    from reports.formats import fmt_plural
 
     assert fmt_plural(1, "activity", "activities") == "1 activity"
     assert fmt_plural(2, "activity", "activities") == "2 activities"
