@@ -7,10 +7,20 @@ import streamlit as st
 from reports.formats import fmt_month
 from ui import components, context
 from ui import friction as fr
+from ui.scope import friction_scope
 from ui.text import plain
 
 filters, me = context.current()
 context.require_data("Handoff friction report")
+may_read, team_id = friction_scope(me, filters.team_id)
+if not may_read:
+    components.page_header("Handoff friction report")
+    st.info(
+        "The friction report goes down to reps and leads, so it is for managers, viewers and "
+        "admins. Your own figures are on the Overview and Follow-up pages.",
+        icon=":material/lock:",
+    )
+    st.stop()
 if st.query_params.get("so_far") == "1" and "fr_to_date" not in st.session_state:
     st.session_state["fr_to_date"] = True  # a link for the running month (Overview's quota)
 to_date = filters.is_current_month and st.toggle(
@@ -20,7 +30,7 @@ to_date = filters.is_current_month and st.toggle(
     "report` does. Switch on to see the running month so far.",
 )
 month = fr.report_month(filters, to_date=to_date)
-report = fr.report(filters, month)
+report = fr.report(filters, month, team_id)
 components.page_header(
     report.title,
     f"As of {filters.as_of.astimezone(filters.zone):%d %b %Y %H:%M %Z}"

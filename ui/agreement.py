@@ -19,6 +19,7 @@ from reports.formats import fmt_count
 from reports.per_rep import OVER_SERVED, STARVED, rep_lines, strip_sentence
 from ui import components, context, evaluations, loaders
 from ui.filters import Filters
+from ui.scope import owns_the_quota
 
 STATUS_LABELS = {STARVED: "Starved", OVER_SERVED: "Over-served"}
 
@@ -73,10 +74,10 @@ def _table(shown: pd.DataFrame, key: str) -> None:
 
 def leads_per_rep_strip(filters: Filters, me: Person) -> None:
     """The Overview's compact strip: who is starved of leads, who is over-served. A rep sees
-    their own line, a manager their teams' reps, viewers and admins every rep (of the team chosen
-    in the sidebar, all without one)."""
+    their own line, a sales manager their teams' reps; viewers, admins and marketing's managers
+    (the quota is theirs) every rep of the team chosen in the sidebar (all without one)."""
     found = lines(filters, team_id=filters.team_id)
-    if not me.sees_everything and not found.empty:
+    if not owns_the_quota(me) and not found.empty:
         if me.role == REP:
             found = found[found["owner_id"].isin(me.owner_ids)]
         else:

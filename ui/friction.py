@@ -43,13 +43,13 @@ def report_month(filters: Filters, *, to_date: bool = False) -> str:
     return filters.month
 
 
-def report(filters: Filters, month: str | None = None) -> Any:
-    """The friction report of `month` (default: the sidebar's; one team's when the sidebar picks
-    a team), its times on the viewer's clock."""
+def report(filters: Filters, month: str | None = None, team_id: str | None = None) -> Any:
+    """The friction report of `month` (default: the sidebar's) for `team_id` (None: the whole
+    organisation), its times on the viewer's clock."""
     return _report(
         loaders.data_stamp(),
         month or filters.month,
-        filters.team_id,
+        team_id,
         filters.as_of.isoformat(),
         str(filters.zone),
     )

@@ -11,6 +11,7 @@ import pandas as pd
 
 from models.access import Person
 from models.engine import columns as E
+from ui import loaders
 from ui.follow_up import SlaView
 
 V = TypeVar("V", bound=SlaView)
@@ -32,3 +33,32 @@ def scoped_view(view: V | None, person: Person) -> V | None:
     if view is None or person.sees_everything:
         return view
     return replace(view, items=visible(view.items, person), by_rep=visible(view.by_rep, person))
+
+
+def managed_tiers(person: Person) -> set[str]:
+    """The tiers (marketing, sales, service) of the teams a manager runs."""
+    if not person.managed_teams:
+        return set()
+    teams = loaders.directory()["teams"]
+    mine = teams[teams["team_id"].astype(str).isin(person.managed_teams)]
+    return set(mine["tier"].astype(str))
+
+
+def owns_the_quota(person: Person) -> bool:
+    """Viewers, admins and marketing's managers read every rep's leads-per-rep line: marketing
+    owns the lead quota (the promise is theirs), so who is starved is their question."""
+    return person.sees_everything or "marketing" in managed_tiers(person)
+
+
+def friction_scope(person: Person, chosen_team: str | None) -> tuple[bool, str | None]:
+    """(may read, team) for the friction report, whose tables go down to reps and leads.
+    Viewers and admins: the sidebar's choice. Marketing's managers: the whole report (the quota
+    and the rejections are theirs). Other managers: their team (the sidebar's, when it is one of
+    theirs). Reps: not at all; their figures are on the Overview and Follow-up pages."""
+    if person.sees_everything or (person.managed_teams and owns_the_quota(person)):
+        return True, chosen_team
+    if person.managed_teams:
+        if chosen_team in person.managed_teams:
+            return True, chosen_team
+        return True, sorted(person.managed_teams)[0]
+    return False, None

@@ -113,9 +113,10 @@ PAGES = [
     "drilldown",
     "sla_settings",
     "data",
+    "nudges",
     "people",
 ]
-SETUP = {"sla_settings", "data", "people"}
+SETUP = {"sla_settings", "data", "nudges", "people"}
 
 
 @pytest.mark.parametrize("email", [REP, MANAGER, VIEWER, ADMIN])
@@ -300,3 +301,18 @@ def test_at_risk_list_shows_a_rep_only_their_own_items(store: Store, env: Path) 
     assert_clean(at)
     owners = {o for d in at.dataframe if "Owner" in d.value.columns for o in d.value["Owner"]}
     assert owners <= {"Kevin Brooks"}, owners
+
+
+def test_friction_report_goes_no_further_than_the_person(env: Path) -> None:
+    """Its tables go down to reps and leads: a rep reads none of it, a sales manager their own
+    team's report whatever the sidebar says, a viewer the whole organisation's."""
+    at = signed_in(REP, "pages/friction.py", month=MONTH)
+    assert_clean(at)
+    assert "for managers, viewers and admins" in text_of(at)
+    assert not at.dataframe and not at.get("download_button")
+    at = signed_in(MANAGER, "pages/friction.py", month=MONTH, team="sales-west")
+    assert_clean(at)
+    assert at.title[0].value.endswith("— Sales East"), at.title[0].value
+    at = signed_in(VIEWER, "pages/friction.py", month=MONTH)
+    assert_clean(at)
+    assert "—" not in at.title[0].value
