@@ -16,7 +16,7 @@ from models.time.calendar import Calendar
 from ui import components, evaluations, loaders, views
 from ui.components import records
 from ui.filters import Filters
-from ui.overview import drill_link
+from ui.overview import drill_link, drill_links
 from ui.theme import fmt_hours, state_label
 
 _STATE_RANK = {E.BREACHED: 0, E.OPEN: 1, E.MET: 2, E.EXCLUDED: 3}
@@ -71,7 +71,7 @@ def breakdown_columns(table: pd.DataFrame, filters: Filters, *, opens: str) -> d
     }
 
 
-@st.cache_data(show_spinner="Computing verdicts…", ttl=loaders.TTL_SECONDS)
+@st.cache_data(show_spinner="Computing verdicts…", ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES)
 def _teams(stamp: str, filters: Filters) -> pd.DataFrame:
     del stamp
     evaluation = evaluations.evaluation(filters.month, filters.as_of)
@@ -90,10 +90,10 @@ def _teams(stamp: str, filters: Filters) -> pd.DataFrame:
 
 def teams_table(filters: Filters) -> pd.DataFrame:
     """Every team with items this month: compliance per SLA, breaches, and a link."""
-    return _teams(loaders.data_stamp(), filters)
+    return _teams(loaders.data_stamp(), filters.key)
 
 
-@st.cache_data(show_spinner="Computing verdicts…", ttl=loaders.TTL_SECONDS)
+@st.cache_data(show_spinner="Computing verdicts…", ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES)
 def _reps(stamp: str, filters: Filters) -> pd.DataFrame:
     del stamp
     evaluation = evaluations.evaluation(filters.month, filters.as_of)
@@ -115,10 +115,10 @@ def _reps(stamp: str, filters: Filters) -> pd.DataFrame:
 
 def reps_table(filters: Filters) -> pd.DataFrame:
     """The team's reps (filters.team_id): compliance per SLA, breaches, and a link."""
-    return _reps(loaders.data_stamp(), filters)
+    return _reps(loaders.data_stamp(), filters.key)
 
 
-@st.cache_data(show_spinner=False, ttl=loaders.TTL_SECONDS)
+@st.cache_data(show_spinner=False, ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES)
 def _leads(stamp: str, filters: Filters, owner_id: str) -> pd.DataFrame:
     del stamp
     evaluation = evaluations.evaluation(filters.month, filters.as_of)
@@ -133,10 +133,9 @@ def _leads(stamp: str, filters: Filters, owner_id: str) -> pd.DataFrame:
     mine["SLA"] = mine[E.SLA_ID].map(names)
     mine["Business hours"] = pd.to_numeric(mine[E.ELAPSED], errors="coerce") / 60.0
     mine["Target hours"] = pd.to_numeric(mine[E.TARGET], errors="coerce") / 60.0
-    mine["Link"] = [
-        drill_link(filters, team=filters.team_id, rep=owner_id, lead=lead)
-        for lead in mine[E.LEAD_ID]
-    ]
+    mine["Link"] = drill_links(
+        filters, [filters.team_id] * len(mine), [owner_id] * len(mine), mine[E.LEAD_ID]
+    )
     mine = mine.sort_values(["rank", "Business hours"], ascending=[True, False])
     return mine[
         [
@@ -156,10 +155,10 @@ def _leads(stamp: str, filters: Filters, owner_id: str) -> pd.DataFrame:
 
 def rep_items(filters: Filters, owner_id: str) -> pd.DataFrame:
     """The rep's items this month, breached first, then open, met, excluded."""
-    return _leads(loaders.data_stamp(), filters, owner_id)
+    return _leads(loaders.data_stamp(), filters.key, owner_id)
 
 
-@st.cache_data(show_spinner=False, ttl=loaders.TTL_SECONDS)
+@st.cache_data(show_spinner=False, ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES)
 def _lead_choices(stamp: str, filters: Filters, owner_id: str) -> dict[str, str]:
     items = _leads(stamp, filters, owner_id)
     if items.empty:
@@ -183,7 +182,7 @@ def _lead_choices(stamp: str, filters: Filters, owner_id: str) -> dict[str, str]
 
 def lead_choices(filters: Filters, owner_id: str) -> dict[str, str]:
     """The rep's leads, worst first (breached, open, met, excluded): lead id -> label."""
-    return _lead_choices(loaders.data_stamp(), filters, owner_id)
+    return _lead_choices(loaders.data_stamp(), filters.key, owner_id)
 
 
 def _items_where(evaluation: Any, column: str, values: list[str]) -> pd.DataFrame:

@@ -34,7 +34,7 @@ def scope(filters: Filters) -> tuple[Filters, str | None]:
     return replace(filters, tier=None, team_id=None, tier_teams=()), filters.team_id
 
 
-@st.cache_data(show_spinner=False, ttl=loaders.TTL_SECONDS)
+@st.cache_data(show_spinner=False, ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES)
 def _with_first_contact(stamp: str, filters: Filters, sla_id: str) -> pd.DataFrame:
     del stamp
     view = sla_view(filters, KIND, sla_id)
@@ -62,7 +62,7 @@ def _with_first_contact(stamp: str, filters: Filters, sla_id: str) -> pd.DataFra
 def with_first_contact(filters: Filters, view: SlaView) -> pd.DataFrame:
     """The view's items plus `contact_owner_id`, `contact_rep` and `contact_team`: who made
     the first contact (the stop activity's owner); NOT_CONTACTED when nobody has yet."""
-    return _with_first_contact(loaders.data_stamp(), filters, view.sla_id)
+    return _with_first_contact(loaders.data_stamp(), filters.key, view.sla_id)
 
 
 def by_contact_rep(items: pd.DataFrame) -> pd.DataFrame:
