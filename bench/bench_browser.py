@@ -108,7 +108,10 @@ def build_database(url: str, months: int, leads_per_month: int) -> dict[str, Any
     if marker.exists():
         built = json.loads(marker.read_text())
         if built["params"] == wanted:
-            return dict(built)
+            # Kept verdicts are tied to the code that judged them: after a code change this is
+            # the `handoff cache warm` a deploy runs (nothing to do when they still fit).
+            rewarmed = warm_cache(Store(url), CONFIG, as_of=datetime.now(UTC))
+            return {**built, "rewarmed_months": rewarmed["computed"]}
     if url.startswith("postgresql"):
         admin_url, name = url.rsplit("/", 1)
         admin_url = "postgresql+psycopg://" + admin_url.split("://", 1)[1]
