@@ -360,6 +360,7 @@ def main() -> None:
         "leads_per_month": args.leads_per_month,
         "rows": built["counts"],
         "data_built_at": built["built_at"],
+        "rewarmed_months_before_measuring": built.get("rewarmed_months"),
         "clock": "live",
         "lead": lead,
     }
