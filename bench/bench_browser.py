@@ -449,6 +449,7 @@ def main() -> None:
             "drilldown_lead_s": 1.0,
             "rss_mb": 1536,
         },
+        load_average_at_end=[round(v, 1) for v in os.getloadavg()],
         measured_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     OUT.mkdir(parents=True, exist_ok=True)
