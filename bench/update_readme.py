@@ -112,7 +112,7 @@ def _browser(d: Data) -> list[Row]:
     passes = rss.get("after_each_pass_of_every_page") or [None]
     visits = [k for k in rss if k.startswith("every_")]
     track = rss.get(visits[0], []) if visits else []
-    n_visits = visits[0].rsplit("_", 1)[-1] if visits else "0"
+    n_visits = visits[0].split("_of_", 1)[1].split("_", 1)[0] if visits else "0"
     return [
         (f"Dashboard page, first view in a new browser session, worst page ({again_page}), above the hello-world floor ({_num(d.get('floor_new_session_s'), 2)} s in the same run; {how})", f"+{_num(again, 2)} s", f"≤ +{target:g} s (hard +3 s)", None if again is None else again <= target),
         (f"Dashboard page, first view on a freshly started server, worst page ({cold_page}), above the floor's ({_num(d.get('floor_cold_server_s'), 2)} s; same)", f"+{_num(cold, 2)} s", "≤ +3 s", None if cold is None else cold <= 3),

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from models.store import Store
-from tests.ui.test_pages import NOW, ROOT, assert_clean, demo, dashboard_env  # noqa: F401
+from tests.ui.test_pages import NOW, ROOT, assert_clean, dashboard_env, demo  # noqa: F401
 from ui import views
 from ui.filters import Filters
 from ui.overview import drill_link, drill_links
@@ -25,7 +25,7 @@ def test_bulk_drill_links_equal_single_ones(source: str | None, team: str | None
     teams = ["sales-west", None, "t x", None]
     reps = ["O1", "O 2", None, None]
     leads = ["L1", None, "L/3", None]
-    want = [drill_link(filters, team=t, rep=r, lead=lead) for t, r, lead in zip(teams, reps, leads)]
+    want = [drill_link(filters, team=t, rep=r, lead=lead) for t, r, lead in zip(teams, reps, leads, strict=True)]
     assert drill_links(filters, teams, reps, leads) == want
 
 
