@@ -4,7 +4,9 @@ Run: .venv/bin/python bench/bench_report.py [--leads-per-month 100000] [--repeat
 
 Loads the demo organisation (4 months: the report month and the three of its trend) into a
 scratch SQLite file once (reused by later runs with the same size), then times `run_report`
-end to end: evaluation of four months, assembly, HTML, PDF, XLSX, CSV, writing the files.
+end to end: the four months' verdicts, assembly, HTML, PDF, XLSX, CSV, writing the files. The
+first run has nothing precomputed (it judges the four months and keeps them, as a sync or
+import does); the figure is the median of the later runs, on precomputed months.
 Also times the phases separately, and the whole run again with the three trend months frozen
 (`freeze_month`: closed months are normally frozen, and a frozen month is read from its snapshot
 instead of being re-evaluated). Quotes medians of the repeats (the machine is shared) and CPU
@@ -67,8 +69,11 @@ def main() -> None:
         )
         load_seconds = round(time.perf_counter() - started, 1)
     settings = load_settings(database_url=url, handoff_config=DEFAULT_CONFIG_PATH)
-    # Cold: no frozen month (a snapshot left by an earlier run of this benchmark is set aside).
+    # Cold: no frozen month (a snapshot left by an earlier run of this benchmark is set aside)
+    # and nothing precomputed; the first run judges the four months and keeps them (as a sync or
+    # import would have), so the later runs show the report on precomputed months.
     store.update_rows(VerdictSnapshot, {"superseded_at": None}, superseded_at=NOW)
+    store.clear_cached_verdicts()
 
     def timed_runs(out: str) -> tuple[list[float], list[float]]:
         walls, cpus = [], []
@@ -94,6 +99,7 @@ def main() -> None:
     phases: dict[str, list[float]] = {"build": [], "html": [], "pdf": [], "xlsx": [], "csv": []}
     with tempfile.TemporaryDirectory() as out:
         totals, cpu_totals = timed_runs(out)
+        first, totals, cpu_totals = totals[0], totals[1:] or totals, cpu_totals[1:] or cpu_totals
         for _ in range(args.repeats):
             started = time.perf_counter()
             report = build_report(store, DEFAULT_CONFIG_PATH, MONTH, as_of=NOW)
@@ -123,13 +129,14 @@ def main() -> None:
         "database": url.split(":", 1)[0],
         "repeats": args.repeats,
         "demo_load_seconds": load_seconds,
+        "report_nothing_precomputed_seconds": round(first, 2),
         "report_all_formats_median_seconds": round(statistics.median(totals), 2),
         "report_all_formats_runs": [round(t, 2) for t in totals],
         "report_all_formats_median_cpu_seconds": round(statistics.median(cpu_totals), 2),
         "trend_months_frozen_median_seconds": round(statistics.median(frozen), 2),
         "trend_months_frozen_median_cpu_seconds": round(statistics.median(frozen_cpu), 2),
         "phase_median_seconds": {k: round(statistics.median(v), 2) for k, v in phases.items()},
-        "goal_seconds": 20,
+        "goal_seconds": 5,
     }
     out_dir = ROOT / "bench" / "out"
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -152,8 +152,11 @@ if previewed or saved:
         st.error(f"**{exc.summary}**\n\n" + "\n".join(f"- `{p}`" for p in exc.problems))
         st.stop()
     if previewed:
-        with st.spinner(f"Evaluating {last_month} both ways…"):
-            table = se.preview(config, draft, last_month, filters.as_of)
+        bar = st.progress(0.0, text=f"Evaluating {last_month} both ways…")
+        table = se.preview(
+            config, draft, last_month, filters.as_of, lambda share, text: bar.progress(share, text)
+        )
+        bar.empty()
         st.markdown(f"**{last_month} under the version in force, and under the draft**")
         components.data_table(
             table,

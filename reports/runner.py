@@ -22,11 +22,13 @@ import pandas as pd
 from models.config import HandoffConfig, load_config
 from models.config_agreement import review_status
 from models.engine import columns as E
+from models.engine.results import Evaluation
 from models.errors import BadInputError, HandoffError
 from models.settings import Settings
 from models.store import Store
 from models.tables import ReportRun
 from models.time.months import check_month, last_full_month, months_before, months_through
+from models.verdicts.cache import cached_evaluations
 from models.verdicts.service import (
     evaluate_months,
     freeze_month,
@@ -132,7 +134,7 @@ def _customers(
     store: Store, evaluation, month: str, team_id: str | None, owners: pd.DataFrame
 ) -> pd.DataFrame:  # type: ignore[no-untyped-def]
     """The month's new customers: the service SLA's items (deals), with deal and lead details."""
-    service = evaluation.items("service_first_contact")
+    service = evaluation.items("service_first_contact", explain=False)
     if not service.empty:
         deals = store.read_entity("deal", ids=sorted(service[E.DEAL_ID].dropna().unique()))
     else:
@@ -190,6 +192,11 @@ def _handed_off(
     return leads.reset_index(drop=True)
 
 
+def report_months(month: str) -> list[str]:
+    """The months a report judges: its trend's, oldest first, then the month itself."""
+    return months_through(month, TREND_MONTHS + 1)
+
+
 def build_report(
     store: Store,
     settings_or_config: Settings | HandoffConfig | str | Path,
@@ -199,9 +206,12 @@ def build_report(
     as_of: datetime,
     taxonomy: Taxonomy | None = None,
     timezone: str | None = None,
+    judged: list[Evaluation] | None = None,
 ) -> Report:
     """The month's report (optionally one team's), as known at `as_of`; its times are shown in
-    `timezone` (the viewer's), by default the report's own zone (`report_timezone`)."""
+    `timezone` (the viewer's), by default the report's own zone (`report_timezone`). `judged`:
+    the evaluations of `report_months(month)` at `as_of` when the caller has them already (the
+    dashboard keeps them in memory)."""
     check_month(month)
     if as_of.tzinfo is None:
         raise BadInputError(f"as_of {as_of!r} has no time zone; pass an aware instant")
@@ -211,16 +221,19 @@ def build_report(
     if team_id is not None and (teams.empty or team_id not in set(teams["team_id"])):
         known = ", ".join(sorted(teams["team_id"])) if not teams.empty else "none loaded"
         raise BadInputError(f"--team: unknown team id {team_id!r} (known: {known})")
-    # The trend months and the month itself in one go (their leads are read together); the
-    # report shows no per-item explanation sentences, so none are written.
-    *history, evaluation = evaluate_months(
-        store,
-        config,
-        months_through(month, TREND_MONTHS + 1),
-        as_of=as_of,
-        team_id=team_id,
-        explain=False,
-    )
+    months = report_months(month)
+    if judged is not None and [e.month for e in judged] != months:
+        raise ValueError(f"judged holds {[e.month for e in judged]}, not {months}")
+    if judged is None and team_id is None:
+        # Frozen months from their snapshots, the rest from the verdict cache where it may be
+        # used (the same verdicts as judging afresh: see models.verdicts.cache), else judged in
+        # one pass and kept.
+        judged = cached_evaluations(store, config, months, as_of=as_of)
+    if judged is None:
+        # One team: the trend months and the month itself in one go (their leads are read
+        # together); the report shows no explanation sentences, so none are written.
+        judged = evaluate_months(store, config, months, as_of=as_of, team_id=team_id, explain=False)
+    *history, evaluation = judged
     customers = _customers(store, evaluation, month, team_id, owners)
     previous_customers = _customers(
         store, history[-1], months_before(month, 1)[0], team_id, owners

@@ -37,6 +37,8 @@ class SlaResultLike(Protocol):
     @property
     def items(self) -> pd.DataFrame: ...
     @property
+    def lean_items(self) -> pd.DataFrame: ...
+    @property
     def counts(self) -> Mapping[str, int]: ...
     @property
     def compliance_pct(self) -> float | None: ...
@@ -153,9 +155,10 @@ def per_item(evaluation: EvaluationLike) -> pd.DataFrame:
     """All per-item verdicts of the evaluation in one frame (plus the SLA's name and target)."""
     frames = []
     for result in evaluation.slas:
-        if result.kind not in PER_ITEM_KINDS or result.items is None or result.items.empty:
+        # Lean: the report shows no explanation sentences, so none are written for it.
+        if result.kind not in PER_ITEM_KINDS or result.lean_items is None or result.lean_items.empty:
             continue
-        items = result.items.copy()
+        items = result.lean_items.copy()
         items["sla_name"] = result.name
         items["target_pct"] = float(result.target_pct)
         frames.append(items)

@@ -23,39 +23,28 @@ class LoadedData:
     deals: pd.DataFrame  # deals, first, last
 
 
-@st.cache_data(show_spinner="Summarising the data…", ttl=loaders.TTL_SECONDS)
+@st.cache_data(
+    show_spinner="Summarising the data…", ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES
+)
 def _summarise(url: str, stamp: str, zone_name: str) -> LoadedData:
     del url, stamp
-    zone = ZoneInfo(zone_name)
-    overview = loaders.data_overview()
-    owners, leads = overview["owners"], overview["leads"]
+    overview = loaders.data_overview(ZoneInfo(zone_name))
+    owners, by_month = overview["owners"], overview["leads"]
     teams = loaders.directory()["teams"][["team_id", "name", "tier"]]
-    handed = leads[leads["handed_off_at"].notna()]
-    per_team = handed.groupby("team_id", dropna=False).size().rename("leads").reset_index()
+    per_team = by_month.groupby("team_id", dropna=False)["leads"].sum().reset_index()
     team_table = owners.merge(per_team, on="team_id", how="left").fillna({"leads": 0})
     team_table = team_table.rename(columns={"team": "team_name"})
     team_table["leads"] = team_table["leads"].astype(int)
 
-    local = handed["handed_off_at"].dt.tz_convert(zone)
-    by_month = pd.DataFrame(
-        {
-            "month": local.dt.strftime("%Y-%m"),
-            "team_id": handed["team_id"].fillna("(no team)"),
-            "rejected": handed["rejected_at"].notna(),
-        }
-    )
-    months = (
-        by_month.groupby(["month", "team_id"])
-        .agg(leads=("rejected", "size"), rejected=("rejected", "sum"))
-        .reset_index()
-    )
+    by_month = by_month.assign(team_id=by_month["team_id"].fillna("(no team)"))
+    months = by_month.groupby(["month", "team_id"])[["leads", "rejected"]].sum().reset_index()
     months = months.merge(teams, on="team_id", how="left")
     months["name"] = months["name"].fillna(months["team_id"])
     months["tier"] = months["tier"].fillna("(none)")
     return LoadedData(
         counts=loaders.counts(),
-        first_handoff=None if handed.empty else handed["handed_off_at"].min().to_pydatetime(),
-        last_handoff=None if handed.empty else handed["handed_off_at"].max().to_pydatetime(),
+        first_handoff=overview["first_handoff"],
+        last_handoff=overview["last_handoff"],
         teams=team_table,
         months=months.sort_values(["month", "tier", "name"]),
         activities=overview["activities"],

@@ -18,7 +18,7 @@ from reports.formats import fmt_hours
 from ui import components, evaluations, loaders, views
 from ui.components import records
 from ui.filters import Filters
-from ui.overview import drill_link
+from ui.overview import drill_link, drill_links
 from ui.theme import state_label
 
 _STATE_RANK = {E.BREACHED: 0, E.OPEN: 1, E.MET: 2, E.EXCLUDED: 3}
@@ -73,7 +73,7 @@ def breakdown_columns(table: pd.DataFrame, filters: Filters, *, opens: str) -> d
     }
 
 
-@st.cache_data(show_spinner="Computing verdicts…", ttl=loaders.TTL_SECONDS)
+@st.cache_data(show_spinner="Computing verdicts…", ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES)
 def _teams(stamp: str, filters: Filters) -> pd.DataFrame:
     del stamp
     evaluation = evaluations.evaluation(filters.month, filters.as_of)
@@ -92,10 +92,10 @@ def _teams(stamp: str, filters: Filters) -> pd.DataFrame:
 
 def teams_table(filters: Filters) -> pd.DataFrame:
     """Every team with items this month: compliance per SLA, breaches, and a link."""
-    return _teams(loaders.data_stamp(), filters)
+    return _teams(loaders.data_stamp(), filters.key)
 
 
-@st.cache_data(show_spinner="Computing verdicts…", ttl=loaders.TTL_SECONDS)
+@st.cache_data(show_spinner="Computing verdicts…", ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES)
 def _reps(stamp: str, filters: Filters) -> pd.DataFrame:
     del stamp
     evaluation = evaluations.evaluation(filters.month, filters.as_of)
@@ -139,13 +139,13 @@ def check_owner(person: Person, owner_id: str) -> None:
 def reps_table(filters: Filters, person: Person) -> pd.DataFrame:
     """The team's reps (filters.team_id) that `person` may open: compliance per SLA, breaches,
     and a link (a rep sees their own row; the team's figures stay aggregate)."""
-    table = _reps(loaders.data_stamp(), filters)
+    table = _reps(loaders.data_stamp(), filters.key)
     if person.sees_team(filters.team_id) or table.empty:
         return table
     return table[table[E.OWNER_ID].isin(person.owner_ids)]
 
 
-@st.cache_data(show_spinner=False, ttl=loaders.TTL_SECONDS)
+@st.cache_data(show_spinner=False, ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES)
 def _leads(stamp: str, filters: Filters, owner_id: str) -> pd.DataFrame:
     del stamp
     evaluation = evaluations.evaluation(filters.month, filters.as_of)
@@ -160,10 +160,9 @@ def _leads(stamp: str, filters: Filters, owner_id: str) -> pd.DataFrame:
     mine["SLA"] = mine[E.SLA_ID].map(names)
     mine["Business hours"] = pd.to_numeric(mine[E.ELAPSED], errors="coerce") / 60.0
     mine["Target hours"] = pd.to_numeric(mine[E.TARGET], errors="coerce") / 60.0
-    mine["Link"] = [
-        drill_link(filters, team=filters.team_id, rep=owner_id, lead=lead)
-        for lead in mine[E.LEAD_ID]
-    ]
+    mine["Link"] = drill_links(
+        filters, [filters.team_id] * len(mine), [owner_id] * len(mine), mine[E.LEAD_ID]
+    )
     mine = mine.sort_values(["rank", "Business hours"], ascending=[True, False])
     return mine[
         [
@@ -185,10 +184,10 @@ def rep_items(filters: Filters, owner_id: str, person: Person) -> pd.DataFrame:
     """The rep's items this month, breached first, then open, met, excluded (NotYours outside
     `person`'s scope)."""
     check_owner(person, owner_id)
-    return _leads(loaders.data_stamp(), filters, owner_id)
+    return _leads(loaders.data_stamp(), filters.key, owner_id)
 
 
-@st.cache_data(show_spinner=False, ttl=loaders.TTL_SECONDS)
+@st.cache_data(show_spinner=False, ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES)
 def _lead_choices(stamp: str, filters: Filters, owner_id: str) -> dict[str, str]:
     items = _leads(stamp, filters, owner_id)
     if items.empty:
@@ -213,7 +212,7 @@ def _lead_choices(stamp: str, filters: Filters, owner_id: str) -> dict[str, str]
 def lead_choices(filters: Filters, owner_id: str, person: Person) -> dict[str, str]:
     """The rep's leads, worst first (breached, open, met, excluded): lead id -> label."""
     check_owner(person, owner_id)
-    return _lead_choices(loaders.data_stamp(), filters, owner_id)
+    return _lead_choices(loaders.data_stamp(), filters.key, owner_id)
 
 
 def _items_where(evaluation: Any, column: str, values: list[str]) -> pd.DataFrame:

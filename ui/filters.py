@@ -8,7 +8,7 @@ someone followed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,6 +35,12 @@ class Filters:
     as_of: datetime
     zone: ZoneInfo
     tier_teams: tuple[str, ...] = ()  # with a tier: the tier's team ids
+
+    @property
+    def key(self) -> Filters:
+        """These filters as a cache key: `now` set to the as-of instant. Figures are computed as
+        of `as_of`; with the live second in a key every rerun would miss every cache."""
+        return replace(self, now=self.as_of)
 
     @property
     def is_current_month(self) -> bool:

@@ -7,7 +7,7 @@ item, as the engine does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,7 @@ import streamlit as st
 from models.engine import columns as E
 from ui import evaluations, loaders, views
 from ui.filters import Filters
-from ui.overview import drill_link
+from ui.overview import drill_link, drill_links
 
 
 @dataclass
@@ -75,7 +75,10 @@ def summarise_groups(items: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out
 
 
-@st.cache_data(show_spinner="Computing verdicts…", ttl=loaders.TTL_SECONDS)
+_TOUCHED = (E.STOP_ACTIVITY, E.STOP_REACHED, E.STOP_ATTEMPTS)
+
+
+@st.cache_data(show_spinner="Computing verdicts…", ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES)
 def _sla_view(stamp: str, filters: Filters, kind: str, sla_id: str | None) -> SlaView | None:
     del stamp
     evaluation = evaluations.evaluation(filters.month, filters.as_of)
@@ -86,7 +89,8 @@ def _sla_view(stamp: str, filters: Filters, kind: str, sla_id: str | None) -> Sl
         return None
     result = results[0]
     owners, teams = loaders.names()
-    items = result.items.copy()
+    # No page shows these items' explanation sentences: skip writing 100k of them.
+    items = result.lean_items.copy()
     # One definition with the report's "median first touch": business time to the contact that
     # stopped the clock, over decided items a contact stopped (not rejections, not exclusions).
     touched = items[E.STOP_REASON].isin(
@@ -100,10 +104,7 @@ def _sla_view(stamp: str, filters: Filters, kind: str, sla_id: str | None) -> Sl
     items[E.START] = pd.to_datetime(items[E.START], utc=True).dt.tz_convert(filters.zone)
     items["rep"] = items[E.OWNER_ID].map(owners).fillna("(unassigned)")
     items["team"] = items[E.TEAM_ID].map(teams).fillna("(unassigned)")
-    items["link"] = [
-        drill_link(filters, team=t, rep=o, lead=lead)
-        for t, o, lead in zip(items[E.TEAM_ID], items[E.OWNER_ID], items[E.LEAD_ID], strict=True)
-    ]
+    items["link"] = drill_links(filters, items[E.TEAM_ID], items[E.OWNER_ID], items[E.LEAD_ID])
     by_team = summarise_groups(items, [E.TEAM_ID, "team"])
     if not by_team.empty:
         by_team["link"] = [drill_link(filters, team=t) for t in by_team[E.TEAM_ID]]
@@ -155,7 +156,7 @@ def _sla_view(stamp: str, filters: Filters, kind: str, sla_id: str | None) -> Sl
 
 def sla_view(filters: Filters, kind: str, sla_id: str | None = None) -> SlaView | None:
     """The first SLA of `kind` (or `sla_id`) for the filters; None when the SLA file has none."""
-    return _sla_view(loaders.data_stamp(), filters, kind, sla_id)
+    return _sla_view(loaders.data_stamp(), filters.key, kind, sla_id)
 
 
 def sla_choices(filters: Filters, kind: str) -> list[tuple[str, str]]:
@@ -196,18 +197,31 @@ def monthly_customers(filters: Filters, kind: str, months: list[str]) -> pd.Data
     first, _ = loaders.lead_month_range(filters.zone)
     if first is not None:
         months = [m for m in months if m >= first] or months[-1:]
+    return _monthly(loaders.data_stamp(), filters.key, kind, tuple(months))
+
+
+@st.cache_data(show_spinner=False, ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES)
+def _monthly(stamp: str, filters: Filters, kind: str, months: tuple[str, ...]) -> pd.DataFrame:
+    # The months in one batch (settled ones from memory, the rest from the verdict cache), and
+    # only the few figures the chart needs: no per-month view with its links and tables.
+    del stamp
     rows = []
-    for month in months:
-        view = sla_view(replace(filters, month=month), kind)
-        if view is None:
+    for month, evaluation in zip(
+        months, evaluations.evaluations(list(months), filters.as_of), strict=True
+    ):
+        found = [r for r in views.scoped_results(evaluation, filters) if r.kind == kind]
+        if not found:
             continue
+        items = found[0].lean_items
+        touched = items[E.STOP_REASON].isin(_TOUCHED)
+        hours = (pd.to_numeric(items[E.ELAPSED], errors="coerce") / 60.0).where(touched)
         rows.append(
             {
                 "month": month,
-                "customers": len(view.items),
-                "median_hours": view.summary["median_hours"],
-                "p90_hours": view.summary["p90_hours"],
-                "compliance_pct": view.summary["compliance_pct"],
+                "customers": len(items),
+                "median_hours": float(hours.median()) if hours.notna().any() else None,
+                "p90_hours": float(np.nanpercentile(hours, 90)) if hours.notna().any() else None,
+                "compliance_pct": found[0].compliance_pct,
             }
         )
     return pd.DataFrame(rows)

@@ -11,27 +11,35 @@ import streamlit as st
 from models.time.months import months_before
 from reports import formats
 from reports.formats import fmt_month
-from ui import loaders
+from ui import evaluations, loaders
 from ui.filters import Filters
 from ui.theme import KIND_LABELS, TIER_LABELS
 
 _MINUTES_SUFFIX = "_minutes"
 
 
-@st.cache_data(show_spinner="Assembling the friction report…", ttl=loaders.TTL_SECONDS)
+# A report holds a month of items: keep only the last few (months, teams, as-of buckets).
+@st.cache_data(
+    show_spinner="Assembling the friction report…", ttl=loaders.TTL_SECONDS, max_entries=6
+)
 def _report(stamp: str, month: str, team_id: str | None, as_of: str, zone: str) -> Any:
     del stamp
     from datetime import datetime
 
-    from reports.runner import build_report
+    from reports.runner import build_report, report_months
 
+    instant = datetime.fromisoformat(as_of)
+    # The whole organisation's months are the ones every page shares (in memory, else the
+    # verdict cache): the report re-judges nothing that is already judged.
+    judged = None if team_id else evaluations.evaluations(report_months(month), instant)
     return build_report(
         loaders.get_store(),
         loaders.get_config(),
         month,
         team_id=team_id,
-        as_of=datetime.fromisoformat(as_of),
+        as_of=instant,
         timezone=zone,
+        judged=judged,
     )
 
 

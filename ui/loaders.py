@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,9 +25,13 @@ from models.config import HandoffConfig, load_config
 from models.errors import BadInputError
 from models.settings import Settings, load_settings
 from models.store import Store
+from models.time.months import month_end, month_of
 from ui import clock
 
 TTL_SECONDS = 600
+# Per loader: keys are the data stamp, the as-of bucket and the filters, so a few dozen views
+# cover a busy team's day; older ones are dropped first, so memory stays bounded.
+MAX_ENTRIES = 32
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ def get_store() -> Store:
     return _store(settings().database_url)
 
 
-@st.cache_resource(show_spinner=False, ttl=TTL_SECONDS)
+@st.cache_resource(show_spinner=False, ttl=TTL_SECONDS, max_entries=MAX_ENTRIES)
 def _config(path: str, mtime: float) -> HandoffConfig:
     del mtime  # part of the key: an edited file is read again
     return load_config(path)
@@ -83,7 +87,7 @@ def data_stamp() -> str:
 STAMP_SECONDS = 2
 
 
-@st.cache_data(show_spinner=False, ttl=STAMP_SECONDS)
+@st.cache_data(show_spinner=False, ttl=STAMP_SECONDS, max_entries=4)
 def _data_stamp(url: str) -> str:
     store = _store(url)
     parts = []
@@ -105,7 +109,7 @@ def _data_stamp(url: str) -> str:
     return "|".join(parts)
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_SECONDS)
+@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=MAX_ENTRIES)
 def load_directory(url: str, stamp: str) -> dict[str, pd.DataFrame]:
     """Teams and owners (with their team's name and tier) for labels and filters."""
     del stamp
@@ -134,7 +138,7 @@ def names() -> tuple[dict[str, str], dict[str, str]]:
     )
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_SECONDS)
+@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=MAX_ENTRIES)
 def load_counts(url: str, stamp: str) -> dict[str, int]:
     del stamp
     return _store(url).count_rows()
@@ -145,7 +149,7 @@ def counts() -> dict[str, int]:
     return load_counts(get_store().url, data_stamp())
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_SECONDS)
+@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=MAX_ENTRIES)
 def load_has_leads(url: str, stamp: str) -> bool:
     del stamp
     return _store(url).has_live_rows("lead")
@@ -161,7 +165,7 @@ def verdict_cache() -> list[dict[str, Any]]:
         return []  # the SLA file's problem is shown by every page
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_SECONDS)
+@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=MAX_ENTRIES)
 def load_latest_precomputed(url: str, stamp: str) -> datetime | None:
     del stamp
     rows = _store(url).read_cache_status()
@@ -183,17 +187,31 @@ def is_empty() -> bool:
     return not load_has_leads(get_store().url, data_stamp())
 
 
-@st.cache_data(show_spinner="Reading what is loaded…", ttl=TTL_SECONDS)
-def load_data_overview(url: str, stamp: str) -> dict[str, pd.DataFrame]:
-    del stamp
-    return _store(url).data_overview()
+@st.cache_data(show_spinner="Reading what is loaded…", ttl=TTL_SECONDS, max_entries=MAX_ENTRIES)
+def load_data_overview(url: str, stamp: str, zone_name: str) -> dict[str, Any]:
+    zone = ZoneInfo(zone_name)
+    facets = load_lead_facets(url, stamp)
+    months: list[tuple[str, datetime, datetime]] = []
+    if facets["first"] is not None and facets["last"] is not None:
+        month = month_of(facets["first"], zone)
+        last = month_of(facets["last"], zone)
+        while month <= last:
+            year, number = (int(part) for part in month.split("-"))
+            start = datetime(year, number, 1, tzinfo=zone).astimezone(UTC)
+            months.append((month, start, month_end(month, zone)))
+            month = month_of(month_end(month, zone), zone)
+    overview: dict[str, Any] = _store(url).data_overview(months)
+    overview.update(first_handoff=facets["first"], last_handoff=facets["last"])
+    return overview
 
 
-def data_overview() -> dict[str, pd.DataFrame]:
-    return load_data_overview(get_store().url, data_stamp())
+def data_overview(zone: ZoneInfo) -> dict[str, Any]:
+    """Owners by team, live handed-off leads by month (in `zone`) and team, activities by type,
+    deals, and the first and last handoff."""
+    return load_data_overview(get_store().url, data_stamp(), str(zone))
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_SECONDS)
+@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=MAX_ENTRIES)
 def load_lead_facets(url: str, stamp: str) -> dict[str, Any]:
     """Distinct lead sources and the handed-off date range (cheap aggregates for the sidebar)."""
     del stamp

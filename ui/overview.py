@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote_plus, urlencode
 
 import pandas as pd
 import streamlit as st
@@ -48,7 +48,27 @@ def keep_viewer_query(link: str, current: Any) -> str:
     return f"{path}?{urlencode(params)}" if params else path
 
 
-@st.cache_data(show_spinner="Computing this month's SLA verdicts…", ttl=loaders.TTL_SECONDS)
+def drill_links(filters: Filters, teams: Any, reps: Any, leads: Any) -> list[str]:
+    """`drill_link` for many leads at once (the same links, the same parameter order): a month's
+    items are 100k rows, too many to encode one by one on every page view."""
+    frame = pd.DataFrame({"team": list(teams), "rep": list(reps), "lead": list(leads)})
+    links = pd.Series("drilldown?" + urlencode({"month": filters.month}), index=frame.index)
+    for name in ("team", "source", "rep", "lead"):
+        if name == "source":
+            if filters.source:
+                links = links + "&" + urlencode({"source": filters.source})
+            continue
+        values = frame[name]
+        present = values.notna()
+        if not present.any():
+            continue
+        encoded = values[present].astype(str)
+        encoded = encoded.map({v: quote_plus(v) for v in encoded.unique()})
+        links[present] = links[present] + f"&{name}=" + encoded
+    return links.tolist()
+
+
+@st.cache_data(show_spinner="Computing this month's SLA verdicts…", ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES)
 def _board(stamp: str, filters: Filters) -> Board:
     del stamp
     evaluation = evaluations.evaluation(filters.month, filters.as_of)
@@ -56,12 +76,7 @@ def _board(stamp: str, filters: Filters) -> Board:
     zones = {n: str(c.timezone) for n, c in loaders.get_config().calendars.items()}
     risky = views.at_risk(evaluation, filters, names, teams, limit=None, zones=zones)
     if not risky.empty:
-        risky["Open"] = [
-            drill_link(filters, team=t, rep=o, lead=lead)
-            for t, o, lead in zip(
-                risky["team_id"], risky["owner_id"], risky["lead_id"], strict=True
-            )
-        ]
+        risky["Open"] = drill_links(filters, risky["team_id"], risky["owner_id"], risky["lead_id"])
     open_total = int(sum(views.sla_summary(evaluation, filters)["open"])) if evaluation.slas else 0
     found = views.quota(evaluation)
     quota = found[1] if found is not None else None
@@ -94,7 +109,7 @@ class Trend:
     table: pd.DataFrame  # month, sla_id, name, target_pct, compliance_pct, met, breached
 
 
-@st.cache_data(show_spinner="Computing the trend over recent months…", ttl=loaders.TTL_SECONDS)
+@st.cache_data(show_spinner="Computing the trend over recent months…", ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES)
 def _trend(stamp: str, filters: Filters) -> Trend:
     del stamp
     months = months_through(filters.month, TREND_MONTHS)
@@ -106,12 +121,12 @@ def _trend(stamp: str, filters: Filters) -> Trend:
 
 def trend(filters: Filters) -> Trend:
     """Compliance per SLA over the last months (settled months stay cached across as-of rollovers)."""
-    return _trend(loaders.data_stamp(), filters)
+    return _trend(loaders.data_stamp(), filters.key)
 
 
 def load(filters: Filters) -> Board:
     """Everything the Overview draws, for the sidebar's filters."""
-    return _board(loaders.data_stamp(), filters)
+    return _board(loaders.data_stamp(), filters.key)
 
 
 def _quota_sentence(name: str, q: dict[str, Any]) -> str:

@@ -37,7 +37,7 @@ def scope(filters: Filters) -> tuple[Filters, str | None]:
     return replace(filters, tier=None, team_id=None, tier_teams=()), filters.team_id
 
 
-@st.cache_data(show_spinner=False, ttl=loaders.TTL_SECONDS)
+@st.cache_data(show_spinner=False, ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES)
 def _with_first_contact(stamp: str, filters: Filters, sla_id: str) -> pd.DataFrame:
     del stamp
     view = sla_view(filters, KIND, sla_id)
@@ -74,7 +74,7 @@ def with_first_contact(filters: Filters, view: SlaView) -> pd.DataFrame:
     the first contact (the stop activity's owner; NOT_CONTACTED when nobody has yet), and
     `closer`, `closer_team_id`, `closer_team`: who closed the deal. Items nobody owns yet have
     `rep` and `team` SERVICE_QUEUE."""
-    return _with_first_contact(loaders.data_stamp(), filters, view.sla_id)
+    return _with_first_contact(loaders.data_stamp(), filters.key, view.sla_id)
 
 
 def by_owner(items: pd.DataFrame) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import json
 import os
 import tempfile
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -223,13 +224,28 @@ def validate(config: HandoffConfig, draft: Draft) -> HandoffConfig:
     return _config_with(config, draft, only_draft=False)
 
 
-def preview(config: HandoffConfig, draft: Draft, month: str, as_of: datetime) -> pd.DataFrame:
-    """Last month under the SLA in force then, against the same month under the draft."""
+def preview(
+    config: HandoffConfig,
+    draft: Draft,
+    month: str,
+    as_of: datetime,
+    progress: Callable[[float, str], object] | None = None,
+) -> pd.DataFrame:
+    """Last month under the SLA in force then, against the same month under the draft.
+    `progress(share done, what now)` is told before each step (a big month takes seconds)."""
     from models.verdicts.service import read_inputs
 
+    tell = progress or (lambda share, text: None)
+    tell(0.0, f"Reading {month}'s leads and activities…")
     inputs = read_inputs(loaders.get_store(), month, as_of)
-    before = evaluate(config, inputs, month, as_of)
-    after = evaluate(_config_with(config, draft, only_draft=True), inputs, month, as_of)
+    # Only counts are shown: no explanation sentences are written.
+    tell(0.4, f"Judging {month} under the SLA in force…")
+    before = evaluate(config, inputs, month, as_of, explain=False)
+    tell(0.7, f"Judging {month} under the draft…")
+    after = evaluate(
+        _config_with(config, draft, only_draft=True), inputs, month, as_of, explain=False
+    )
+    tell(1.0, "Done.")
     rows = []
     for label, evaluation in (("In force", before), ("Draft", after)):
         result = next((r for r in evaluation.slas if r.sla_id == draft.sla_id), None)

@@ -14,7 +14,19 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, bindparam, delete, func, literal, select, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal,
+    select,
+    text,
+    update,
+)
 from sqlmodel import SQLModel
 
 from models import columns as C
@@ -381,8 +393,14 @@ class Store(SlaInputsStore, BookkeepingStore, VerdictCacheStore, NudgeStore):
                 value = conn.execute(following.where(col > value)).scalar()
             return values
 
-    def data_overview(self) -> dict[str, pd.DataFrame]:
-        """What is loaded, for the Data page: owners by tier and team, leads by month and team."""
+    def data_overview(
+        self, months: list[tuple[str, datetime, datetime]] | None = None
+    ) -> dict[str, pd.DataFrame]:
+        """What is loaded, for the Data page: owners by tier and team, live handed-off leads
+        counted by month and team (`months`: label, UTC start, UTC end; counted in the database,
+        one pass, so a million leads never travel to Python), activities by type, deals."""
+        lead = _table("lead")
+        owner = _table("owner")
         with self.engine.connect() as conn:
             owners = pd.read_sql(
                 text(
@@ -394,15 +412,29 @@ class Store(SlaInputsStore, BookkeepingStore, VerdictCacheStore, NudgeStore):
                 ),
                 conn,
             )
-            leads = pd.read_sql(
-                text(
-                    "SELECT l.handed_off_at AS handed_off_at, l.created_at AS created_at, "
-                    "l.rejected_at AS rejected_at, o.team_id AS team_id "
-                    "FROM lead l LEFT JOIN owner o ON o.owner_id = l.owner_id "
-                    "WHERE l.deleted_at IS NULL"
-                ),
-                conn,
-            )
+            rows: list[tuple[Any, ...]] = []
+            if months:
+                month = case(
+                    *[
+                        (and_(lead.c.handed_off_at >= start, lead.c.handed_off_at < end), label)
+                        for label, start, end in months
+                    ],
+                    else_=None,
+                ).label("month")
+                rejected = func.sum(case((lead.c.rejected_at.is_not(None), 1), else_=0))
+                counted = (
+                    select(
+                        month,
+                        owner.c.team_id,
+                        func.count().label("leads"),
+                        rejected.label("rejected"),
+                    )
+                    .select_from(lead.outerjoin(owner, owner.c.owner_id == lead.c.owner_id))
+                    .where(lead.c.deleted_at.is_(None), lead.c.handed_off_at.is_not(None))
+                    .group_by(month, owner.c.team_id)
+                )
+                rows = [tuple(r) for r in conn.execute(counted)]
+            leads = pd.DataFrame(rows, columns=["month", "team_id", "leads", "rejected"])
             activities = pd.read_sql(
                 text(
                     "SELECT type, COUNT(*) AS activities, MIN(occurred_at) AS first, "
@@ -418,8 +450,7 @@ class Store(SlaInputsStore, BookkeepingStore, VerdictCacheStore, NudgeStore):
                 ),
                 conn,
             )
-        for name in ("handed_off_at", "created_at", "rejected_at"):
-            leads[name] = as_utc(leads[name])
+        leads = leads[leads["month"].notna()].astype({"leads": int, "rejected": int})
         for frame in (activities, deals):
             for name in ("first", "last"):
                 frame[name] = as_utc(frame[name])

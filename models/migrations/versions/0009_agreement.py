@@ -1,7 +1,7 @@
 """agreement_review: reviews of the agreement, beside the SLA versions
 
 Revision ID: 0009_agreement
-Revises: 0007_nudges
+Revises: 0008_revision_triggers
 Create Date: 2026-12-07 17:15:00
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import models.tables
 
 
 revision = '0009_agreement'
-down_revision = '0007_nudges'
+down_revision = '0008_revision_triggers'
 branch_labels = None
 depends_on = None
 
