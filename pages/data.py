@@ -8,6 +8,7 @@ import streamlit as st
 from reports.formats import fmt_ago, fmt_count, fmt_month, fmt_when
 from ui import actions, components, context, loaders
 from ui.data_summary import backdated_deals, loaded_data
+from ui.text import bullets
 from ui.theme import PLOTLY_TEMPLATE, TIER_LABELS
 
 filters, me = context.current()
@@ -224,7 +225,7 @@ with csv:
         if outcome.ok:
             context.flash("success", outcome.message)
             st.rerun()
-        st.error(outcome.message + "\n\n" + "\n".join(f"- `{p}`" for p in outcome.problems[:50]))
+        st.error(outcome.message + "\n\n" + bullets(outcome.problems[:50]))
         if len(outcome.problems) > 50:
             st.caption(f"… and {len(outcome.problems) - 50} more problems.")
     imports = loaders.runs("import", limit=10)

@@ -11,6 +11,7 @@ from models.errors import BadInputError
 from models.time.months import month_of, months_through
 from ui import actions, agreement, components, context, loaders
 from ui import sla_edit as se
+from ui.text import bullets, plain
 
 filters, me = context.current()
 context.require_admin("SLA settings")
@@ -149,7 +150,7 @@ if previewed or saved:
     try:
         draft = se.draft_from_form(config, sla_id, form)
     except BadInputError as exc:
-        st.error(f"**{exc.summary}**\n\n" + "\n".join(f"- `{p}`" for p in exc.problems))
+        st.error(f"**{plain(exc.summary)}**\n\n" + bullets(exc.problems))
         st.stop()
     if previewed:
         bar = st.progress(0.0, text=f"Evaluating {last_month} both ways…")

@@ -16,6 +16,7 @@ from models.access import Person
 from models.audit import record_action
 from models.errors import BadInputError, HandoffError
 from ui import clock, evaluations, loaders
+from ui.text import code
 
 log = logging.getLogger("handoff.ui")
 
@@ -97,7 +98,7 @@ def _load_demo(months: int | None, leads_per_month: int | None, seed: int) -> Ou
             now=clock.now(),
         )
     except (BadInputError, HandoffError) as exc:
-        return Outcome(False, f"Loading the demo failed: {exc}")
+        return Outcome(False, f"Loading the demo failed: {code(exc)}")
     finally:
         evaluations.clear_caches()
     return Outcome(True, f"Demo organisation loaded: {_counts_text(counts)}. {_warm()}")
@@ -132,7 +133,7 @@ def _import_csv_files(files: list[tuple[str, bytes]]) -> Outcome:
         except BadInputError as exc:
             return Outcome(False, exc.summary, exc.problems)
         except HandoffError as exc:
-            return Outcome(False, f"Import failed: {exc}")
+            return Outcome(False, f"Import failed: {code(exc)}")
         finally:
             evaluations.clear_caches()
     return Outcome(True, f"Imported {_counts_text(counts)}. {_warm()}")
@@ -162,7 +163,7 @@ def _sync_hubspot(full: bool) -> Outcome:
     try:
         result = run_sync(loaders.get_store(), current, full=full, progress=False)
     except (BadInputError, HandoffError) as exc:
-        return Outcome(False, f"HubSpot sync failed: {exc}")
+        return Outcome(False, f"HubSpot sync failed: {code(exc)}")
     finally:
         evaluations.clear_caches()
     if result.status != "ok":
@@ -199,7 +200,7 @@ def _raise(person: Person, sla_id: str, item_id: str, reason: str, as_of: dateti
             person=person,
         )
     except (BadInputError, HandoffError) as exc:
-        return Outcome(False, f"Could not file the dispute: {exc}")
+        return Outcome(False, f"Could not file the dispute: {code(exc)}")
     finally:
         evaluations.clear_caches()
     return Outcome(
@@ -228,7 +229,7 @@ def _decide(person: Person, dispute_id: int, approve: bool, note: str | None) ->
             person=person,
         )
     except (BadInputError, HandoffError) as exc:
-        return Outcome(False, f"Could not decide dispute #{dispute_id}: {exc}")
+        return Outcome(False, f"Could not decide dispute #{dispute_id}: {code(exc)}")
     finally:
         evaluations.clear_caches()
     verdict = (
@@ -255,7 +256,7 @@ def save_sla_version(
             draft, path, loaded_by=person.email, current_month=current_month, confirmed=confirmed
         )
     except (BadInputError, HandoffError) as exc:
-        outcome = Outcome(False, f"The SLA file was not changed: {exc}")
+        outcome = Outcome(False, f"The SLA file was not changed: {code(exc)}")
     else:
         effective = draft.raw.get("effective_from")
         outcome = Outcome(

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from models.errors import BadInputError, HandoffError
-from ui.text import html_text
+from ui.text import bullets, code, html_text, plain
 from ui.theme import STATE_COLORS, STATE_LABELS, STATES
 
 log = logging.getLogger("handoff.ui")
@@ -171,13 +171,13 @@ def friendly_errors(where: str) -> Iterator[None]:
     try:
         yield
     except BadInputError as exc:
-        st.error(f"**{exc.summary}**\n\n" + "\n".join(f"- `{p}`" for p in exc.problems[:30]))
+        st.error(f"**{plain(exc.summary)}**\n\n" + bullets(exc.problems[:30]))
     except HandoffError as exc:
-        st.error(f"{where} failed: {exc}")
+        st.error(f"{where} failed: {code(exc)}")
     except Exception as exc:  # a user never sees a traceback; the console log keeps it
         log.exception("%s failed", where)
         st.error(
-            f"{where} failed: {type(exc).__name__}: {exc}. The details are in the server log; "
+            f"{where} failed: {type(exc).__name__}: {code(exc)}. The details are in the server log; "
             "if it persists, check the data with `handoff evaluate` or report it."
         )
 

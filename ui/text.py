@@ -4,6 +4,7 @@ or a chart label. A company named `**x](https://evil.example)` shows exactly tha
 from __future__ import annotations
 
 import html
+import re
 import string
 
 # CommonMark lets a backslash escape any ASCII punctuation; escaping all of it also covers
@@ -17,6 +18,20 @@ def plain(value: object) -> str:
         return ""
     text = " ".join(str(value).splitlines())
     return text.translate(_ESCAPES)
+
+
+def code(value: object) -> str:
+    """`value` as one literal code span: Markdown reads nothing inside it, and its fence is
+    longer than any run of backticks in the text, so the text cannot close it."""
+    text = " ".join(str(value if value is not None else "").splitlines())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"
+
+
+def bullets(values: object) -> str:
+    """A Markdown list of literal lines (the problems of a refused file)."""
+    return "\n".join(f"- {code(v)}" for v in values)  # type: ignore[attr-defined]
 
 
 def quoted(value: object) -> str:
