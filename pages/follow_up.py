@@ -57,7 +57,8 @@ else:
             help="Breached or open leads with no qualifying contact at all",
         )
 
-    worst = fu.worst_rep(touch)
+    # A rep's list holds only their own row: "the slowest rep" would be themselves.
+    worst = fu.worst_rep(touch) if me.sees_everything or me.managed_teams else None
     if worst is not None:
         with st.container(border=True):
             st.markdown(
@@ -78,7 +79,8 @@ else:
             touch.items["elapsed_hours"],
             touch.items["state"],
             fu.segment_targets(touch),
-            "Business hours from the clock start to first touch (open: so far)",
+            "Business hours from the clock start to first touch (open: so far)"
+            + ("" if me.sees_everything or me.managed_teams else ", your leads"),
         ),
         key="touch_hist",
     )

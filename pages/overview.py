@@ -150,8 +150,9 @@ else:
             column_config=config,
             key="at_risk_customers",
         )
+    whose = "" if me.sees_everything else " of yours to see"
     st.caption(
-        f"{fmt_count(board.open_total)} open items in all; {fmt_count(due_today)} due today. "
+        f"{fmt_count(len(mine))} open items{whose}; {fmt_count(due_today)} of them due today. "
         f"Each list shows the {overview.AT_RISK_ROWS} closest to their target."
     )
 
