@@ -59,11 +59,11 @@ def test_a_rerun_in_the_same_as_of_bucket_is_served_from_memory(
         assert_clean(app)
 
     view_at(timedelta(seconds=5))  # the first view also records the SLA file's versions
-    calls.clear()
     view_at(timedelta(seconds=10))
+    settled = len(calls)
     # New sessions, the live clock moved on, the as-of bucket (5 minutes) did not: from memory.
     for seconds in (70, 130):
         view_at(timedelta(seconds=seconds))
-    assert len(calls) == 1
+    assert len(calls) == settled
     view_at(timedelta(minutes=6))  # a new bucket is a new answer
-    assert len(calls) == 2
+    assert len(calls) == settled + 1
