@@ -34,8 +34,9 @@ if filters.team_id is None:
             shown, column_config=dd.breakdown_columns(shown, filters, opens="team"), key="dd_teams"
         )
         st.caption("Open a team (or choose it under Team in the sidebar) to see its reps.")
-        cols = st.columns(min(len(teams), 6))
-        for index, row in enumerate(components.records(teams)):
+        owned = teams[teams["team_id"] != dd.NO_TEAM]
+        cols = st.columns(max(1, min(len(owned), 6)))
+        for index, row in enumerate(components.records(owned)):
             cols[index % len(cols)].page_link(
                 "pages/drilldown.py",
                 label=f"{row['Team']} →",

@@ -73,6 +73,10 @@ def breakdown_columns(table: pd.DataFrame, filters: Filters, *, opens: str) -> d
     }
 
 
+NO_TEAM = ""  # the row of items nobody owns yet
+NO_TEAM_LABEL = "(unassigned: no owner yet, or the service queue)"
+
+
 @st.cache_data(show_spinner="Computing verdicts…", ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES)
 def _teams(stamp: str, filters: Filters) -> pd.DataFrame:
     del stamp
@@ -80,14 +84,19 @@ def _teams(stamp: str, filters: Filters) -> pd.DataFrame:
     unfiltered = replace(filters, team_id=None)
     items = views.scoped_items(evaluation, unfiltered)
     teams = loaders.directory()["teams"]
-    table = _wide(items[items[E.TEAM_ID].notna()], [E.TEAM_ID])
+    # Items nobody owns yet (leads not routed, new customers in the service queue) get a row of
+    # their own, so the teams' totals add up to the Overview's.
+    table = _wide(items.assign(**{E.TEAM_ID: items[E.TEAM_ID].fillna(NO_TEAM)}), [E.TEAM_ID])
     if table.empty:
         return table
-    table.insert(
-        0, "Team", table[E.TEAM_ID].map(dict(zip(teams["team_id"], teams["name"], strict=False)))
-    )
-    table["Open"] = [drill_link(unfiltered, team=t) for t in table[E.TEAM_ID]]
-    return table.sort_values(E.BREACHED, ascending=False)
+    names = dict(zip(teams["team_id"], teams["name"], strict=False))
+    names[NO_TEAM] = NO_TEAM_LABEL
+    table.insert(0, "Team", table[E.TEAM_ID].map(names))
+    table["Open"] = [
+        None if t == NO_TEAM else drill_link(unfiltered, team=t) for t in table[E.TEAM_ID]
+    ]
+    table = table.sort_values(E.BREACHED, ascending=False)
+    return pd.concat([table[table[E.TEAM_ID] != NO_TEAM], table[table[E.TEAM_ID] == NO_TEAM]])
 
 
 def teams_table(filters: Filters) -> pd.DataFrame:

@@ -479,3 +479,16 @@ def test_a_shared_link_restores_the_selected_tab(
     at = open_app(page, month=MONTH, **{param: label})
     assert_clean(at)
     assert at.session_state[param] == label
+
+
+def test_drill_down_teams_add_up_to_every_item_of_the_month(demo: Store, dashboard_env: Path) -> None:
+    """Unowned items (leads not routed, new customers in the service queue) have their own row,
+    so the teams table agrees with the Overview and `handoff evaluate`."""
+    at = open_app("pages/drilldown.py", month=MONTH)
+    assert_clean(at)
+    teams = next(d.value for d in at.dataframe if "Team" in d.value.columns)
+    items = evaluate_month(demo, dashboard_env, MONTH, as_of=NOW).items(explain=False)
+    assert int(teams["items"].sum()) == len(items)
+    assert int(teams["open"].sum()) == int((items["state"] == "open").sum())
+    assert items["team_id"].isna().any(), "the demo has unrouted leads or a service queue"
+    assert teams["Team"].str.startswith("(unassigned").any()
