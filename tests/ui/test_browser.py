@@ -105,6 +105,14 @@ def serve(database_url: str, folder: Path) -> Iterator[str]:
         HANDOFF_CONFIG=str(config),
         HANDOFF_NOW=NOW.isoformat(),
     )
+    with run_dashboard(env, folder, port) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def run_dashboard(env: dict[str, str], folder: Path, port: int) -> Iterator[str]:
+    """`handoff serve` on `port` with `env`, in its own process group (its log in `folder`);
+    yields its address once Streamlit answers, and stops it and its child afterwards."""
     handoff = Path(sys.executable).parent / "handoff"
     log = (folder / "serve.log").open("w")
     process = subprocess.Popen(

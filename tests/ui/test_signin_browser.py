@@ -10,15 +10,19 @@ import os
 import re
 import secrets
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMIUM_ARGS, NOW, _free_port, _require_browser, settle, shot
+from test_browser import (
+    CHROMIUM_ARGS,
+    NOW,
+    _free_port,
+    _require_browser,
+    run_dashboard,
+    settle,
+    shot,
+)
 
 from connectors.demo import load_demo
 from models import tables as T
@@ -88,31 +92,8 @@ def app_url(
         STREAMLIT_SECRETS_FILES=str(secrets_file),
     )
     env.pop("HANDOFF_ADMINS", None)
-    log = (folder / "serve.log").open("w")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "handoff"), "serve", "--headless", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("the dashboard did not start within 60 s")
-        yield url
-    finally:
-        os.killpg(process.pid, 15)
-        process.wait(timeout=20)
-        log.close()
+    with run_dashboard(env, folder, port) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
