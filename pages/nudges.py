@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui import components, context
 from ui import nudges as nd
+from ui.text import code
 
 filters, me = context.current()
 context.require_admin("Nudges")
@@ -50,7 +51,7 @@ with st.expander("Mute or unmute someone"):
     st.caption("A muted person gets no nudge and no digest until unmuted.")
     muted = nd.mutes()
     if muted:
-        st.markdown("Muted now: " + ", ".join(f"`{m}`" for m in muted))
+        st.markdown("Muted now: " + ", ".join(code(m) for m in muted))
     address = st.text_input("E-mail address", key="mute_email")
     mute_col, unmute_col = st.columns(2)
     for col, label, value in ((mute_col, "Mute", True), (unmute_col, "Unmute", False)):
