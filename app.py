@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import context, identity, navigation
+from ui import context, identity, navigation, warmer
+from ui.profiling import profiled
 from ui.theme import register_plotly_template
 
 navigation.configure_page()
 register_plotly_template()
+warmer.start()  # a served dashboard keeps the default views' figures ready (ui/warmer.py)
 # Sign-in (or the demo's role switcher) first: the page list depends on who is looking.
-page = navigation.navigate(identity.who_is_looking())
+with profiled("app") as run:
+    page = navigation.navigate(identity.who_is_looking())
+    run.name = page.url_path or "overview"
 
-with st.sidebar:
-    st.markdown("### :material/handshake: Handoff")
-    st.caption("Marketing → Sales → Service, measured in business hours.")
+    with st.sidebar:
+        st.markdown("### :material/handshake: Handoff")
+        st.caption("Marketing → Sales → Service, measured in business hours.")
 
-context.run_page(page)
+    context.run_page(page)
