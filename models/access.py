@@ -150,16 +150,29 @@ def resolve_person(
     owner_ids: set[str] = set()
     home: set[str] = set()
     if not owners.empty and "email" in owners:
-        mine = owners[owners["email"].map(lambda e: isinstance(e, str) and normalise_email(e) == email)]
-        owner_ids = set(mine["owner_id"].astype(str))
-        home = {t for t in mine["team_id"] if isinstance(t, str)}
-        if not name and not mine.empty:
-            name = str(mine.iloc[0]["name"])
+        # Plain lists, not a pandas mask: this runs on every page view (tens of people).
+        names = owners["name"].tolist() if "name" in owners else [None] * len(owners)
+        for owner_id, team_id, address, owner_name in zip(
+            owners["owner_id"].tolist(),
+            owners["team_id"].tolist(),
+            owners["email"].tolist(),
+            names,
+            strict=True,
+        ):
+            if not (isinstance(address, str) and normalise_email(address) == email):
+                continue
+            if not owner_ids and not name:
+                name = str(owner_name)
+            owner_ids.add(str(owner_id))
+            if isinstance(team_id, str):
+                home.add(team_id)
     managed: set[str] = {
         team for team, addresses in access.managers.items() if email in addresses
     }
     if not teams.empty and "manager_email" in teams:
-        for team_id, manager in zip(teams["team_id"], teams["manager_email"], strict=True):
+        for team_id, manager in zip(
+            teams["team_id"].tolist(), teams["manager_email"].tolist(), strict=True
+        ):
             if isinstance(manager, str) and normalise_email(manager) == email:
                 managed.add(str(team_id))
     if email in access.admins or email in set(env_admins):

@@ -71,7 +71,11 @@ def _secrets() -> dict[str, Any]:
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Environment first, then `.streamlit/secrets.toml`, then defaults; explicit overrides win."""
+    """Environment first, then `.streamlit/secrets.toml`, then defaults; explicit overrides win.
+
+    Building `Settings` costs about 10 ms (pydantic-settings reads every source), and the
+    dashboard asks for it many times per page view, so the result is kept per distinct set of
+    values: a changed environment variable still gives new settings at once."""
     values: dict[str, Any] = {}
     secrets = _secrets()
     for name in Settings.model_fields:
@@ -81,7 +85,17 @@ def load_settings(**overrides: Any) -> Settings:
         elif name.upper() in secrets:
             values[name] = secrets[name.upper()]
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return Settings(**values)
+    try:
+        key = tuple(sorted(values.items()))
+        hash(key)
+    except TypeError:  # an override that is not hashable: build it afresh
+        return Settings(**values)
+    return _settings_for(key)
+
+
+@lru_cache(maxsize=16)
+def _settings_for(key: tuple[tuple[str, Any], ...]) -> Settings:
+    return Settings(**dict(key))
 
 
 def current_time() -> datetime:

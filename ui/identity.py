@@ -64,9 +64,24 @@ def resolve(claims: Mapping[str, Any]) -> Person:
 
 
 def everyone() -> list[Person]:
-    """Everyone Handoff knows (the demo switcher, the "People and access" view)."""
+    """Everyone Handoff knows (the demo switcher, the "People and access" view): worked out once
+    per data stamp and SLA file, since the demo's switcher asks on every page view."""
+    try:
+        stamp = loaders.data_stamp()
+        where = loaders.source()
+    except Exception:  # an unreachable database: nobody gets a data role, admins still do
+        return directory_people(pd.DataFrame(), pd.DataFrame(), _access(), _env_admins())
+    known = _everyone(
+        stamp, where.config_path, where.config_mtime, os.environ.get("HANDOFF_ADMINS") or ""
+    )
+    return list(known)
+
+
+@st.cache_resource(show_spinner=False, ttl=loaders.TTL_SECONDS, max_entries=8)
+def _everyone(stamp: str, config_path: str, mtime: float, env_admins: str) -> tuple[Person, ...]:
+    del stamp, config_path, mtime  # cache key only
     teams, owners = _people_tables()
-    return directory_people(teams, owners, _access(), _env_admins())
+    return tuple(directory_people(teams, owners, _access(), admins_from_env(env_admins)))
 
 
 def _alone(title: str, draw: Any) -> None:
