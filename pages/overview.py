@@ -123,7 +123,6 @@ else:
     )
     if only_today:
         risky = risky[risky["due_today"]]
-    risky["Open"] = [overview.keep_viewer_query(link, st.query_params) for link in risky["Open"]]
     columns = ["SLA", "Item", "Owner", "Team", "Business hours left", "Due (local)", "Open"]
     config = {
         "Business hours left": components.hours_column(
@@ -134,8 +133,14 @@ else:
         ),
         "Open": components.link_column("Drill-down", display="Open lead"),
     }
-    leads_part = risky[~risky["is_customer"]].head(overview.AT_RISK_ROWS)
-    customers_part = risky[risky["is_customer"]].head(overview.AT_RISK_ROWS)
+    # Links keep the viewer's own query (who, which tab): only for the rows shown.
+    viewer_query = st.query_params.to_dict()
+    leads_part = overview.with_viewer_query(
+        risky[~risky["is_customer"]].head(overview.AT_RISK_ROWS), viewer_query
+    )
+    customers_part = overview.with_viewer_query(
+        risky[risky["is_customer"]].head(overview.AT_RISK_ROWS), viewer_query
+    )
     st.markdown(f"**Leads** · {fmt_count(int((~risky['is_customer']).sum()))} open")
     if leads_part.empty:
         st.caption("No open lead for this selection.")

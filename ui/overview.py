@@ -48,6 +48,13 @@ def keep_viewer_query(link: str, current: Any) -> str:
     return f"{path}?{urlencode(params)}" if params else path
 
 
+def with_viewer_query(rows: pd.DataFrame, current: Any) -> pd.DataFrame:
+    """`rows` (a few shown at-risk rows) with their "Open" links keeping the viewer's query."""
+    rows = rows.copy()
+    rows["Open"] = [keep_viewer_query(link, current) for link in rows["Open"]]
+    return rows
+
+
 def drill_links(filters: Filters, teams: Any, reps: Any, leads: Any) -> list[str]:
     """`drill_link` for many leads at once (the same links, the same parameter order): a month's
     items are 100k rows, too many to encode one by one on every page view."""
