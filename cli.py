@@ -612,8 +612,9 @@ def serve(
     settings = _settings(database_url, config)
     Store(settings.database_url)  # migrate before the first page view
     env_args = [f"--server.port={port}", f"--server.address={address}", f"--server.headless={'true' if headless else 'false'}"]
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), *env_args]
-    env = dict(os.environ, DATABASE_URL=settings.database_url, HANDOFF_CONFIG=str(settings.handoff_config))
+    # `streamlit run app.py` with the warmer started first (ui/server.py).
+    command = [sys.executable, "-m", "ui.server", *env_args]
+    env = dict(os.environ, DATABASE_URL=settings.database_url, HANDOFF_CONFIG=str(settings.handoff_config), HANDOFF_SERVING="1")
     if insecure_demo:
         env[INSECURE_ENV] = "1"
     raise typer.Exit(subprocess.call(command, env=env))

@@ -55,7 +55,7 @@ with components.metric_row():
         help="Breached or open customers with no contact from service at all",
     )
 
-history = fu.monthly_customers(scoped, svc.KIND, months_through(filters.month, 6))
+history = fu.monthly_customers(scoped, svc.KIND, months_through(filters.month, svc.HISTORY_MONTHS))
 if not history.empty:
     left, right = st.columns(2)
     with left:

@@ -20,6 +20,7 @@ from ui.filters import Filters
 from ui.follow_up import SlaView, sla_view, summarise_groups
 
 KIND = "service_first_contact"
+HISTORY_MONTHS = 6  # the months the Service page charts
 NOT_CONTACTED = "(not contacted yet)"
 SERVICE_QUEUE = "(service queue)"
 

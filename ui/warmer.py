@@ -1,0 +1,115 @@
+"""Figures ready before anyone asks: a background thread of the dashboard server.
+
+Every page shows figures as of the current 5-minute mark (ui/clock.py). Without help, the first
+person to open a page after each mark (and the first after the server starts) waits while the
+month's verdicts are moved on to the new mark and the page's tables are rebuilt: seconds at
+100k leads a month. This thread does that work instead, right after the server starts and at
+the start of every mark: the month's and the trend's verdicts, and each page's default view
+(the current month, every team, every source) go into the same caches the pages read, so a
+person opening a page finds them there.
+
+Only a served dashboard runs it (`handoff serve` sets HANDOFF_SERVING=1; AppTest and the tests'
+in-process runs do not), and `HANDOFF_WARM=0` turns it off. The caches are the ones the pages
+use, keyed as the pages key them, so a warmed figure is exactly what the page would compute.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from datetime import datetime
+
+from models.time.months import month_of, months_through
+from ui import clock
+
+log = logging.getLogger("handoff.ui")
+
+THREAD_NAME = "handoff-warm"
+_started = False
+_lock = threading.Lock()
+_passes = 0  # passes finished (tests and the logs)
+
+
+class _NoContextWarning(logging.Filter):
+    """Streamlit warns "missing ScriptRunContext" whenever a cache is used outside a page run;
+    for this thread that is expected, so the warning is dropped (only for this thread)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            threading.current_thread().name == THREAD_NAME
+            and "missing ScriptRunContext" in record.getMessage()
+        )
+
+
+def enabled() -> bool:
+    return os.environ.get("HANDOFF_SERVING") == "1" and os.environ.get("HANDOFF_WARM", "1") != "0"
+
+
+def start(*, with_server: bool = False) -> None:
+    """Start the thread once per server process: `handoff serve` (ui/server.py) starts it with
+    the server (`with_server`: it waits until Streamlit's runtime is up); each page run calls
+    this too, which costs nothing once it runs."""
+    global _started
+    if _started or not enabled():
+        return
+    with _lock:
+        if _started:
+            return
+        _started = True
+        for name in ("streamlit", "streamlit.runtime.scriptrunner_utils.script_run_context"):
+            logging.getLogger(name).addFilter(_NoContextWarning())
+        threading.Thread(target=_loop, args=(with_server,), name=THREAD_NAME, daemon=True).start()
+
+
+def _loop(wait_for_runtime: bool) -> None:
+    global _passes
+    import streamlit as st
+
+    # The caches live in Streamlit's runtime: fill them once it exists (a second or two).
+    deadline = time.monotonic() + 300
+    while wait_for_runtime and not st.runtime.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    while True:
+        started = time.perf_counter()
+        try:
+            warmed = warm_once(clock.now())
+            log.info("warmed %s in %.1f s", warmed, time.perf_counter() - started)
+        except Exception:  # the pages will compute it themselves, and show any problem
+            log.warning("warming the dashboard's figures failed", exc_info=True)
+        finally:
+            _passes += 1
+        now = clock.now()
+        upcoming = clock.evaluation_instant(now) + clock.EVALUATION_BUCKET
+        # A moment after the mark, so the pages and this pass agree on it.
+        time.sleep(max(1.0, (upcoming - now).total_seconds() + 1.0))
+
+
+def warm_once(now: datetime) -> str:
+    """Compute what the pages' default views need as of `now`'s mark; returns what it did."""
+    from ui import follow_up, loaders, overview, service
+    from ui.filters import Filters
+
+    if loaders.is_empty():
+        return "nothing (no data loaded)"
+    zone = loaders.month_zone()
+    filters = Filters(
+        month=month_of(now, zone),
+        tier=None,
+        team_id=None,
+        source=None,
+        now=now,
+        as_of=loaders.evaluation_instant(now),
+        zone=zone,
+    )
+    overview.load(filters)
+    overview.trend(filters)
+    for kind in ("first_touch", "follow_up_attempts"):
+        follow_up.sla_view(filters, kind)
+    scoped, _ = service.scope(filters)
+    view = follow_up.sla_view(scoped, service.KIND)
+    if view is not None:
+        service.with_first_contact(scoped, view)
+    follow_up.monthly_customers(scoped, service.KIND, months_through(filters.month, service.HISTORY_MONTHS))
+    return f"{filters.month} as of {filters.as_of:%Y-%m-%d %H:%M %Z}"
