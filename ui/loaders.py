@@ -87,6 +87,12 @@ def data_stamp() -> str:
 STAMP_SECONDS = 2
 
 
+def fresh_data_stamp() -> str:
+    """`data_stamp()` read now, not up to `STAMP_SECONDS` ago."""
+    _data_stamp.clear()
+    return data_stamp()
+
+
 @st.cache_data(show_spinner=False, ttl=STAMP_SECONDS, max_entries=4)
 def _data_stamp(url: str) -> str:
     store = _store(url)
