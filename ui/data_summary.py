@@ -24,7 +24,9 @@ class LoadedData:
 
 
 @st.cache_data(
-    show_spinner="Summarising the data…", ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES
+    show_spinner="Summarising the data…",
+    ttl=loaders.STAMP_TTL_SECONDS,
+    max_entries=loaders.MAX_ENTRIES,
 )
 def _summarise(url: str, stamp: str, zone_name: str) -> LoadedData:
     del url, stamp
@@ -58,7 +60,7 @@ def loaded_data(zone: ZoneInfo) -> LoadedData:
     return _summarise(url, stamp, str(zone))
 
 
-@st.cache_data(show_spinner=False, ttl=loaders.TTL_SECONDS)
+@st.cache_data(show_spinner=False, ttl=loaders.STAMP_TTL_SECONDS, max_entries=4)
 def _backdated_deals(url: str, stamp: str) -> pd.DataFrame:
     del url, stamp
     return loaders.get_store().read_deals_won_before_their_lead()

@@ -29,6 +29,9 @@ from models.time.months import month_end, month_of
 from ui import clock
 
 TTL_SECONDS = 600
+# What depends only on the data stamp (which moves with every write: see `data_stamp`) stays
+# right until the stamp moves; the TTL only bounds how long an unused entry is kept.
+STAMP_TTL_SECONDS = 6 * 3600
 # Per loader: keys are the data stamp, the as-of bucket and the filters, so a few dozen views
 # cover a busy team's day; older ones are dropped first, so memory stays bounded.
 MAX_ENTRIES = 32
@@ -78,8 +81,8 @@ def get_config() -> HandoffConfig:
 
 
 def data_stamp() -> str:
-    """A short fingerprint of everything that changes verdicts: runs, SLA versions, frozen months
-    and disputes. A few tiny reads, at most once per `STAMP_SECONDS` (a page asks for it
+    """A short fingerprint of everything that changes verdicts: runs, SLA versions, frozen months,
+    disputes and the data revision (any write to the CRM tables). A few tiny reads, at most once per `STAMP_SECONDS` (a page asks for it
     several times per run); a write made from the dashboard clears it at once."""
     return _data_stamp(get_store().url)
 
@@ -112,10 +115,13 @@ def _data_stamp(url: str) -> str:
     disputes = store.select_rows(T.Dispute)
     decided = int((disputes["status"] != "pending").sum()) if not disputes.empty else 0
     parts.append(f"{len(disputes)}:{decided}")
+    # The data revision: database triggers move it on every write to the CRM tables, whoever
+    # makes it (a raw SQL UPDATE included), so nothing cached on the stamp outlives a change.
+    parts.append(f"r{store.read_revision()}")
     return "|".join(parts)
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=MAX_ENTRIES)
+@st.cache_data(show_spinner=False, ttl=STAMP_TTL_SECONDS, max_entries=MAX_ENTRIES)
 def load_directory(url: str, stamp: str) -> dict[str, pd.DataFrame]:
     """Teams and owners (with their team's name and tier) for labels and filters."""
     del stamp
@@ -144,7 +150,7 @@ def names() -> tuple[dict[str, str], dict[str, str]]:
     )
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=MAX_ENTRIES)
+@st.cache_data(show_spinner=False, ttl=STAMP_TTL_SECONDS, max_entries=MAX_ENTRIES)
 def load_counts(url: str, stamp: str) -> dict[str, int]:
     del stamp
     return _store(url).count_rows()
@@ -155,7 +161,7 @@ def counts() -> dict[str, int]:
     return load_counts(get_store().url, data_stamp())
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=MAX_ENTRIES)
+@st.cache_data(show_spinner=False, ttl=STAMP_TTL_SECONDS, max_entries=MAX_ENTRIES)
 def load_has_leads(url: str, stamp: str) -> bool:
     del stamp
     return _store(url).has_live_rows("lead")
@@ -171,7 +177,7 @@ def verdict_cache() -> list[dict[str, Any]]:
         return []  # the SLA file's problem is shown by every page
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=MAX_ENTRIES)
+@st.cache_data(show_spinner=False, ttl=STAMP_TTL_SECONDS, max_entries=MAX_ENTRIES)
 def load_latest_precomputed(url: str, stamp: str) -> datetime | None:
     del stamp
     rows = _store(url).read_cache_status()
@@ -193,7 +199,7 @@ def is_empty() -> bool:
     return not load_has_leads(get_store().url, data_stamp())
 
 
-@st.cache_data(show_spinner="Reading what is loaded…", ttl=TTL_SECONDS, max_entries=MAX_ENTRIES)
+@st.cache_data(show_spinner="Reading what is loaded…", ttl=STAMP_TTL_SECONDS, max_entries=MAX_ENTRIES)
 def load_data_overview(url: str, stamp: str, zone_name: str) -> dict[str, Any]:
     zone = ZoneInfo(zone_name)
     facets = load_lead_facets(url, stamp)
@@ -217,7 +223,7 @@ def data_overview(zone: ZoneInfo) -> dict[str, Any]:
     return load_data_overview(get_store().url, data_stamp(), str(zone))
 
 
-@st.cache_data(show_spinner=False, ttl=TTL_SECONDS, max_entries=MAX_ENTRIES)
+@st.cache_data(show_spinner=False, ttl=STAMP_TTL_SECONDS, max_entries=MAX_ENTRIES)
 def load_lead_facets(url: str, stamp: str) -> dict[str, Any]:
     """Distinct lead sources and the handed-off date range (cheap aggregates for the sidebar)."""
     del stamp

@@ -67,3 +67,18 @@ def test_a_rerun_in_the_same_as_of_bucket_is_served_from_memory(
     assert len(calls) == settled
     view_at(timedelta(minutes=6))  # a new bucket is a new answer
     assert len(calls) == settled + 1
+
+
+def test_a_raw_sql_update_moves_the_data_stamp(demo: Store) -> None:  # noqa: F811
+    """Everything the pages cache is keyed on the data stamp; a write nobody announced (a SQL
+    prompt, another tool) still moves it, through the revision the database triggers keep."""
+    from sqlalchemy import text
+
+    from ui import loaders
+
+    before = loaders.fresh_data_stamp()
+    with demo.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE lead SET source = 'typed by hand' WHERE lead_id IN (SELECT MIN(lead_id) FROM lead)")
+        )
+    assert loaders.fresh_data_stamp() != before
