@@ -82,8 +82,9 @@ def get_config() -> HandoffConfig:
 
 def data_stamp() -> str:
     """A short fingerprint of everything that changes verdicts: runs, SLA versions, frozen months,
-    disputes and the data revision (any write to the CRM tables). A few tiny reads, at most once per `STAMP_SECONDS` (a page asks for it
-    several times per run); a write made from the dashboard clears it at once."""
+    disputes and the data revision (any write to the CRM tables). A few tiny reads, at most once
+    per `STAMP_SECONDS` (a page asks for it several times per run); a write made from the
+    dashboard clears it at once."""
     return _data_stamp(get_store().url)
 
 
@@ -98,27 +99,7 @@ def fresh_data_stamp() -> str:
 
 @st.cache_data(show_spinner=False, ttl=STAMP_SECONDS, max_entries=4)
 def _data_stamp(url: str) -> str:
-    store = _store(url)
-    parts = []
-    for model in (T.ImportRun, T.SyncRun, T.SlaVersion, T.VerdictSnapshot):
-        newest = store.select_rows(model, order_by="id", descending=True, limit=1)
-        if newest.empty:
-            parts.append("0")
-            continue
-        row = newest.iloc[0]
-        marker = [str(row["id"])]
-        for name in ("status", "finished_at", "superseded_at"):
-            if name in newest.columns:
-                marker.append(str(row[name]))
-        parts.append(":".join(marker))
-    # A decision changes an old row, so count decisions rather than look at the newest dispute.
-    disputes = store.select_rows(T.Dispute)
-    decided = int((disputes["status"] != "pending").sum()) if not disputes.empty else 0
-    parts.append(f"{len(disputes)}:{decided}")
-    # The data revision: database triggers move it on every write to the CRM tables, whoever
-    # makes it (a raw SQL UPDATE included), so nothing cached on the stamp outlives a change.
-    parts.append(f"r{store.read_revision()}")
-    return "|".join(parts)
+    return _store(url).read_change_marker()
 
 
 @st.cache_data(show_spinner=False, ttl=STAMP_TTL_SECONDS, max_entries=MAX_ENTRIES)

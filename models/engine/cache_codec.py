@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from models.engine import columns as E
 from models.engine.results import Evaluation, SlaResult, empty_items
-from models.engine.serialise import evaluation_from_json, normalise_items
+from models.engine.serialise import evaluation_from_json
 
 CODEC_FORMAT = 1  # part of the cache key: a row written by another format is never read
 

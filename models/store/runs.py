@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, case, delete, func, insert, select, update
 from sqlmodel import SQLModel
 
 from models import tables as T
@@ -152,3 +152,31 @@ class BookkeepingStore:
             stmt = stmt.limit(limit)
         with self.engine.connect() as conn:
             return read_frame(conn, stmt, table)
+
+    def read_change_marker(self) -> str:
+        """A short fingerprint that moves with every import, sync, SLA version, frozen month,
+        dispute decision and write to the CRM tables (the data revision its triggers keep):
+        the dashboard keys its caches on it. One connection and a few indexed lookups."""
+        marked = (
+            (T.ImportRun, ("status", "finished_at")),
+            (T.SyncRun, ("status", "finished_at")),
+            (T.SlaVersion, ()),
+            (T.VerdictSnapshot, ("superseded_at",)),
+        )
+        parts: list[str] = []
+        with self.engine.connect() as conn:
+            for model, extra in marked:
+                table = model.__table__  # type: ignore[attr-defined,union-attr]
+                columns = [table.c.id, *(table.c[name] for name in extra if name in table.c)]
+                row = conn.execute(select(*columns).order_by(table.c.id.desc()).limit(1)).first()
+                parts.append(":".join(str(value) for value in row) if row is not None else "0")
+            disputes = T.Dispute.__table__  # type: ignore[attr-defined]
+            # A decision changes an old row: count decisions rather than look at the newest.
+            total, decided = conn.execute(
+                select(func.count(), func.sum(case((disputes.c.status != "pending", 1), else_=0)))
+            ).one()
+            parts.append(f"{int(total or 0)}:{int(decided or 0)}")
+            revision = T.DataRevision.__table__  # type: ignore[attr-defined]
+            found = conn.execute(select(revision.c.revision).where(revision.c.id == 1)).scalar()
+            parts.append(f"r{int(found or 0)}")
+        return "|".join(parts)
