@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import context, identity, navigation, warmer
+from ui import context, identity, loaders, navigation, warmer
 from ui.profiling import profiled
 from ui.theme import register_plotly_template
 
@@ -13,7 +13,8 @@ navigation.configure_page()
 register_plotly_template()
 warmer.start()  # a served dashboard keeps the default views' figures ready (ui/warmer.py)
 # Sign-in (or the demo's role switcher) first: the page list depends on who is looking.
-with profiled("app") as run:
+# One data stamp for the whole run: every figure of this view is keyed on the same data.
+with profiled("app") as run, loaders.one_stamp():
     page = navigation.navigate(identity.who_is_looking())
     run.name = page.url_path or "overview"
 

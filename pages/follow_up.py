@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from reports.formats import fmt_count, fmt_decided, fmt_hours, fmt_pct
-from ui import charts, components, context
+from ui import charts, components, context, loaders
 from ui import follow_up as fu
 from ui.scope import scoped_view
 from ui.text import plain
@@ -17,6 +19,8 @@ components.page_header(
 )
 
 touch = scoped_view(fu.sla_view(filters, "first_touch"), me)
+# What this page's charts are drawn from: the data, the filters and whose items they are.
+drawn_from = (loaders.data_stamp(), filters.key, me)
 if touch is None:
     components.empty_state(
         "The SLA file has no first-touch SLA for this month.", "Add one on the SLA settings page."
@@ -74,8 +78,9 @@ else:
             )
 
     components.state_legend()
-    components.chart(
-        charts.hours_distribution(
+    components.cached_chart(
+        partial(
+            charts.hours_distribution,
             touch.items["elapsed_hours"],
             touch.items["state"],
             fu.segment_targets(touch),
@@ -83,6 +88,7 @@ else:
             + ("" if me.sees_everything or me.managed_teams else ", your leads"),
         ),
         key="touch_hist",
+        depends_on=drawn_from,
     )
     by_team_tab, by_rep_tab, routing_tab, untouched_tab = st.tabs(
         ["By team", "By rep", "Routing vs rep delay", "Never touched"],
@@ -120,9 +126,10 @@ else:
             key="ft_team",
         )
     with by_rep_tab:
-        components.chart(
-            charts.rep_scatter(touch.by_rep.dropna(subset=["median_hours", "compliance_pct"])),
+        components.cached_chart(
+            partial(charts.rep_scatter, touch.by_rep.dropna(subset=["median_hours", "compliance_pct"])),
             key="rep_scatter",
+            depends_on=drawn_from,
         )
         components.data_table(
             touch.by_rep[
@@ -218,9 +225,10 @@ if attempts is not None:
             help="Leads whose attempt window is still running.",
         )
     decided = attempts.items[attempts.items["state"].isin(["met", "breached"])]
-    components.chart(
-        charts.attempts_histogram(decided["attempts"].astype(float), attempts.min_attempts),
+    components.cached_chart(
+        partial(charts.attempts_histogram, decided["attempts"].astype(float), attempts.min_attempts),
         key="attempts_hist",
+        depends_on=drawn_from,
     )
     components.data_table(
         attempts.by_rep[["rep", "team", "average_attempts", "compliance_pct", "breached", "link"]],

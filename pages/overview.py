@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from reports.formats import fmt_count, fmt_decided, fmt_pct, is_provisional
-from ui import agreement, charts, components, context, overview
+from ui import agreement, charts, components, context, loaders, overview
 from ui.scope import visible
 
 filters, me = context.current()
@@ -55,7 +55,11 @@ if board.quota is not None:
         )
     left, right = st.columns([3, 2])
     with left:
-        components.chart(charts.quota_pace(q), key="quota_pace")
+        components.cached_chart(
+            lambda: charts.quota_pace(q),
+            key="quota_pace",
+            depends_on=(loaders.data_stamp(), filters.key),
+        )
     with right:
         st.markdown(board.quota_sentence)
         st.page_link(
@@ -165,7 +169,11 @@ with trend_area:
     trend = overview.trend(filters)
     if not trend.table.empty:
         st.markdown("**Within target, month by month**")
-        components.chart(charts.compliance_trend(trend.table), key="trend")
+        components.cached_chart(
+            lambda: charts.compliance_trend(trend.table),
+            key="trend",
+            depends_on=(loaders.data_stamp(), filters.key),
+        )
         st.caption(
             f"The last {len(trend.months)} months; dotted lines are each SLA's target. "
             "A month with nothing decided yet has no point."

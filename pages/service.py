@@ -6,7 +6,7 @@ import streamlit as st
 
 from models.time.months import months_through
 from reports.formats import fmt_count, fmt_decided, fmt_hours, fmt_pct
-from ui import charts, components, context
+from ui import charts, components, context, loaders
 from ui import follow_up as fu
 from ui import service as svc
 from ui.scope import scoped_view
@@ -60,16 +60,19 @@ if not history.empty:
     left, right = st.columns(2)
     with left:
         st.markdown("**New customers per month**")
-        components.chart(
-            charts.monthly_bars(history, "month", "customers", "New customers"), key="svc_months"
+        components.cached_chart(
+            lambda: charts.monthly_bars(history, "month", "customers", "New customers"),
+            key="svc_months",
+            depends_on=(loaders.data_stamp(), scoped.key),
         )
     with right:
         st.markdown("**Median business hours to first contact**")
-        components.chart(
-            charts.monthly_bars(
+        components.cached_chart(
+            lambda: charts.monthly_bars(
                 history, "month", "median_hours", "Business hours", suffix=" h", digits=1
             ),
             key="svc_speed",
+            depends_on=(loaders.data_stamp(), scoped.key),
         )
 
 items = svc.with_first_contact(scoped, view)

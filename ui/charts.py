@@ -170,8 +170,8 @@ def hours_distribution(
     width = _bin_width(clipped_at / 40 if clipped_at > 0 else 1.0)
     edges = np.arange(0.0, max(clipped_at, width) + width, width)
     for state in ("met", "breached", "open"):
-        values = hours[states == state].clip(upper=clipped_at if clipped_at > 0 else None)
-        values = values.dropna().to_numpy(dtype=float)
+        chosen = hours[states == state].clip(upper=clipped_at if clipped_at > 0 else None)
+        values = chosen.dropna().to_numpy(dtype=float)
         if values.size == 0:
             continue
         counts, _ = np.histogram(np.clip(values, 0.0, edges[-1]), bins=edges)

@@ -209,7 +209,25 @@ def link_column(label: str, display: str | None = None) -> Any:
 def chart(figure: Any, *, key: str) -> None:
     """A plotly figure in the house template (Streamlit's theme would override its layout).
     Data-driven labels are escaped first: plotly reads `<a href>`, `<img>`-like tags in text."""
-    st.plotly_chart(plain_labels(figure), key=key, theme=None, config={"displaylogo": False})
+    _draw(plain_labels(figure), key)
+
+
+def cached_chart(build: Callable[[], Any], *, key: str, depends_on: Hashable) -> None:
+    """`chart(build(), key=key)`, the figure built once for `depends_on` and shared by every
+    session. Building a plotly figure (its template copied, every property validated) costs more
+    than the data it draws, so pages pass everything the figure is drawn from as `depends_on`:
+    the data stamp, the filters' cache key and, for a scoped figure, the person."""
+    _draw(_built_figure(key, depends_on, build), key)
+
+
+@st.cache_resource(show_spinner=False, ttl=600, max_entries=128)
+def _built_figure(key: str, depends_on: Hashable, _build: Callable[[], Any]) -> Any:
+    del key, depends_on  # cache key only
+    return plain_labels(_build())
+
+
+def _draw(figure: Any, key: str) -> None:
+    st.plotly_chart(figure, key=key, theme=None, config={"displaylogo": False})
 
 
 _LABEL_FIELDS = ("x", "y", "text", "hovertext", "labels", "customdata")  # customdata: hover templates

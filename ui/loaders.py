@@ -11,6 +11,9 @@ action taken in the dashboard itself.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,12 +83,34 @@ def get_config() -> HandoffConfig:
     return _config(where.config_path, where.config_mtime)
 
 
+# The stamp of the current script run: every loader of one page view keys on the same stamp,
+# so nothing built in one run mixes data read before and after a change (see `one_stamp`).
+_run_stamp: ContextVar[str | None] = ContextVar("handoff_run_stamp", default=None)
+
+
+@contextmanager
+def one_stamp() -> Iterator[None]:
+    """Pin `data_stamp()` for the body (one script run). An unreachable database pins nothing:
+    the page shows that error itself."""
+    try:
+        stamp = _data_stamp(get_store().url)
+    except Exception:
+        yield
+        return
+    token = _run_stamp.set(stamp)
+    try:
+        yield
+    finally:
+        _run_stamp.reset(token)
+
+
 def data_stamp() -> str:
     """A short fingerprint of everything that changes verdicts: runs, SLA versions, frozen months,
     disputes and the data revision (any write to the CRM tables). A few tiny reads, at most once
     per `STAMP_SECONDS` (a page asks for it several times per run); a write made from the
     dashboard clears it at once."""
-    return _data_stamp(get_store().url)
+    pinned = _run_stamp.get()
+    return pinned if pinned is not None else _data_stamp(get_store().url)
 
 
 STAMP_SECONDS = 2
@@ -275,7 +300,9 @@ def hubspot_status() -> str:
 
 
 def clear_caches() -> None:
-    """Drop the loaders' cached values (`evaluations.clear_caches` drops everything)."""
+    """Drop the loaders' cached values (`evaluations.clear_caches` drops everything); the rest
+    of this run reads the stamp afresh (the data just changed)."""
+    _run_stamp.set(None)
     st.cache_data.clear()
     for cached in (_config,):
         cached.clear()
