@@ -84,10 +84,11 @@ def compose(
     zone: str,
     base_url: str,
     owner_names: Mapping[str, str],
+    team_names: Mapping[str, str] | None = None,
 ) -> Message:
     """The message of one plan row for a recipient in time zone `zone`."""
     if row[P.STAGE] == P.DIGEST_STAGE:
-        return _digest(row, zone, base_url, owner_names)
+        return _digest(row, zone, base_url, owner_names, team_names or {})
     if row[P.STAGE] == P.PACE_STAGE:
         return _pace(row, sla_name, base_url)
     lead = lead or {}
@@ -112,10 +113,15 @@ def compose(
 
 
 def _digest(
-    row: Mapping[str, Any], zone: str, base_url: str, owner_names: Mapping[str, str]
+    row: Mapping[str, Any],
+    zone: str,
+    base_url: str,
+    owner_names: Mapping[str, str],
+    team_names: Mapping[str, str],
 ) -> Message:
     details = row.get(P.DETAILS) or {}
-    team = row.get(E.TEAM_ID)
+    team_id = row.get(E.TEAM_ID)
+    team = team_names.get(str(team_id)) or team_id
 
     def who(owner: Any) -> str:
         return owner_names.get(str(owner), str(owner)) if isinstance(owner, str) else "nobody"
@@ -133,7 +139,7 @@ def _digest(
     lines.append(f"Reps below target this month: {len(slipping)}")
     lines += [f"  - {who(s['owner_id'])}: {s['sla_id']} {s['pct']:g}% of {s['decided']} (target {s['target']:g}%)"
               for s in slipping]  # fmt: skip
-    link = f"{base_url.rstrip('/')}/overview?{urlencode({'team': team})}"
+    link = f"{base_url.rstrip('/')}/overview?{urlencode({'team': team_id})}"
     body = "\n".join(lines)
     return Message(
         subject=f"[Handoff] Morning digest, team {team}",

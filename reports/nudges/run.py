@@ -225,6 +225,8 @@ def _send_plan(
     leads = store.read_entity("lead", ids=lead_ids).set_index("lead_id") if lead_ids else None
     owners = store.read_entity("owner")
     owner_names = dict(zip(owners["owner_id"], owners["name"], strict=True))
+    teams = store.read_entity("team")
+    team_names = dict(zip(teams["team_id"].astype(str), teams["name"], strict=True))
     holder = process_name()
     records: list[dict[str, Any]] = plan.send.to_dict("records")  # type: ignore[assignment]
     for row in records:
@@ -243,7 +245,8 @@ def _send_plan(
         )
         versions = config.versions(row[E.SLA_ID]) if row[E.SLA_ID] in config.sla_ids else []
         message = compose(row, lead=lead, sla_name=versions[-1].name if versions else str(row[E.SLA_ID]),
-                          zone=zone, base_url=settings.handoff_base_url, owner_names=owner_names)  # fmt: skip
+                          zone=zone, base_url=settings.handoff_base_url, owner_names=owner_names,
+                          team_names=team_names)  # fmt: skip
         claim = {
             "sla_id": row[E.SLA_ID], "item_id": str(row[E.ITEM_ID]), "stage": row[P.STAGE],
             "recipient": row[P.RECIPIENT], "lead_id": row.get(E.LEAD_ID) if isinstance(row.get(E.LEAD_ID), str) else None,
