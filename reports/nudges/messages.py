@@ -182,6 +182,32 @@ def plan_line(
     stage = row[P.STAGE]
     recipient = str(row[P.RECIPIENT])
     team = team_name or str(row.get(E.TEAM_ID) or "?")
+    what = nudge_phrase(row, lead=lead, sla_name=sla_name, team_name=team_name)
+    channel = str(row.get(P.CHANNEL))
+    if recipient.startswith(P.ROOM_PREFIX):
+        whom, how = f"team {team}'s room", "by its webhook"
+    else:
+        role = "" if stage == P.DIGEST_STAGE else ROLE_WORDS.get(str(row.get(P.ROLE)), "")
+        whom, how = recipient + role, CHANNEL_WORDS.get(channel, "")
+    if waiting:
+        when = local_time(row.get(P.SEND_AT), zone)
+        return f"Would send {whom} {what} at {when}, when their working hours start."
+    if channel == "none":
+        return f"Would send {whom} {what}, but no channel is set up yet."
+    return f"Would send {whom} {what}, {how}."
+
+
+def nudge_phrase(
+    row: Mapping[Any, Any],
+    *,
+    lead: Mapping[Any, Any] | None,
+    sla_name: str,
+    team_name: str | None,
+) -> str:
+    """What a nudge is, as words: "a reminder that Acme (lead 42) has used 75% of ...", "a
+    notice that ... breached ...", "the morning digest of team Sales East"."""
+    stage = row[P.STAGE]
+    team = team_name or str(row.get(E.TEAM_ID) or "?")
     if stage == P.DIGEST_STAGE:
         what = f"the morning digest of team {team}"
     elif stage == P.PACE_STAGE:
@@ -199,15 +225,4 @@ def plan_line(
             left = business_duration(float(row.get(E.REMAINING) or 0))
             what = (f"a reminder that {about} has used {row.get(P.PCT_USED):g}% of {sla_name} "
                     f"({left} business time left)")  # fmt: skip
-    channel = str(row.get(P.CHANNEL))
-    if recipient.startswith(P.ROOM_PREFIX):
-        whom, how = f"team {team}'s room", "by its webhook"
-    else:
-        role = "" if stage == P.DIGEST_STAGE else ROLE_WORDS.get(str(row.get(P.ROLE)), "")
-        whom, how = recipient + role, CHANNEL_WORDS.get(channel, "")
-    if waiting:
-        when = local_time(row.get(P.SEND_AT), zone)
-        return f"Would send {whom} {what} at {when}, when their working hours start."
-    if channel == "none":
-        return f"Would send {whom} {what}, but no channel is set up yet."
-    return f"Would send {whom} {what}, {how}."
+    return what

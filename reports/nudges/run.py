@@ -32,7 +32,7 @@ from models.store.nudges import process_name
 from models.verdicts.cache import cached_evaluations, recent_months
 from reports.deliver import DeliveryError
 from reports.nudges.channels import EmailChannel, NotReachable, RoomChannel, SlackChannel
-from reports.nudges.messages import compose, plan_line
+from reports.nudges.messages import compose, nudge_phrase, plan_line
 
 RETRY_AFTER = (timedelta(minutes=5), timedelta(minutes=30))  # after the 1st and 2nd failure
 POLICY = P.RetryPolicy(max_attempts=len(RETRY_AFTER) + 1, stale_after=timedelta(minutes=15))
@@ -244,7 +244,8 @@ def _send_plan(
             else "UTC"
         )
         versions = config.versions(row[E.SLA_ID]) if row[E.SLA_ID] in config.sla_ids else []
-        message = compose(row, lead=lead, sla_name=versions[-1].name if versions else str(row[E.SLA_ID]),
+        sla_name = versions[-1].name if versions else str(row[E.SLA_ID])
+        message = compose(row, lead=lead, sla_name=sla_name,
                           zone=zone, base_url=settings.handoff_base_url, owner_names=owner_names,
                           team_names=team_names)  # fmt: skip
         claim = {
@@ -269,8 +270,11 @@ def _send_plan(
         store.finish_nudge(nudge_id, status="failed", now=now, channel=used, error=error,
                            next_attempt_at=retry)  # fmt: skip
         result.failed += 1
-        result.lines.append(f"nudge {claim['stage']} of {claim['sla_id']} {claim['item_id']} to "
-                            f"{claim['recipient']} failed: {error}")  # fmt: skip
+        what = nudge_phrase(row, lead=lead, sla_name=sla_name,
+                            team_name=team_names.get(str(row.get(E.TEAM_ID))))  # fmt: skip
+        again = (f"tries again at {retry:%H:%M}Z" if retry is not None
+                 else f"gave up after {attempts} attempts")  # fmt: skip
+        result.lines.append(f"Could not send {claim['recipient']} {what}: {error} ({again})")
         echo(result.lines[-1])
     return result
 
