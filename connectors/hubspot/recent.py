@@ -16,7 +16,9 @@ batch-read: an id HubSpot does not answer under its own id was deleted, or merge
 record it answered with. An idle sync spends one request per object type; each record gone
 costs about log2(recent / 100) more. A record created before the run start but not synced yet
 (modified again after the start) makes HubSpot's count one higher and can hide one deletion in
-the same range until the next sync, which syncs it.
+the same range until the next sync, which syncs it; so can search-index lag (a minute or so) for
+a deletion made just before the sync. The nudge pass batch-reads the leads it is about to nudge
+(connectors/hubspot/verify.py), so neither can cause a nudge about a deleted lead.
 
 A gone contact is marked deleted and its activities and won deals move to the contact they are
 associated with now (the survivor of a merge), in one transaction per piece; a run killed
