@@ -171,3 +171,27 @@ def test_old_records_are_left_to_the_archived_scan(store: Store, world: World) -
 )
 def test_recent_means_since_the_start_of_the_previous_month(moment: datetime, start: datetime) -> None:
     assert start_of_previous_month(moment) == start
+
+
+def test_a_check_cut_short_writes_nothing_and_the_next_sync_finishes_it(
+    store: Store, world: World
+) -> None:
+    """HubSpot fails in the middle of the check (the pieces' batch reads): the sync says
+    failed, nothing is half-written, and the next sync finds the same deletion and merge."""
+    sync(store, world)
+    loser, survivor, deleted = (str(world.contacts[i]) for i in (0, 1, 2))
+    world.portal.archive("contacts", int(deleted))
+    world.portal.merge("contacts", int(loser), int(survivor))
+    world.fake.inject("/contacts/batch/read", 502, {"status": "error", "message": "Bad gateway"}, times=5)
+    settings = load_settings(database_url=store.url, hubspot_access_token=TOKEN, hubspot_base_url=world.fake.url,
+                             handoff_config=world.sla, hubspot_rate_per_10s=2000, hubspot_search_per_s=100)  # fmt: skip
+    failed = sync_hubspot(store, settings, progress=False, options=FAST)
+    assert failed.status == "failed" and "batch read contacts" in (failed.message or "")
+    leads = store.read_entity("lead").set_index("lead_id")
+    assert {loser, deleted} <= set(leads.index)  # nothing marked
+    assert store.read_entity("activity").set_index("activity_id").loc[str(world.call), "lead_id"] == loser
+    result = sync(store, world)
+    assert (result.counts["archived"], result.counts["merged"]) == (1, 1)
+    leads = store.read_entity("lead").set_index("lead_id")
+    assert loser not in leads.index and deleted not in leads.index
+    assert store.read_entity("activity").set_index("activity_id").loc[str(world.call), "lead_id"] == survivor
