@@ -5,7 +5,8 @@ Measures, for a portal of 100k contacts and 1M engagements (times --scale):
   batches of 50, association batches of 100, one request per empty list);
 - the achieved request rate against the configured budget (the sync should be limited by the
   budget, not by our code);
-- requests used by an idle incremental sync right after it (`idle_*`), and by one whose
+- requests used by an idle incremental sync right after it (`idle_*`; it includes the check
+  that the recent contacts and deals still exist), and by one whose
   archived-list scan is due (`idle_scan_due_*`: the clock moved past archived_scan_hours), each
   against its minimum, medians of --idle-repeats runs.
 
@@ -45,9 +46,13 @@ def bulk_portal(
     contacts: int, engagements: int, deals: int, *, archived_share: float = 0.01
 ) -> Portal:
     """A large portal built fast: shared property dicts, every 10th lead rejected, every 50th
-    engagement with 3 contacts (the rest with one), 1% of everything archived."""
+    engagement with 3 contacts (the rest with one), 1% of everything archived. Contacts and deals
+    are spread evenly over the year up to now (ids rising with time, as HubSpot's do), so the
+    current and previous month hold about a sixth of them: the recent records every sync checks."""
     portal = Portal()
-    start = datetime(2025, 1, 1, tzinfo=UTC)
+    end = datetime.now(UTC).replace(microsecond=0)
+    start = end - timedelta(days=365)
+    span = end - start
     portal.owners = [
         {"id": str(100 + i), "email": f"o{i}@x.io", "firstName": "O", "lastName": str(i), "archived": i >= 45,
          "teams": [{"id": "1", "name": "Sales East" if i % 2 else "Marketing", "primary": True}]}
@@ -72,7 +77,7 @@ def bulk_portal(
 
     history = [{"value": "UNQUALIFIED", "timestamp": iso(start), "sourceType": "CRM_UI"}]
     for index in range(contacts):
-        at = start + timedelta(seconds=index)
+        at = start + span * (index / contacts)
         rejected = index % 10 == 0
         props = {"email": f"c{index}@x.io", "hs_lead_status": "UNQUALIFIED" if rejected else "OPEN",
                  "hs_v2_date_entered_marketingqualifiedlead": iso(at), "hubspot_owner_id": "101"}  # fmt: skip
@@ -92,15 +97,18 @@ def bulk_portal(
         )
         add(kind, base + index, shared[kind], start, linked)
     for index in range(deals):
+        at = start + span * (index / deals)
         props = {"dealstage": "closedwon" if index % 2 else "open", "pipeline": "default",
-                 "closedate": iso(start), "amount": "100", "hubspot_owner_id": "101"}  # fmt: skip
-        add("deals", 50_000_000 + index, props, start, [1 + index % contacts])
+                 "closedate": iso(at), "amount": "100", "hubspot_owner_id": "101"}  # fmt: skip
+        add("deals", 50_000_000 + index, props, at, [1 + index % contacts])
     return portal
 
 
 def minimum_requests(portal: Portal, inline_limit: int) -> dict[str, int]:
     """The fewest requests a full sync can make with the API's page and batch sizes."""
-    out = {"owners": 2, "pipelines": 1}  # active and archived owners fit one page each
+    # Active and archived owners fit one page each; the recent-records check ends every sync
+    # (one count search or batch read each for contacts and deals).
+    out = {"owners": 2, "pipelines": 1, "recent_check": 2}
     for kind, table in portal.objects.items():
         live = [r for r in table.values() if r.archived_at is None]
         archived = len(table) - len(live)
@@ -119,8 +127,9 @@ def minimum_requests(portal: Portal, inline_limit: int) -> dict[str, int]:
 
 def idle_minimums(portal: Portal) -> tuple[int, int]:
     """Fewest requests of an idle sync: active owners (one page), pipelines, one search per
-    object type; and of one whose archived scan is due: plus every archived list, page by page."""
-    idle = 2 + len(portal.objects)
+    object type, and one request per object type whose recent records are checked (contacts and
+    deals); and of one whose archived scan is due: plus every archived list, page by page."""
+    idle = 2 + len(portal.objects) + 2
     archived = sum(
         max(1, math.ceil(sum(1 for r in table.values() if r.archived_at is not None) / 100))
         for table in portal.objects.values()
@@ -215,6 +224,10 @@ def run_once(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         began = time.monotonic()
         first = sync_hubspot(store, settings, full=True, progress=args.progress, options=options)
         full_seconds = time.monotonic() - began
+        from connectors.hubspot.recent import start_of_previous_month
+
+        since = start_of_previous_month(options.clock())
+        recent = {e: len(store.read_live_ids(e, "hubspot", since=since)) for e in ("lead", "deal")}
         idle = measure_idle(
             lambda: sync_hubspot(store, settings, full=False, progress=False, options=options),
             offset, scan_hours, args.idle_repeats, idle_minimum,
@@ -234,7 +247,7 @@ def run_once(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "full_seconds": round(full_seconds, 1), "records": first.counts,
         "allowed_requests_per_s": allowed, "achieved_requests_per_s": round(achieved, 2),
         "budget_used_pct": round(100 * achieved / allowed, 1),
-        **idle, "idle_scale": args.scale, "idle_contacts": counts[0], "idle_archived_records": archived,
+        **idle, "idle_scale": args.scale, "idle_recent_leads": recent["lead"], "idle_recent_deals": recent["deal"], "idle_contacts": counts[0], "idle_archived_records": archived,
         "rate_limit_violations": len(stats["violations"]), "http_400s": len(stats["bad_requests"]),
     }  # fmt: skip
 

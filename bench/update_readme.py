@@ -63,7 +63,7 @@ def _sync(d: Data) -> list[Row]:
     rows: list[Row] = [
         (f"HubSpot full sync, {d.get('contacts', 0):,} contacts + {d.get('engagements', 0):,} engagements: requests", f"{d.get('full_requests', 0):,} (minimum {d.get('minimum_requests', 0):,}, +{_num(d.get('full_over_minimum_pct'), 1)}%)", "within 10% of minimum", _lt(d.get("full_over_minimum_pct"), 10)),
         ("HubSpot full sync: share of the allowed request rate used", f"{_num(d.get('budget_used_pct'), 0)}% ({_num(d.get('achieved_requests_per_s'), 1)}/s of {_num(d.get('allowed_requests_per_s'), 0)}/s), {d.get('rate_limit_violations', '—')} rate-limit violations", "≥ 90%, 0 violations", _ge(d.get("budget_used_pct"), 90) and d.get("rate_limit_violations") == 0),
-        (f"HubSpot idle incremental sync on a portal of {d.get('idle_contacts', 0):,} contacts ({_num(d.get('idle_scale'), 1)} of the full-sync size): requests", f"{d.get('idle_requests', '—')} ({_num(d.get('idle_seconds'), 1)} s); {d.get('idle_scan_due_requests', '—')} when the deletion scan is due", "< 15", _lt(d.get("idle_requests"), 15)),
+        (f"HubSpot idle incremental sync on a portal of {d.get('idle_contacts', 0):,} contacts ({_num(d.get('idle_scale'), 1)} of the full-sync size), checking that its {d.get('idle_recent_leads', 0):,} recent leads and {d.get('idle_recent_deals', 0):,} recent won deals still exist: requests", f"{d.get('idle_requests', '—')} ({_num(d.get('idle_seconds'), 1)} s); {d.get('idle_scan_due_requests', '—')} when the deletion scan is due", "< 15", _lt(d.get("idle_requests"), 15)),
     ]
     return rows
 

@@ -19,6 +19,7 @@ through which channel, and who never is. Parsed with the rest of the file by
     "rep@example.com" = "U0123ABCD"
     [nudges.rooms]                          # team_id -> the variable holding its room's webhook URL
     "sales-east" = "NUDGE_WEBHOOK_SALES_EAST"
+    "support" = { variable = "NUDGE_WEBHOOK_SUPPORT", kind = "teams" }  # kind: slack | teams
     [nudges.sla.attempts]                   # per-SLA override of `enabled` and `stages`
     enabled = false
 """
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CHANNELS = ("slack", "email")
+ROOM_KINDS = ("slack", "teams")  # unset: a Teams (office.com, Power Automate) URL gets a card
 ROLES = ("owner", "manager", "room")
 BREACH_PCT = 100.0
 NUDGE_KEYS = (
@@ -92,6 +94,7 @@ class NudgeConfig:
     stages: tuple[Stage, ...] = DEFAULT_STAGES
     slack_users: Mapping[str, str] = field(default_factory=dict)
     rooms: Mapping[str, str] = field(default_factory=dict)
+    room_kinds: Mapping[str, str] = field(default_factory=dict)  # team_id -> slack | teams
     per_sla: Mapping[str, SlaNudges] = field(default_factory=dict)
 
     def for_sla(self, sla_id: str) -> SlaNudges:
@@ -164,6 +167,42 @@ def _text_map(raw: Any, where: str, problems: list[str]) -> dict[str, str]:
     return {str(k): v for k, v in raw.items()}
 
 
+def _rooms(raw: Any, problems: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """`[nudges.rooms]`: team_id = "VARIABLE", or team_id = { variable = "...", kind = "teams" }."""
+    if raw is None:
+        return {}, {}
+    where = "nudges.rooms"
+    if not isinstance(raw, Mapping):
+        problems.append(f'{where}: expected a table of team id = "VARIABLE" (the variable that '
+                        "holds the room's webhook URL)")  # fmt: skip
+        return {}, {}
+    variables, kinds = {}, {}
+    for team, value in raw.items():
+        if isinstance(value, str) and value:
+            variables[str(team)] = value
+            continue
+        if isinstance(value, Mapping):
+            unknown = sorted(set(value) - {"variable", "kind"})
+            variable, kind = value.get("variable"), value.get("kind")
+            if unknown:
+                problems.append(f"{where}.{team}: unknown key(s) {', '.join(unknown)}; "
+                                "use variable and kind")  # fmt: skip
+            elif not isinstance(variable, str) or not variable:
+                problems.append(f'{where}.{team}: variable = "NAME" is missing (the environment '
+                                "variable or secret that holds the webhook URL)")  # fmt: skip
+            elif kind is not None and kind not in ROOM_KINDS:
+                problems.append(f"{where}.{team}.kind: expected one of {', '.join(ROOM_KINDS)}, "
+                                f"got {kind!r}")  # fmt: skip
+            else:
+                variables[str(team)] = variable
+                if kind is not None:
+                    kinds[str(team)] = str(kind)
+            continue
+        problems.append(f'{where}.{team}: expected "VARIABLE" or {{ variable = "VARIABLE", '
+                        'kind = "teams" }')  # fmt: skip
+    return variables, kinds
+
+
 def parse_nudges(raw: Any, problems: list[str], sla_ids: set[str] | None = None) -> NudgeConfig:
     """Validate `[nudges]` (absent: the defaults); appends `nudges.key: message` to `problems`."""
     if raw is None or raw == {}:
@@ -224,6 +263,7 @@ def parse_nudges(raw: Any, problems: list[str], sla_ids: set[str] | None = None)
             if "stages" in spec
             else stages,
         )
+    rooms, room_kinds = _rooms(raw.get("rooms"), problems)
     return NudgeConfig(
         enabled=enabled,
         every_minutes=every,
@@ -240,6 +280,7 @@ def parse_nudges(raw: Any, problems: list[str], sla_ids: set[str] | None = None)
             k.lower(): v
             for k, v in _text_map(raw.get("slack_users"), "nudges.slack_users", problems).items()
         },
-        rooms=_text_map(raw.get("rooms"), "nudges.rooms", problems),
+        rooms=rooms,
+        room_kinds=room_kinds,
         per_sla=per_sla,
     )

@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui import components, context
 from ui import nudges as nd
-from ui.text import code
+from ui.text import code, plain
 
 filters, me = context.current()
 context.require_admin("Nudges")
@@ -17,6 +17,16 @@ components.page_header(
     "Reminders sent before an item breaches, breach notices and morning digests "
     "(`handoff nudge`, or every few minutes by `handoff schedule`).",
 )
+missing = nd.unmanaged()
+if missing:
+    st.warning(
+        "No manager to tell for "
+        + ", ".join(f"team {plain(name)} ({code(team_id)})" for team_id, name in missing)
+        + ": nobody gets their breach notices to managers or their morning digest. HubSpot teams "
+        "carry no manager e-mail; name them in the SLA file under `[access.managers]`, e.g. "
+        + code(f'"{missing[0][0]}" = ["manager@yourcompany.com"]')
+        + "."
+    )
 log = nd.log()
 cols = list(st.columns(4))
 cols[0].metric("Sent", f"{int((log['status'] == 'sent').sum()):,}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from models.nudges.planner import unmanaged_teams
 from ui import loaders
 
 STATUS_LABELS = {"sent": "Sent", "failed": "Failed (will retry)", "claimed": "Sending…"}
@@ -59,3 +60,11 @@ def set_mute(email: str, muted: bool) -> str:
         raise ValueError(f"{email!r} is not an e-mail address; use the one the CRM has")
     loaders.get_store().set_mute(address, muted)
     return f"Nudges to {address} are {'muted' if muted else 'on again'}."
+
+
+def unmanaged() -> tuple[tuple[str, str], ...]:
+    """Teams with people whose manager would be told (digest, a manager stage) but who have no
+    manager e-mail in the data and none in `[access.managers]`: (team_id, name)."""
+    people = loaders.directory()
+    config = loaders.get_config()
+    return unmanaged_teams(people["teams"], people["owners"], config.nudges, config.access.managers)

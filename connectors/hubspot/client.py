@@ -236,6 +236,40 @@ class HubSpotClient:
             search=True,
         )
 
+    def count(
+        self,
+        object_type: str,
+        *,
+        id_range: tuple[int, int],
+        created_before_ms: int,
+        extra: Sequence[tuple[str, str, str | Sequence[str]]] = (),
+        scope: str,
+    ) -> int:
+        """How many live records have `hs_object_id` in [low, high] and were created before
+        the instant: one search request (limit 1; its `total` is the answer). `extra` adds
+        (property, operator, value or values) filters."""
+        low, high = id_range
+        filters = [
+            Filter(property_name="hs_object_id", operator="GTE", value=str(low)),
+            Filter(property_name="hs_object_id", operator="LTE", value=str(high)),
+            Filter(property_name="createdate", operator="LT", value=str(created_before_ms)),
+        ]
+        for name, operator, wanted in extra:
+            if isinstance(wanted, str):
+                filters.append(Filter(property_name=name, operator=operator, value=wanted))
+            else:
+                filters.append(Filter(property_name=name, operator=operator, values=list(wanted)))
+        request = PublicObjectSearchRequest(
+            filter_groups=[FilterGroup(filters=filters)], properties=["hs_object_id"], limit=1
+        )
+        body = self._call(
+            f"count {object_type}",
+            scope,
+            lambda **kw: self._search.do_search(object_type, public_object_search_request=request, **kw),
+            search=True,
+        )
+        return int(body.get("total") or 0)
+
     def batch_read(
         self,
         object_type: str,

@@ -34,6 +34,7 @@ from connectors.hubspot.passes import (
     run_archived_pass,
     run_pass,
 )
+from connectors.hubspot.recent import check_recent
 from connectors.hubspot.status import describe_status as describe_status  # the CLI's import
 from connectors.hubspot.streams import DEALS, STREAMS, ObjectStream
 from models.config import load_config
@@ -220,6 +221,7 @@ class _Run:
         self.counts: dict[str, int] = {"owners": 0, "teams": 0}
         self.counts.update({s.name: 0 for s in STREAMS})
         self.counts["archived"] = 0  # archived records seen (kept, marked deleted)
+        self.counts["merged"] = 0  # merged into another contact or deal (kept, marked deleted)
         self.counts["left_out"] = 0  # activities/deals without a contact, deals not won
         self.progress = _Progress(progress)
         self._last_log = 0.0
@@ -241,6 +243,8 @@ class _Run:
         )  # fmt: skip
         for stream in STREAMS:
             self._sync_stream(ctx, stream)
+        # Deletions and merges of recent records show at once, not at the next archived scan.
+        check_recent(ctx, run_start=self.started)
         self.store.clear_sync_state(FULL_MARKER[0])
         self._log(force=True)
 

@@ -62,6 +62,8 @@ class CalendarNow:
 class Plan:
     send: pd.DataFrame  # send now
     waiting: pd.DataFrame  # reached, but outside the recipient's working time
+    # Teams whose manager would be told but who have none (team_id, name): said, never silent.
+    unmanaged: tuple[tuple[str, str], ...] = ()
 
     def __len__(self) -> int:
         return len(self.send)

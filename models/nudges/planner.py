@@ -93,6 +93,7 @@ def plan_nudges(
     quotas: Sequence[tuple[str, str, Mapping[str, Any]]] = (),
     policy: RetryPolicy | None = None,
     muted: frozenset[str] = frozenset(),
+    managers: Mapping[str, frozenset[str]] | None = None,
 ) -> Plan:
     """Decide the nudges to send at `as_of` (see the module docstring).
 
@@ -100,15 +101,17 @@ def plan_nudges(
     rest feed the digest's "reps slipping"). `channels`: the person channels that are configured
     (slack, email), in the order to use. `targets`: sla_id -> target_pct. `quotas`: (sla_id,
     month, quota figures) of the lead quotas. `log`: the nudge log (LOG_KEY, rank, status,
-    attempts, claimed_at, next_attempt_at)."""
+    attempts, claimed_at, next_attempt_at). `managers`: `[access.managers]`, team_id -> more
+    managers beside the team's manager_email (HubSpot teams carry none)."""
     policy = policy or RetryPolicy()
     if not config.enabled and not config.per_sla:
         return Plan(empty_plan_frame(), empty_plan_frame())
     default_calendar = next(iter(calendars)) if calendars else None
     clocks = {name: calendar_now(cal, as_of) for name, cal in calendars.items()}
     owners = owners.assign(email=owners["email"].str.strip().str.lower())
-    teams = teams.assign(manager_email=teams["manager_email"].str.strip().str.lower())
     team_calendar = _known(teams.set_index("team_id")["calendar"], calendars)
+    unmanaged = unmanaged_teams(teams, owners, config, managers)
+    teams = team_managers(teams, managers)  # one row per (team, manager)
     person_channel = next((c for c in config.channels if c in channels), "none")
 
     # Only open and recently breached items can be nudged or listed: narrow the month's items
@@ -135,7 +138,7 @@ def plan_nudges(
     candidates = pd.concat([r for r in rows if not r.empty] or [empty_plan_frame()],
                            ignore_index=True)  # fmt: skip
     if candidates.empty:
-        return Plan(empty_plan_frame(), empty_plan_frame())
+        return Plan(empty_plan_frame(), empty_plan_frame(), unmanaged)
     candidates = candidates[~candidates[RECIPIENT].isin(config.mute | muted)]
     candidates = _not_yet_sent(candidates, blocking_keys(log, as_of, policy), log)
 
@@ -154,7 +157,49 @@ def plan_nudges(
     # A digest is a morning message: once its day's working time has begun, not in the evening
     # before (the waiting list shows when it will go).
     waiting = candidates[~working.to_numpy(dtype=bool)]
-    return Plan(_ordered(send), _ordered(waiting))
+    return Plan(_ordered(send), _ordered(waiting), unmanaged)
+
+
+def team_managers(
+    teams: pd.DataFrame, managers: Mapping[str, frozenset[str]] | None = None
+) -> pd.DataFrame:
+    """`teams` with one row per (team, manager address): its manager_email and those
+    `[access.managers]` lists for it, lower case, each once; a team with none keeps one row
+    with no address."""
+    extra = managers or {}
+    addresses: list[list[str | None]] = [
+        list(dict.fromkeys(
+            a for a in [str(m).strip().lower() if isinstance(m, str) else "",
+                        *sorted(str(x).strip().lower() for x in extra.get(str(team_id), ()))] if a
+        )) or [None]
+        for team_id, m in zip(teams["team_id"], teams["manager_email"], strict=True)
+    ]  # fmt: skip
+    out = teams.assign(manager_email=pd.Series(addresses, index=teams.index, dtype=object))
+    return out.explode("manager_email").reset_index(drop=True)
+
+
+def manager_is_told(config: NudgeConfig) -> bool:
+    """Whether any nudge goes to a team manager: the digest, or a stage sent `to` "manager"."""
+    ladders = [config.for_sla(sla_id) for sla_id in config.per_sla]
+    stages = [*config.stages, *(s for ladder in ladders if ladder.enabled for s in ladder.stages)]
+    return (config.enabled and config.digest) or any("manager" in s.to for s in stages)
+
+
+def unmanaged_teams(
+    teams: pd.DataFrame,
+    owners: pd.DataFrame,
+    config: NudgeConfig,
+    managers: Mapping[str, frozenset[str]] | None = None,
+) -> tuple[tuple[str, str], ...]:
+    """Teams with owners in them whose manager would be told (digest or a manager stage) but
+    who have no manager address at all: (team_id, name), by name."""
+    if teams.empty or not manager_is_told(config):
+        return ()
+    staffed = set(owners.loc[owners["team_id"].notna(), "team_id"].astype(str))
+    found = team_managers(teams, managers)
+    missing = found[found["manager_email"].isna() & found["team_id"].astype(str).isin(staffed)]
+    return tuple(sorted(((str(t), str(n or t)) for t, n in zip(missing["team_id"], missing["name"],
+                                                                strict=True)), key=lambda p: p[1]))  # fmt: skip
 
 
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
@@ -221,7 +266,6 @@ def _recipients(
     nobody owns go to the service queue."""
     owner_email = owners.set_index("owner_id")["email"]
     owner_team = owners.set_index("owner_id")["team_id"]
-    manager = teams.set_index("team_id")["manager_email"]
     service_teams = teams[teams["tier"] == "service"]
     queue = list(config.service_queue) or [
         m for m in service_teams["manager_email"] if isinstance(m, str) and m
@@ -242,10 +286,12 @@ def _recipients(
     for address in queue:
         parts.append(unowned.assign(**{RECIPIENT: address, RECIPIENT_CALENDAR: queue_calendar}))
     managed = rows[rows[ROLE] == "manager"]
-    parts.append(managed.assign(
-        **{RECIPIENT: managed[E.TEAM_ID].map(manager),
-           RECIPIENT_CALENDAR: managed[E.TEAM_ID].map(team_calendar)}
-    ))  # fmt: skip
+    # Every manager of the team (teams holds one row per team and manager).
+    manager_of = teams.loc[teams["manager_email"].notna(), ["team_id", "manager_email"]]
+    told = managed.reset_index(names="_row").merge(manager_of, on=E.TEAM_ID).set_index("_row")
+    parts.append(told.assign(
+        **{RECIPIENT: told["manager_email"], RECIPIENT_CALENDAR: told[E.TEAM_ID].map(team_calendar)}
+    ).drop(columns="manager_email").rename_axis(None))  # fmt: skip
     no_team = managed[managed[E.TEAM_ID].isna() & is_service.loc[managed.index]]
     for address in queue:
         parts.append(no_team.assign(**{RECIPIENT: address, RECIPIENT_CALENDAR: queue_calendar}))

@@ -333,6 +333,26 @@ class Store(SlaInputsStore, BookkeepingStore, VerdictCacheStore, NudgeStore):
             ids = tx.execute(stmt).scalars().all()
         return pd.Index(list(ids), dtype=object, name=key.name)
 
+    def read_live_ids(
+        self, entity: str, origin: str, *, since: datetime | None = None
+    ) -> list[str]:
+        """Ids of the live rows of `entity` from `origin`; with `since`, only the recent ones:
+        leads handed off or created at or after it, deals won at or after it."""
+        table = _table(entity)
+        key = table.primary_key.columns.values()[0]
+        stmt = select(key).where(table.c.deleted_at.is_(None), table.c.origin == origin)
+        if since is not None:
+            if entity == "lead":
+                stmt = stmt.where(
+                    (table.c.handed_off_at >= since) | (table.c.created_at >= since)
+                )
+            elif entity == "deal":
+                stmt = stmt.where(table.c.closed_won_at >= since)
+            else:
+                raise ValueError(f"no recency rule for {entity}")
+        with self.engine.connect() as conn:
+            return [str(i) for i in conn.execute(stmt).scalars().all()]
+
     def count_rows(self, *, conn: Connection | None = None) -> dict[str, int]:
         """Live rows per canonical entity."""
         out: dict[str, int] = {}

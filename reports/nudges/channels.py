@@ -22,8 +22,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from models.settings import Settings
-from reports.deliver import DeliveryError, post_webhook, send_email, webhook_target
-from reports.nudges.messages import Message
+from reports.deliver import DeliveryError, is_teams, post_webhook, send_email, webhook_target
+from reports.nudges.messages import Message, teams_card
 
 # Seconds between two calls of one method: under Slack's published per-method limits.
 SLACK_SPACING = {"users.lookupByEmail": 1.25, "chat.postMessage": 1.05}
@@ -138,12 +138,19 @@ class EmailChannel:
 
 class RoomChannel:
     """A team room's incoming webhook (Slack or Teams): its URL is a secret, read from the
-    variable `[nudges.rooms]` names, and recorded by host only."""
+    variable `[nudges.rooms]` names, and recorded by host only. A Teams room (`kind = "teams"`,
+    or a Teams/Power Automate URL) gets an Adaptive Card of plain text runs; Slack gets mrkdwn
+    with CRM text escaped."""
 
     name = "webhook"
 
-    def __init__(self, urls: Mapping[str, str]) -> None:
+    def __init__(self, urls: Mapping[str, str], kinds: Mapping[str, str] | None = None) -> None:
         self.urls = dict(urls)
+        self.kinds = dict(kinds or {})
+
+    def payload(self, team: str, url: str, message: Message) -> dict[str, object]:
+        kind = self.kinds.get(team) or ("teams" if is_teams(url) else "slack")
+        return teams_card(message) if kind == "teams" else {"text": message.slack}
 
     def send(self, recipient: str, message: Message) -> str:
         team = recipient.removeprefix("room:")
@@ -151,5 +158,5 @@ class RoomChannel:
         if not url:
             raise DeliveryError(f"no webhook URL for team {team}'s room: set the variable "
                                 "[nudges.rooms] names for it")  # fmt: skip
-        post_webhook(url, {"text": message.slack})
+        post_webhook(url, self.payload(team, url, message))
         return webhook_target(url)

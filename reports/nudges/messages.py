@@ -22,6 +22,32 @@ class Message:
     subject: str
     slack: str  # mrkdwn
     text: str  # plain
+    link: str | None = None  # into the dashboard (a Teams card's button)
+
+
+def teams_card(message: Message) -> dict[str, Any]:
+    """The message for a Microsoft Teams room: an Adaptive Card whose words are TextRuns, which
+    Teams shows as plain text (a TextBlock would read Markdown in CRM text: a company named
+    `**x**](https://evil)` would become a link). The link is the card's button."""
+    lines = [line for line in message.text.split("\n\n-- ", 1)[0].splitlines() if line.strip()]
+    lines = [line for line in lines if line != message.link]
+    title = message.subject.removeprefix("[Handoff] ")
+    body: list[dict[str, Any]] = [
+        {"type": "RichTextBlock", "inlines": [
+            {"type": "TextRun", "text": title, "weight": "Bolder", "size": "Medium"}]},
+        *({"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": line}]}
+          for line in lines),
+    ]  # fmt: skip
+    card: dict[str, Any] = {
+        "type": "AdaptiveCard", "version": "1.4", "body": body,
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+    }  # fmt: skip
+    if message.link:
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "Open in Handoff",
+                            "url": message.link}]  # fmt: skip
+    return {"type": "message",
+            "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive",
+                             "content": card}]}  # fmt: skip
 
 
 def escape_mrkdwn(value: Any) -> str:
@@ -58,10 +84,11 @@ def compose(
     zone: str,
     base_url: str,
     owner_names: Mapping[str, str],
+    team_names: Mapping[str, str] | None = None,
 ) -> Message:
     """The message of one plan row for a recipient in time zone `zone`."""
     if row[P.STAGE] == P.DIGEST_STAGE:
-        return _digest(row, zone, base_url, owner_names)
+        return _digest(row, zone, base_url, owner_names, team_names or {})
     if row[P.STAGE] == P.PACE_STAGE:
         return _pace(row, sla_name, base_url)
     lead = lead or {}
@@ -82,14 +109,19 @@ def compose(
     slack = (f"*{escape_mrkdwn(head)}* for {escape_mrkdwn(label)}\n{escape_mrkdwn(line)}\n"
              f"<{link}|Open in Handoff>")  # fmt: skip
     text = f"{head} for {label}\n{line}\n{link}\n\n-- Handoff nudges (mute them in the dashboard)"
-    return Message(subject=f"[Handoff] {head}: {who}", slack=slack, text=text)
+    return Message(subject=f"[Handoff] {head}: {who}", slack=slack, text=text, link=link)
 
 
 def _digest(
-    row: Mapping[str, Any], zone: str, base_url: str, owner_names: Mapping[str, str]
+    row: Mapping[str, Any],
+    zone: str,
+    base_url: str,
+    owner_names: Mapping[str, str],
+    team_names: Mapping[str, str],
 ) -> Message:
     details = row.get(P.DETAILS) or {}
-    team = row.get(E.TEAM_ID)
+    team_id = row.get(E.TEAM_ID)
+    team = team_names.get(str(team_id)) or team_id
 
     def who(owner: Any) -> str:
         return owner_names.get(str(owner), str(owner)) if isinstance(owner, str) else "nobody"
@@ -107,12 +139,13 @@ def _digest(
     lines.append(f"Reps below target this month: {len(slipping)}")
     lines += [f"  - {who(s['owner_id'])}: {s['sla_id']} {s['pct']:g}% of {s['decided']} (target {s['target']:g}%)"
               for s in slipping]  # fmt: skip
-    link = f"{base_url.rstrip('/')}/overview?{urlencode({'team': team})}"
+    link = f"{base_url.rstrip('/')}/overview?{urlencode({'team': team_id})}"
     body = "\n".join(lines)
     return Message(
         subject=f"[Handoff] Morning digest, team {team}",
         slack=escape_mrkdwn(body) + f"\n<{link}|Open in Handoff>",
         text=body + f"\n{link}\n\n-- Handoff nudges",
+        link=link,
     )
 
 
@@ -126,4 +159,70 @@ def _pace(row: Mapping[str, Any], sla_name: str, base_url: str) -> Message:
         subject=f"[Handoff] Lead quota behind pace: {sla_name}",
         slack=escape_mrkdwn(line) + f"\n<{link}|Open in Handoff>",
         text=f"{line}\n{link}\n\n-- Handoff nudges",
+        link=link,
     )
+
+
+
+CHANNEL_WORDS = {"slack": "by Slack", "email": "by e-mail"}
+ROLE_WORDS = {"manager": " (as the team's manager)", "marketing_ops": " (marketing ops)"}
+
+
+def plan_line(
+    row: Mapping[Any, Any],
+    *,
+    lead: Mapping[Any, Any] | None,
+    sla_name: str,
+    team_name: str | None,
+    zone: str,
+    waiting: bool = False,
+) -> str:
+    """One plan row as a sentence for `handoff nudge --dry-run`: who would be told what, how
+    and when, in words a manager reads (no stage names or bare ids)."""
+    stage = row[P.STAGE]
+    recipient = str(row[P.RECIPIENT])
+    team = team_name or str(row.get(E.TEAM_ID) or "?")
+    what = nudge_phrase(row, lead=lead, sla_name=sla_name, team_name=team_name)
+    channel = str(row.get(P.CHANNEL))
+    if recipient.startswith(P.ROOM_PREFIX):
+        whom, how = f"team {team}'s room", "by its webhook"
+    else:
+        role = "" if stage == P.DIGEST_STAGE else ROLE_WORDS.get(str(row.get(P.ROLE)), "")
+        whom, how = recipient + role, CHANNEL_WORDS.get(channel, "")
+    if waiting:
+        when = local_time(row.get(P.SEND_AT), zone)
+        return f"Would send {whom} {what} at {when}, when their working hours start."
+    if channel == "none":
+        return f"Would send {whom} {what}, but no channel is set up yet."
+    return f"Would send {whom} {what}, {how}."
+
+
+def nudge_phrase(
+    row: Mapping[Any, Any],
+    *,
+    lead: Mapping[Any, Any] | None,
+    sla_name: str,
+    team_name: str | None,
+) -> str:
+    """What a nudge is, as words: "a reminder that Acme (lead 42) has used 75% of ...", "a
+    notice that ... breached ...", "the morning digest of team Sales East"."""
+    stage = row[P.STAGE]
+    team = team_name or str(row.get(E.TEAM_ID) or "?")
+    if stage == P.DIGEST_STAGE:
+        what = f"the morning digest of team {team}"
+    elif stage == P.PACE_STAGE:
+        what = f"a warning that {sla_name} is behind pace in {row.get(E.MONTH)}"
+    else:
+        who = (lead or {}).get("company") or (lead or {}).get("email")
+        if row.get(E.KIND) == "service_first_contact":
+            deal = f"deal {row.get(E.DEAL_ID)}"
+            about = f"new customer {who} ({deal})" if who else deal
+        else:
+            about = f"{who} (lead {row.get(E.LEAD_ID)})" if who else f"lead {row.get(E.LEAD_ID)}"
+        if row.get(E.STATE) == E.BREACHED:
+            what = f"a notice that {about} breached {sla_name}"
+        else:
+            left = business_duration(float(row.get(E.REMAINING) or 0))
+            what = (f"a reminder that {about} has used {row.get(P.PCT_USED):g}% of {sla_name} "
+                    f"({left} business time left)")  # fmt: skip
+    return what

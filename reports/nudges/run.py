@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,7 +32,7 @@ from models.store.nudges import process_name
 from models.verdicts.cache import cached_evaluations, recent_months
 from reports.deliver import DeliveryError
 from reports.nudges.channels import EmailChannel, NotReachable, RoomChannel, SlackChannel
-from reports.nudges.messages import compose
+from reports.nudges.messages import compose, nudge_phrase, plan_line
 
 RETRY_AFTER = (timedelta(minutes=5), timedelta(minutes=30))  # after the 1st and 2nd failure
 POLICY = P.RetryPolicy(max_attempts=len(RETRY_AFTER) + 1, stale_after=timedelta(minutes=15))
@@ -55,8 +55,11 @@ class PassResult:
     def summary(self) -> str:
         if self.status in ("busy", "stale"):
             return self.lines[-1] if self.lines else self.status
-        verb = "would send" if self.status == "dry-run" else "sent"
-        sent = self.sent if self.status != "dry-run" else len(self.lines)
+        if self.status == "dry-run":
+            now, later = len(self.lines), self.waiting
+            return (f"In all: {now} nudge{'' if now == 1 else 's'} to send now, {later} waiting "
+                    "for working hours. Dry run: nothing was sent or recorded.")  # fmt: skip
+        verb, sent = "sent", self.sent
         text = (f"nudges: {verb} {sent}, failed {self.failed}, waiting for working hours "
                 f"{self.waiting}, taken by another process {self.skipped}")  # fmt: skip
         if self.unsendable:
@@ -107,6 +110,7 @@ def plan_pass(store: Store, config: HandoffConfig, settings: Settings, now: date
         quotas=quotas,
         policy=POLICY,
         muted=store.read_mutes(),
+        managers=config.access.managers,
     )
 
 
@@ -143,22 +147,57 @@ def run_nudge_pass(
             gone = verify(store, settings, plan.send[E.LEAD_ID].dropna().astype(str).unique().tolist())
             if gone:
                 echo(f"nudges: {len(gone)} lead(s) deleted or merged in HubSpot since the sync; none nudged")
-                plan = P.Plan(plan.send[~plan.send[E.LEAD_ID].isin(gone)], plan.waiting)
+                plan = P.Plan(plan.send[~plan.send[E.LEAD_ID].isin(gone)], plan.waiting,
+                              plan.unmanaged)  # fmt: skip
         if dry_run:
-            result = PassResult("dry-run", waiting=len(plan.waiting))
-            for row in plan.send.to_dict("records"):
-                line = (f"would send {row[P.STAGE]} of {row[E.SLA_ID]} {row[E.ITEM_ID]} to "
-                        f"{row[P.RECIPIENT]} by {row[P.CHANNEL]}")  # fmt: skip
-                result.lines.append(line)
-                echo(line)
-            for row in plan.waiting.to_dict("records"):
-                echo(f"waiting {row[P.STAGE]} of {row[E.SLA_ID]} {row[E.ITEM_ID]} for "
-                     f"{row[P.RECIPIENT]} until {pd.Timestamp(row[P.SEND_AT]):%Y-%m-%d %H:%M}Z")  # fmt: skip
-            echo(result.summary())
-            return result
+            return _dry_run(store, config, plan, echo)
         result = _send_plan(store, settings, config, plan, now, echo, slack)
         echo(result.summary())
         return result
+
+
+def unmanaged_lines(unmanaged: tuple[tuple[str, str], ...]) -> list[str]:
+    """Teams whose manager would be told but who have none, said plainly with the fix."""
+    return [
+        f"Team {name}: no manager e-mail, so nobody gets its breach notices to managers or its "
+        f'morning digest. Set [access.managers] "{team_id}" = ["manager@yourcompany.com"] in the '
+        "SLA file (HubSpot teams carry no manager e-mail)."
+        for team_id, name in unmanaged
+    ]
+
+
+def _dry_run(store: Store, config: HandoffConfig, plan: P.Plan, echo: Echo) -> PassResult:
+    """Print what would be sent now and what waits, in sentences; send and record nothing."""
+    result = PassResult("dry-run", waiting=len(plan.waiting))
+    rows = [*plan.send.to_dict("records"), *plan.waiting.to_dict("records")]
+    lead_ids = list({str(r[E.LEAD_ID]) for r in rows if isinstance(r.get(E.LEAD_ID), str)})
+    leads = store.read_entity("lead", ids=lead_ids).set_index("lead_id") if lead_ids else None
+    teams = store.read_entity("team")
+    team_names = dict(zip(teams["team_id"].astype(str), teams["name"], strict=True))
+
+    def line(row: Mapping[Any, Any], waiting: bool) -> str:
+        lead_id = row.get(E.LEAD_ID)
+        lead: dict[Any, Any] | None = (
+            leads.loc[lead_id].to_dict() if leads is not None and lead_id in leads.index else None
+        )
+        versions = config.versions(row[E.SLA_ID]) if row[E.SLA_ID] in config.sla_ids else []
+        zone = (config.calendars[row[P.RECIPIENT_CALENDAR]].timezone
+                if row.get(P.RECIPIENT_CALENDAR) in config.calendars else "UTC")  # fmt: skip
+        return plan_line(row, lead=lead, sla_name=versions[-1].name if versions else str(row[E.SLA_ID]),
+                         team_name=team_names.get(str(row.get(E.TEAM_ID))), zone=zone, waiting=waiting)  # fmt: skip
+
+    for row in plan.send.to_dict("records"):
+        result.lines.append(line(row, False))
+        echo(result.lines[-1])
+    for row in plan.waiting.to_dict("records"):
+        echo(line(row, True))
+    if (plan.send[P.CHANNEL] == "none").any() or (plan.waiting[P.CHANNEL] == "none").any():
+        echo("No channel is set up to reach people: set SLACK_BOT_TOKEN for Slack or SMTP_HOST "
+             "for e-mail (README, Pre-breach nudges).")  # fmt: skip
+    for text in unmanaged_lines(plan.unmanaged):
+        echo(text)
+    echo(result.summary())
+    return result
 
 
 def _send_plan(
@@ -180,12 +219,14 @@ def _send_plan(
             base_url=settings.slack_base_url,
             overrides=config.nudges.slack_users,
         )
-    senders["webhook"] = RoomChannel(room_urls(config.nudges))
+    senders["webhook"] = RoomChannel(room_urls(config.nudges), config.nudges.room_kinds)
     chain = person_channels(settings, config.nudges)
     lead_ids = [i for i in plan.send[E.LEAD_ID].dropna().unique()]
     leads = store.read_entity("lead", ids=lead_ids).set_index("lead_id") if lead_ids else None
     owners = store.read_entity("owner")
     owner_names = dict(zip(owners["owner_id"], owners["name"], strict=True))
+    teams = store.read_entity("team")
+    team_names = dict(zip(teams["team_id"].astype(str), teams["name"], strict=True))
     holder = process_name()
     records: list[dict[str, Any]] = plan.send.to_dict("records")  # type: ignore[assignment]
     for row in records:
@@ -203,8 +244,10 @@ def _send_plan(
             else "UTC"
         )
         versions = config.versions(row[E.SLA_ID]) if row[E.SLA_ID] in config.sla_ids else []
-        message = compose(row, lead=lead, sla_name=versions[-1].name if versions else str(row[E.SLA_ID]),
-                          zone=zone, base_url=settings.handoff_base_url, owner_names=owner_names)  # fmt: skip
+        sla_name = versions[-1].name if versions else str(row[E.SLA_ID])
+        message = compose(row, lead=lead, sla_name=sla_name,
+                          zone=zone, base_url=settings.handoff_base_url, owner_names=owner_names,
+                          team_names=team_names)  # fmt: skip
         claim = {
             "sla_id": row[E.SLA_ID], "item_id": str(row[E.ITEM_ID]), "stage": row[P.STAGE],
             "recipient": row[P.RECIPIENT], "lead_id": row.get(E.LEAD_ID) if isinstance(row.get(E.LEAD_ID), str) else None,
@@ -227,8 +270,11 @@ def _send_plan(
         store.finish_nudge(nudge_id, status="failed", now=now, channel=used, error=error,
                            next_attempt_at=retry)  # fmt: skip
         result.failed += 1
-        result.lines.append(f"nudge {claim['stage']} of {claim['sla_id']} {claim['item_id']} to "
-                            f"{claim['recipient']} failed: {error}")  # fmt: skip
+        what = nudge_phrase(row, lead=lead, sla_name=sla_name,
+                            team_name=team_names.get(str(row.get(E.TEAM_ID))))  # fmt: skip
+        again = (f"tries again at {retry:%H:%M}Z" if retry is not None
+                 else f"gave up after {attempts} attempts")  # fmt: skip
+        result.lines.append(f"Could not send {claim['recipient']} {what}: {error} ({again})")
         echo(result.lines[-1])
     return result
 

@@ -45,6 +45,7 @@ class Record:
     modified: datetime
     modified_ms: int
     archived_at: datetime | None = None
+    merged_into: int | None = None  # merged away: reads of this id answer with that record
     history: dict[str, list[dict[str, str]]] | None = None
     created_text: str = ""
     modified_text: str = ""
@@ -110,6 +111,30 @@ class Portal:
                     if record_id in contacts:
                         table[other] = [c for c in contacts if c != record_id]
 
+    def merge(self, object_type: str, loser: int, survivor: int, *, at: datetime | None = None) -> None:
+        """Merge `loser` into `survivor`, as HubSpot does: the loser leaves the live and the
+        archived lists alike (a read of its id answers with the survivor), the survivor is
+        modified and lists the loser in `hs_merged_object_ids` and keeps the older create date,
+        and the loser's associations move to the survivor without touching the records on the
+        other side (their modification dates stay)."""
+        at = at or datetime.now(UTC)
+        gone, kept = self.objects[object_type][loser], self.objects[object_type][survivor]
+        gone.merged_into = survivor
+        merged = [v for v in (kept.properties.get("hs_merged_object_ids") or "").split(";") if v]
+        kept.properties["hs_merged_object_ids"] = ";".join([*merged, str(loser)])
+        if gone.created < kept.created:
+            kept.created, kept.created_text = gone.created, gone.created_text
+        self._touch(kept, at)
+        if object_type == "contacts":
+            for table in self.contacts_of.values():
+                for other, contacts in table.items():
+                    if loser in contacts:
+                        table[other] = sorted({survivor if c == loser else c for c in contacts})
+        else:
+            self.contacts_of[object_type][survivor] = sorted(
+                {*self.contacts_of[object_type].get(survivor, []), *self.contacts_of[object_type].pop(loser, [])}
+            )
+
     def _set(self, object_type: str, record: Record, properties: dict[str, str | None], at: datetime) -> None:
         for name, value in properties.items():
             record.properties[name] = value
@@ -126,7 +151,17 @@ class Portal:
 
     # ------------------------------------------------------------------ reads
     def live(self, object_type: str, record_id: int) -> Record | None:
+        """The live record with this id (not archived, not merged away)."""
         record = self.objects[object_type].get(record_id)
+        return record if record is not None and record.archived_at is None and record.merged_into is None else None
+
+    def resolve(self, object_type: str, record_id: int) -> Record | None:
+        """What a read of this id answers: the record, or for a merged-away id the survivor."""
+        record = self.objects[object_type].get(record_id)
+        seen = set()
+        while record is not None and record.merged_into is not None and record.id not in seen:
+            seen.add(record.id)
+            record = self.objects[object_type].get(record.merged_into)
         return record if record is not None and record.archived_at is None else None
 
     def value(self, object_type: str, record: Record, name: str) -> str | None:

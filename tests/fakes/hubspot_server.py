@@ -240,10 +240,10 @@ class FakeHubSpot:
         while position < len(ids) and len(results) < limit:
             record = table[ids[position]]
             position += 1
-            if (record.archived_at is not None) != archived:
+            if (record.archived_at is not None) != archived or record.merged_into is not None:
                 continue
             results.append(self._record(object_type, record, properties, history, associations))
-        more = any((table[i].archived_at is not None) == archived for i in _rest(ids, position))
+        more = any((table[i].archived_at is not None) == archived and table[i].merged_into is None for i in _rest(ids, position))
         out: dict[str, Any] = {"results": results}
         if more and results:
             out["paging"] = {"next": {"after": results[-1]["id"], "link": f"/crm/v3/objects/{object_type}?after={results[-1]['id']}"}}
@@ -275,7 +275,7 @@ class FakeHubSpot:
         table = self.portal.objects[object_type]
         matched = [
             record for i in self.portal.ids[object_type]
-            if (record := table[i]).archived_at is None and any(self._matches(object_type, record, g.get("filters", [])) for g in groups)
+            if (record := table[i]).archived_at is None and record.merged_into is None and any(self._matches(object_type, record, g.get("filters", [])) for g in groups)
         ]  # fmt: skip
         for sort in reversed(sorts):
             name = sort if isinstance(sort, str) else sort.get("propertyName")
@@ -295,6 +295,8 @@ class FakeHubSpot:
             return float(record.modified_ms)
         if name == CREATED[object_type]:
             return float(to_ms(record.created))
+        if name == "num_associated_contacts" and object_type == "deals":  # calculated by HubSpot
+            return float(len(self.portal.contacts_of["deals"].get(record.id, [])))
         return record.properties.get(name)
 
     def _sort_key(self, object_type: str, record: Record, name: str) -> tuple[int, Any]:
@@ -330,8 +332,8 @@ class FakeHubSpot:
             raise ApiError(400, f"Too many inputs: {len(inputs)} (at most {50 if history else 100})", "VALIDATION_ERROR")
         results = []
         for item in inputs:
-            record = self.portal.live(object_type, int(item["id"]))
-            if record is not None:
+            record = self.portal.resolve(object_type, int(item["id"]))  # a merged-away id answers with the survivor
+            if record is not None and all(r["id"] != str(record.id) for r in results):
                 results.append(self._record(object_type, record, payload.get("properties", []), history, []))
         return {"status": "COMPLETE", "results": results, "startedAt": "2026-01-01T00:00:00Z", "completedAt": "2026-01-01T00:00:01Z"}
 

@@ -27,12 +27,13 @@ def _config(**nudges: Any) -> Any:
 
 
 def plan(leads: list[dict[str, Any]], when: str, *, log: pd.DataFrame | None = None,
-         deals: list[dict[str, Any]] | None = None, **nudges: Any) -> P.Plan:  # fmt: skip
+         deals: list[dict[str, Any]] | None = None, teams: pd.DataFrame = TEAM_ROWS,
+         managers: dict[str, frozenset[str]] | None = None, **nudges: Any) -> P.Plan:  # fmt: skip
     cfg = _config(**nudges)
     evaluation = run(data(leads, deals=deals), as_of=when, month="2026-10", cfg=cfg)
     quotas = [(s.sla_id, "2026-10", s.quota) for s in evaluation.slas if s.quota]
     return P.plan_nudges(
-        items=evaluation.items(explain=False), owners=OWNER_ROWS, teams=TEAM_ROWS,
+        items=evaluation.items(explain=False), owners=OWNER_ROWS, teams=teams, managers=managers,
         calendars=cfg.calendars, config=cfg.nudges, log=log if log is not None else pd.DataFrame(),
         as_of=t(when).to_pydatetime(), channels=["slack"], targets={s.id: s.target_pct for s in cfg.slas},
         quotas=quotas,
@@ -126,3 +127,20 @@ def test_digest_on_a_working_morning_only() -> None:
     assert details["breached_total"] == 1 and details["due_total"] == 1
     assert plan(leads, "2026-10-09 08:30", digest=True).send.query("stage == 'digest'").empty
     assert plan(leads, "2026-10-10 10:00", digest=True).send.query("stage == 'digest'").empty
+
+
+def test_access_managers_are_told_where_a_team_has_no_manager_email() -> None:
+    """HubSpot teams carry no manager e-mail: `[access.managers]` names them; a team with
+    neither is reported (never silently nobody), and extra managers hear beside the usual one."""
+    leads = [lead("L1", "2026-10-05 09:00")]  # breached at 13:00
+    bare = TEAM_ROWS.assign(manager_email=TEAM_ROWS["manager_email"].where(TEAM_ROWS["team_id"] != "sales-east"))
+    nobody = plan(leads, "2026-10-05 13:05", teams=bare)
+    assert keys(nobody.send) == {("L1", "breach", "rita@x")}
+    assert ("sales-east", "Sales East") in nobody.unmanaged
+    named = plan(leads, "2026-10-05 13:05", teams=bare, managers={"sales-east": frozenset({"Anna@x"})})
+    assert keys(named.send) == {("L1", "breach", "rita@x"), ("L1", "breach", "anna@x")}
+    assert "sales-east" not in {team for team, _ in named.unmanaged}
+    both = plan(leads, "2026-10-05 13:05", managers={"sales-east": frozenset({"anna@x", "boss@x"})})
+    assert keys(both.send) == {("L1", "breach", "rita@x"), ("L1", "breach", "boss@x"),
+                               ("L1", "breach", "anna@x")}  # fmt: skip
+    assert both.unmanaged == ()

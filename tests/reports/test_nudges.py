@@ -177,6 +177,11 @@ def test_a_failure_is_retried_later_and_sent_once(
     slack.fail_next["chat.postMessage"] = "internal_error"
     result = _pass(store, settings, "2026-12-07 11:00")
     assert result.failed == 1
+    assert result.lines == [
+        "Could not send rita@x.example a reminder that Acme (lead F1) has used 50% of First touch "
+        "within 4 business hours (2h 00m business time left): Slack chat.postMessage answered "
+        "internal_error: see the Slack API docs (tries again at 16:05Z)"
+    ]
     log = store.read_nudge_log()
     assert log.iloc[0]["status"] == "failed" and "internal_error" in log.iloc[0]["error"]
     _pass(store, settings, "2026-12-07 11:02")  # not yet due for its retry

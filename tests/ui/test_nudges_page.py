@@ -4,6 +4,7 @@ organisation, with a nudge log written through the store as a pass writes it."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from test_pages import NOW, assert_clean, dashboard_env, demo, open_app  # noqa: F401 (fixtures)
@@ -60,3 +61,21 @@ def test_lead_timeline_lists_its_nudges(nudged: tuple[Store, str]) -> None:
                   rep=str(owner["owner_id"]), lead=lead_id)  # fmt: skip
     assert_clean(at)
     assert "Nudges this lead caused (2)" in [e.label for e in at.expander]
+
+
+def test_a_team_without_a_manager_is_named_with_the_fix(
+    demo: Store,  # noqa: F811
+    dashboard_env: Path,  # noqa: F811
+) -> None:
+    teams = demo.read_entity("team")
+    sales = teams[teams["tier"] == "sales"].iloc[0]
+    demo.upsert_frame("team", teams[teams["team_id"] == sales["team_id"]].assign(manager_email=None))
+    at = open_app("pages/nudges.py")
+    assert_clean(at)
+    warning = " ".join(w.value for w in at.warning)
+    assert f"team {sales['name']}" in warning and "[access.managers]" in warning
+    extra = f'\n[access.managers]\n"{sales["team_id"]}" = ["new.boss@example.com"]\n'
+    dashboard_env.write_text(dashboard_env.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    at = open_app("pages/nudges.py")
+    assert_clean(at)
+    assert not any("No manager to tell" in w.value for w in at.warning)
