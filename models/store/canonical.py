@@ -274,8 +274,7 @@ class Store(SlaInputsStore, BookkeepingStore, VerdictCacheStore, NudgeStore):
         self, lead_ids: Sequence[str], types: Sequence[str], *, conn: Connection | None = None
     ) -> pd.DataFrame:
         """Live activities of the given leads and types that have a body (for the friction report):
-        activity_id, lead_id, type, occurred_at, owner_id, body, ordered by activity_id (within
-        each chunk of 20,000 leads)."""
+        activity_id, lead_id, type, occurred_at, owner_id, body, ordered by activity_id."""
         names = (C.ACTIVITY_ID, C.LEAD_ID, C.TYPE, C.OCCURRED_AT, C.OWNER_ID, C.BODY)
         mark = self._placeholder()
         type_marks = ", ".join([mark] * len(types)) or "NULL"
@@ -286,13 +285,14 @@ class Store(SlaInputsStore, BookkeepingStore, VerdictCacheStore, NudgeStore):
                 sql = (
                     f"SELECT {', '.join(names)} FROM activity WHERE deleted_at IS NULL "
                     f"AND body IS NOT NULL AND type IN ({type_marks}) "
-                    f"AND lead_id IN ({', '.join([mark] * len(ids))}) ORDER BY activity_id"
-                )
+                    f"AND lead_id IN ({', '.join([mark] * len(ids))})"
+                )  # no ORDER BY: with it, SQLite walks the whole table in key order instead
                 chunks.append(raw_frame(tx, sql, [*types, *ids]))
         frames = [c for c in chunks if not c.empty]
         if not frames:
             return empty_frame(_table("activity"), list(names))
-        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        found = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        return found.sort_values(C.ACTIVITY_ID, ignore_index=True, kind="stable")
 
     def read_deals_with_leads(
         self, deal_ids: Sequence[str], *, conn: Connection | None = None
