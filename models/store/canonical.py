@@ -281,7 +281,7 @@ class Store(SlaInputsStore, BookkeepingStore, VerdictCacheStore, NudgeStore):
         chunks = []
         with self._tx(conn) as tx:
             for start in range(0, max(len(lead_ids), 1), _CHUNK):
-                ids = list(lead_ids[start : start + _CHUNK]) or [None]
+                ids: list[str | None] = [*lead_ids[start : start + _CHUNK]] or [None]
                 sql = (
                     f"SELECT {', '.join(names)} FROM activity WHERE deleted_at IS NULL "
                     f"AND body IS NOT NULL AND type IN ({type_marks}) "
