@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from models.columns import CALL_OUTCOMES
@@ -146,6 +147,31 @@ def _tag_pattern(tags: tuple[str, ...]) -> str:
     return r"(?<![\w#])#(?:" + "|".join(re.escape(t) for t in tags) + r")(?![\w-])"
 
 
+def _first_words(phrases: tuple[str, ...], tags: tuple[str, ...]) -> tuple[str, ...]:
+    """Literal text every match of a category contains: each phrase's first word, each "#tag".
+    A note without any of them cannot match, so the regular expression is not run on it."""
+    return tuple({p.split()[0] for p in phrases if p.split()} | {f"#{t}" for t in tags})
+
+
+def _per_distinct(values: pd.Series, transform: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """`transform` applied once per distinct value (notes repeat: call outcomes, templates),
+    spread back over `values` (same index)."""
+    codes, distinct = pd.factorize(values.astype(object), use_na_sentinel=False)
+    done = transform(pd.Series(distinct, dtype=object)).to_numpy(dtype=object)
+    return pd.Series(done[codes], index=values.index, dtype=object)
+
+
+def _contains(texts: np.ndarray, pattern: str, literals: tuple[str, ...]) -> np.ndarray:
+    """Which `texts` (distinct, lower-cased) the pattern finds something in; the regular
+    expression runs only on texts holding one of `literals` (a plain substring test)."""
+    found = np.zeros(len(texts), dtype=bool)
+    search = re.compile(pattern).search
+    for index, text in enumerate(texts):
+        if any(word in text for word in literals) and search(text) is not None:
+            found[index] = True
+    return found
+
+
 def match_pain_points(
     notes: pd.DataFrame, taxonomy: Taxonomy, *, quotes: bool = True
 ) -> pd.DataFrame:
@@ -154,47 +180,57 @@ def match_pain_points(
     `notes` needs activity_id, lead_id, body (and optionally occurred_at). `via` is `tag` when an
     explicit #tag filed it, else `phrase`; the quote is the sentence around the first match
     (left empty when `quotes` is false, which saves the extraction when only counts are needed).
+    Each distinct body is matched once (a month's notes repeat a lot: "No answer.").
     """
     if notes.empty:
         return pd.DataFrame(columns=MATCH_COLUMNS)
     bodies = notes["body"].fillna("").astype(str)
     # Lower-case once and match case-sensitively: much faster than IGNORECASE per category.
-    lowered = bodies.str.lower()
+    codes, distinct = pd.factorize(bodies.astype(object), use_na_sentinel=False)
+    distinct_bodies = pd.Series(distinct, dtype=object)
+    lowered = np.array([text.lower() for text in distinct], dtype=object)
     occurred = (
         notes["occurred_at"]
         if "occurred_at" in notes.columns
         else pd.Series(pd.NaT, index=notes.index)
     )
+    tidied = (
+        distinct_bodies.str.replace(r"\s+", " ", regex=True).str.strip().to_numpy(dtype=object)
+        if quotes
+        else None
+    )
     frames: list[pd.DataFrame] = []
     for category in taxonomy.categories:
-        phrase_re = (
-            _phrase_pattern(tuple(p.lower() for p in category.phrases))
-            if category.phrases
-            else None
-        )
+        phrases = tuple(p.lower() for p in category.phrases)
+        phrase_re = _phrase_pattern(phrases) if phrases else None
         tag_re = _tag_pattern(category.tags) if category.tags else None
         anchor = "|".join(p for p in (phrase_re, tag_re) if p)
-        hit = lowered.str.contains(anchor, regex=True)
-        if not hit.any():
+        hit_distinct = _contains(lowered, anchor, _first_words(phrases, category.tags))
+        if not hit_distinct.any():
             continue
-        by_tag = (
-            lowered[hit].str.contains(tag_re, regex=True)
-            if tag_re
-            else pd.Series(False, index=hit[hit].index)
-        )
+        hit = hit_distinct[codes]
+        tagged = np.zeros(len(distinct), dtype=bool)
+        if tag_re:
+            tagged[hit_distinct] = _contains(
+                lowered[hit_distinct], tag_re, _first_words((), category.tags)
+            )
+        quoted = np.full(len(distinct), "", dtype=object)
+        if quotes:
+            quoted[hit_distinct] = extract_sentence(
+                distinct_bodies[hit_distinct], anchor
+            ).to_numpy(dtype=object)
+        rows = codes[hit]
         frames.append(
             pd.DataFrame(
                 {
-                    "activity_id": notes.loc[hit, "activity_id"].to_numpy(),
-                    "lead_id": notes.loc[hit, "lead_id"].to_numpy(),
+                    "activity_id": notes["activity_id"].to_numpy()[hit],
+                    "lead_id": notes["lead_id"].to_numpy()[hit],
                     "category": category.slug,
-                    "via": by_tag.map({True: "tag", False: "phrase"}).to_numpy(),
-                    "quote": extract_sentence(bodies[hit], anchor).to_numpy() if quotes else "",
-                    "occurred_at": occurred[hit].to_numpy(),
+                    "via": np.where(tagged[rows], "tag", "phrase").astype(object),
+                    "quote": quoted[rows],
+                    "occurred_at": occurred.array[hit],
                     # The whole note, whitespace tidied: the quote is one sentence of it.
-                    "full_text": bodies[hit].str.replace(r"\s+", " ", regex=True).str.strip().to_numpy()
-                    if quotes
-                    else "",
+                    "full_text": tidied[rows] if tidied is not None else "",
                 }
             )
         )
@@ -205,7 +241,9 @@ def match_pain_points(
 
 def extract_sentence(bodies: pd.Series, anchor: str) -> pd.Series:
     """The sentence of each body that contains the first match of `anchor`, trimmed and tidied."""
-    sentence = rf"([^.!?\n]*(?:{anchor})[^.!?\n]*[.!?]?)"
+    # The leftmost match always starts a sentence (at the start or after . ! ? or a line
+    # break), so only those positions are tried: the same match, without trying every position.
+    sentence = rf"(?:^|(?<=[.!?\n]))([^.!?\n]*(?:{anchor})[^.!?\n]*[.!?]?)"
     found = bodies.str.extract(sentence, flags=re.IGNORECASE, expand=False).fillna(bodies)
     return tidy_quote(found)
 

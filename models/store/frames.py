@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
@@ -45,6 +46,33 @@ def empty_frame(table: Any, names: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame({name: pd.Series([], dtype=object) for name in names})
     for name in set(timestamp_columns(table)) & set(names):
         frame[name] = as_utc(frame[name])
+    return frame
+
+
+def raw_frame(
+    conn: Connection, sql: str, params: Sequence[Any], *, typed: bool = True
+) -> pd.DataFrame:
+    """Run plain SQL (the driver's positional placeholders) on the connection's DB-API cursor:
+    the rows straight from the driver, built column-wise, with no per-value work in Python.
+    Columns named *_at become aware UTC timestamps; with `typed`, the others get the dtypes
+    `read_frame` would give them (numbers, strings), so callers see the same frame."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, tuple(params))
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    # One 2-D object array from the row tuples (numpy does it in C), then object columns.
+    table = np.empty((len(rows), len(names)), dtype=object)
+    if rows:
+        table[:] = rows
+    frame = pd.DataFrame({name: pd.Series(table[:, i], dtype=object) for i, name in enumerate(names)})
+    for name in names:
+        if name.endswith("_at"):
+            frame[name] = as_utc(frame[name])
+        elif typed and rows:
+            frame[name] = frame[name].infer_objects()
     return frame
 
 
