@@ -5,7 +5,8 @@ person to open a page after each mark (and the first after the server starts) wa
 month's verdicts are moved on to the new mark and the page's tables are rebuilt: seconds at
 100k leads a month. This thread does that work instead, right after the server starts and at
 the start of every mark: the month's and the trend's verdicts, and each page's default view
-(the current month, every team, every source) go into the same caches the pages read, so a
+(the current month, every team, every source; the Friction page's whole-organisation report)
+go into the same caches the pages read, so a
 person opening a page finds them there.
 
 Only a served dashboard runs it (`handoff serve` sets HANDOFF_SERVING=1; AppTest and the tests'
@@ -104,7 +105,7 @@ def warm_once(now: datetime) -> str:
 
 
 def _warm_views(now: datetime) -> str:
-    from ui import data_summary, follow_up, loaders, overview, service
+    from ui import data_summary, follow_up, friction, loaders, overview, service
     from ui.filters import Filters
 
     zone = loaders.month_zone()
@@ -126,6 +127,8 @@ def _warm_views(now: datetime) -> str:
     if view is not None:
         service.with_first_contact(scoped, view)
     follow_up.monthly_customers(scoped, service.KIND, months_through(filters.month, service.HISTORY_MONTHS))
+    # The Friction page opens on the last full month's report for the whole organisation.
+    friction.report(filters, friction.report_month(filters), None)
     # The Data page counts a year of rows in the database: kept until the data changes.
     data_summary.loaded_data(zone)
     data_summary.backdated_deals()

@@ -1,6 +1,6 @@
 """The warmer (ui/warmer.py): a served dashboard computes the default views before anyone asks,
-so the first visit to the Overview, Follow-up and Service pages computes no verdicts and builds
-none of their views. Shown on a real `handoff serve` in Chromium, from the runs' profiles."""
+so the first visit to the Overview, Follow-up, Service and Friction pages computes no verdicts
+and builds none of their views or reports. Shown on a real `handoff serve` in Chromium, from the runs' profiles."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tests.ui.test_pages import NOW, dashboard_env  # noqa: F401
 from ui import warmer
 
 # What computing a view costs: judging or reading verdicts, the at-risk list, an SLA's view.
-WORK = ("cached_evaluations", "at_risk", "scoped_results")
+WORK = ("cached_evaluations", "at_risk", "scoped_results", "build_report")
 
 
 def _work_done(profile: Path) -> set[str]:
@@ -47,6 +47,7 @@ def test_a_served_dashboard_has_the_default_views_ready_before_the_first_visit(
             ("overview", "Overview"),
             ("follow_up", "Follow-up"),
             ("service", "Service handoff"),
+            ("friction", "friction report"),
         ):
             context = browser.new_context(viewport={"width": 1440, "height": 1000})
             tab = context.new_page()
