@@ -40,34 +40,38 @@ def summarise_groups(items: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Counts by state, compliance, hours to stop (median, P90) and attempts per group."""
     if items.empty:
         return pd.DataFrame()
-    frame = items.assign(
-        _met=items[E.STATE] == E.MET,
-        _breached=items[E.STATE] == E.BREACHED,
-        _open=items[E.STATE] == E.OPEN,
-        _excluded=items[E.STATE] == E.EXCLUDED,
+    state = items[E.STATE]
+    # Only the columns the figures need (not a copy of every item column), and no Python
+    # function per group: this runs on every view of a 100k-item month.
+    frame = pd.DataFrame({key: items[key] for key in keys})
+    frame = frame.assign(
+        _state=state,
+        _met=state == E.MET,
+        _breached=state == E.BREACHED,
+        _open=state == E.OPEN,
+        _excluded=state == E.EXCLUDED,
         _touch=items["touch_hours"],
         _routing=items["routing_hours"],
         _attempts=pd.to_numeric(items[E.ATTEMPTS], errors="coerce").where(
-            items[E.STATE].isin((E.MET, E.BREACHED))
+            state.isin((E.MET, E.BREACHED))
         ),
         _untouched=items["never_touched"],
     )
     grouped = frame.groupby(keys, dropna=False)
     out = grouped.agg(
-        items=(E.STATE, "size"),
+        items=("_state", "size"),
         met=("_met", "sum"),
         breached=("_breached", "sum"),
         open=("_open", "sum"),
         excluded=("_excluded", "sum"),
         median_hours=("_touch", "median"),
-        p90_hours=(
-            "_touch",
-            lambda v: float(np.nanpercentile(v, 90)) if v.notna().any() else np.nan,
-        ),
         routing_median_hours=("_routing", "median"),
         average_attempts=("_attempts", "mean"),
         never_touched=("_untouched", "sum"),
-    ).reset_index()
+    )
+    # Linear interpolation over the values present, as numpy's nanpercentile.
+    out.insert(6, "p90_hours", grouped["_touch"].quantile(0.9).astype(float))
+    out = out.reset_index()
     out["decided"] = out["met"] + out["breached"]
     out["compliance_pct"] = np.where(
         out["decided"] > 0, 100.0 * out["met"] / out["decided"].where(out["decided"] > 0, 1), np.nan
