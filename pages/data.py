@@ -206,7 +206,7 @@ with hubspot:
                 "status": "Status",
                 "counts": "Records",
                 "requests_used": st.column_config.NumberColumn("API calls"),
-                "error": "Error",
+                "error": "Error or warnings",
             },
         )
         with st.expander("Checkpoints (`handoff sync status`)"):
