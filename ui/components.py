@@ -14,7 +14,8 @@ import pandas as pd
 import streamlit as st
 
 from models.errors import BadInputError, HandoffError
-from ui.text import bullets, code, html_text, plain
+from ui import charts
+from ui.text import bullets, code, plain
 from ui.theme import STATE_COLORS, STATE_LABELS, STATES
 
 log = logging.getLogger("handoff.ui")
@@ -208,31 +209,7 @@ def link_column(label: str, display: str | None = None) -> Any:
 
 def chart(figure: Any, *, key: str) -> None:
     """A plotly figure in the house template (Streamlit's theme would override its layout).
-    Data-driven labels are escaped first: plotly reads `<a href>`, `<img>`-like tags in text."""
-    st.plotly_chart(plain_labels(figure), key=key, theme=None, config={"displaylogo": False})
-
-
-_LABEL_FIELDS = ("x", "y", "text", "hovertext", "labels", "customdata")  # customdata: hover templates
-
-
-def plain_labels(figure: Any) -> Any:
-    """The figure with every string in its traces' data and category labels HTML-escaped
-    (names, companies and reasons come from the CRM). Our own hover templates stay markup."""
-    import numpy as np
-
-    def clean(values: Any) -> Any:
-        if isinstance(values, str):
-            return html_text(values)
-        if isinstance(values, tuple | list | np.ndarray) and any(isinstance(v, str) for v in np.ravel(np.asarray(values, dtype=object))):
-            array = np.asarray(values, dtype=object)
-            return np.vectorize(lambda v: html_text(v) if isinstance(v, str) else v, otypes=[object])(array)
-        return values
-
-    for trace in figure.data:
-        for field in _LABEL_FIELDS:
-            if field in trace and trace[field] is not None:
-                try:
-                    trace[field] = clean(trace[field])
-                except ValueError:  # a field that takes no strings as given
-                    continue
-    return figure
+    Every label is made plain text first (`charts.plain_labels`): names come from the CRM."""
+    st.plotly_chart(
+        charts.plain_labels(figure), key=key, theme=None, config={"displaylogo": False}
+    )

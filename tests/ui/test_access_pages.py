@@ -35,6 +35,7 @@ ADMIN = "ops@northwind.example"
 STRANGER = "stranger@northwind.example"
 EVIL_COMPANY = "**x](https://evil.example)"
 EVIL_NAME = '<a href="https://evil.example">Kev</a> **x](https://evil.example)'
+EVIL_TEAM = "<b>bold</b> West"
 EVIL_REASON = '=HYPERLINK("https://evil.example","click")'
 
 
@@ -244,6 +245,9 @@ def test_crm_text_is_plain_on_every_page(store: Store, env: Path, page: str) -> 
     owners = store.read_entity("owner")
     owners.loc[owners["owner_id"] == "O09", "name"] = EVIL_NAME
     store.upsert_frame("owner", owners)
+    teams = store.read_entity("team")
+    teams.loc[teams["team_id"] == "sales-west", "name"] = EVIL_TEAM
+    store.upsert_frame("team", teams)
     leads = store.read_entity("lead")
     leads["company"] = EVIL_COMPANY
     leads.loc[leads["rejected_at"].notna(), "rejection_reason"] = EVIL_REASON
@@ -257,7 +261,7 @@ def test_crm_text_is_plain_on_every_page(store: Store, env: Path, page: str) -> 
         assert "](https://evil" not in str(value), f"{page}: {value}"
     for chart in at.get("plotly_chart"):
         spec = json.dumps(json.loads(chart.proto.spec), ensure_ascii=False)
-        assert "<a href=" not in spec, f"{page}: a chart label is markup"
+        assert "<a href=" not in spec and "<b>bold" not in spec, f"{page}: a chart label is markup"
 
 
 @pytest.mark.parametrize(
