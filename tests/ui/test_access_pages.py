@@ -309,14 +309,78 @@ def test_at_risk_list_shows_a_rep_only_their_own_items(store: Store, env: Path) 
 
 def test_friction_report_goes_no_further_than_the_person(env: Path) -> None:
     """Its tables go down to reps and leads: a rep reads none of it, a sales manager their own
-    team's report whatever the sidebar says, a viewer the whole organisation's."""
+    team's report (a link to another team's: Not yours), a viewer the whole organisation's."""
     at = signed_in(REP, "pages/friction.py", month=MONTH)
     assert_clean(at)
     assert "for managers, viewers and admins" in text_of(at)
     assert not at.dataframe and not at.get("download_button")
-    at = signed_in(MANAGER, "pages/friction.py", month=MONTH, team="sales-west")
+    at = signed_in(MANAGER, "pages/friction.py", month=MONTH)
     assert_clean(at)
     assert at.title[0].value.endswith("— Sales East"), at.title[0].value
+    at = signed_in(MANAGER, "pages/friction.py", month=MONTH, team="sales-west")
+    assert_clean(at)
+    assert "Not yours" in text_of(at) and not at.dataframe
     at = signed_in(VIEWER, "pages/friction.py", month=MONTH)
     assert_clean(at)
     assert "—" not in at.title[0].value
+
+
+ALL_TEAMS = {"Marketing", "Sales East", "Sales West", "Customer Service"}
+
+
+@pytest.mark.parametrize(
+    ("email", "teams"),
+    [
+        (REP, {"Sales East"}),
+        (MANAGER, {"Sales East"}),
+        ("elena.park@northwind.example", {"Sales West"}),
+        (VIEWER, ALL_TEAMS),
+        (ADMIN, ALL_TEAMS),
+    ],
+)
+def test_only_teams_the_person_may_open_are_offered(
+    env: Path, email: str, teams: set[str]
+) -> None:
+    """The sidebar's Team list and the drill-down's team table and links hold only what the
+    person may open; nothing offered ends in "Not yours"."""
+    at = signed_in(email, "pages/drilldown.py", month=MONTH)
+    assert_clean(at)
+    offered = set(at.selectbox(key="f_team").options) - {"All teams"}
+    assert offered == teams
+    table = at.dataframe[0].value
+    listed = set(table["Team"]) - {"(unassigned: no owner yet, or the service queue)"}
+    assert listed == teams & listed and listed, listed
+    if teams != ALL_TEAMS:
+        assert "(unassigned: no owner yet, or the service queue)" not in set(table["Team"])
+    links = [link.label for link in at.get("page_link")]
+    assert {label.removesuffix(" →") for label in links if label.endswith(" →")} <= teams
+    for link in table["Open"].dropna():
+        at_link = signed_in(email, "pages/drilldown.py", **dict(
+            pair.split("=", 1) for pair in str(link).split("?", 1)[1].split("&")
+        ))
+        assert "Not yours" not in text_of(at_link), link
+
+
+@pytest.mark.parametrize("page", ["overview", "follow_up", "drilldown"])
+def test_a_link_to_another_team_shows_not_yours_on_every_page(env: Path, page: str) -> None:
+    at = signed_in(REP, f"pages/{page}.py", month=MONTH, team="sales-west")
+    assert_clean(at)
+    assert "Not yours: the team Sales West" in text_of(at)
+    assert not at.metric and not at.dataframe and not at.get("plotly_chart")
+    assert at.selectbox(key="f_team").options == ["All teams", "Sales East"]
+    at.selectbox(key="f_team").select("sales-east").run()  # their own team: the page again
+    assert_clean(at)
+    assert "Not yours" not in text_of(at) and at.query_params["team"] in ("sales-east", ["sales-east"])
+
+
+@pytest.mark.parametrize(("email", "linked"), [(REP, {"Sales East"}), (VIEWER, ALL_TEAMS)])
+def test_follow_up_team_figures_stay_whole_but_link_only_to_the_persons_teams(
+    env: Path, email: str, linked: set[str]
+) -> None:
+    at = signed_in(email, "pages/follow_up.py", month=MONTH)
+    assert_clean(at)
+    by_team = next(
+        d.value for d in at.dataframe if "team" in d.value.columns and "link" in d.value.columns
+    )
+    assert len(by_team) >= 2, "every sales team's figures"
+    assert set(by_team.loc[by_team["link"].notna(), "team"]) == linked & set(by_team["team"])
