@@ -40,11 +40,12 @@ if filters.team_id is None:
         owned = teams[teams["team_id"] != dd.NO_TEAM]
         cols = st.columns(max(1, min(len(owned), 6)))
         for index, row in enumerate(components.records(owned)):
-            cols[index % len(cols)].page_link(
-                "pages/drilldown.py",
-                label=f"{row['Team']} →",
-                query_params=filters.query(team=str(row["team_id"])),
-            )
+            with cols[index % len(cols)]:
+                components.page_link(
+                    "pages/drilldown.py",
+                    label=f"{plain(row['Team'])} →",
+                    query_params=filters.query(team=str(row["team_id"])),
+                )
     st.stop()
 
 team_name = str(

@@ -67,7 +67,7 @@ else:
                 f"{fmt_hours(worst['median_hours'])} of business time, {fmt_count(worst['breached'])} "
                 f"breached of {fmt_count(worst['decided'])} decided."
             )
-            st.page_link(
+            components.page_link(
                 "pages/drilldown.py",
                 label=f"Open {plain(worst['rep'])}'s leads in the drill-down →",
                 query_params=filters.query(team=str(worst["team_id"]), rep=str(worst["owner_id"])),

@@ -58,7 +58,7 @@ if board.quota is not None:
         components.chart(charts.quota_pace(q), key="quota_pace")
     with right:
         st.markdown(board.quota_sentence)
-        st.page_link(
+        components.page_link(
             "pages/friction.py",
             label="Rejections by reason →",
             query_params=filters.query(
@@ -97,7 +97,7 @@ else:
                     f"{row['name']} · target {row['target_pct']:.0f}% · owed by {row['provider']}"
                 )
                 st.markdown(overview.counts_line(row))
-                st.page_link(
+                components.page_link(
                     overview.page_for(row["kind"]),
                     label="See the items →",
                     query_params=filters.query(),

@@ -9,12 +9,13 @@ import logging
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
 from models.errors import BadInputError, HandoffError
-from ui import charts
+from ui import charts, identity
 from ui.text import bullets, code, plain
 from ui.theme import STATE_COLORS, STATE_LABELS, STATES
 
@@ -100,6 +101,38 @@ def empty_state(message: str, hint: str | None = None) -> None:
     st.info(message + (f"\n\n{hint}" if hint else ""), icon=":material/info:")
 
 
+def _is_link_column(config: Any) -> bool:
+    return isinstance(config, Mapping) and (config.get("type_config") or {}).get("type") == "link"
+
+
+def _with_link_params(frame: pd.DataFrame, column_config: Mapping[str, Any]) -> pd.DataFrame:
+    """Link columns open in a new tab: their links carry `identity.link_params()` (the demo
+    person in demo mode; nothing with sign-in)."""
+    extra = identity.link_params()
+    columns = [c for c, config in column_config.items() if c in frame.columns and _is_link_column(config)]
+    if not extra or not columns or frame.empty:
+        return frame
+    suffix = urlencode(extra)
+    name = next(iter(extra))
+
+    def carry(link: object) -> object:
+        if not isinstance(link, str) or not link or f"{name}=" in link:
+            return link
+        return f"{link}{'&' if '?' in link else '?'}{suffix}"
+
+    frame = frame.copy()
+    for column in columns:
+        frame[column] = frame[column].map(carry)
+    return frame
+
+
+def page_link(page: str, *, label: str, query_params: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+    """`st.page_link` whose link carries `identity.link_params()` too (a link opened in a new
+    tab keeps the demo person)."""
+    params = {**identity.link_params(), **dict(query_params or {})}
+    st.page_link(page, label=label, query_params=params or None, **kwargs)
+
+
 def data_table(
     frame: pd.DataFrame,
     *,
@@ -121,6 +154,7 @@ def data_table(
         "width": "stretch",
         "placeholder": "—",
     }
+    frame = _with_link_params(frame, kwargs["column_config"])
     shown: Any = frame
     states: list[Hashable] = [c for c in state_columns if c in frame.columns]
     if states and not frame.empty:

@@ -384,3 +384,18 @@ def test_follow_up_team_figures_stay_whole_but_link_only_to_the_persons_teams(
     )
     assert len(by_team) >= 2, "every sales team's figures"
     assert set(by_team.loc[by_team["link"].notna(), "team"]) == linked & set(by_team["team"])
+
+
+def test_demo_as_is_ignored_when_sign_in_is_configured(env: Path) -> None:
+    """`?demo_as=` is the demo mode's; with [auth] the signed-in person is who they are."""
+    at = signed_in(REP, "pages/overview.py", month=MONTH, demo_as=ADMIN)
+    assert_clean(at)
+    assert "demo_as" not in at.query_params, "dropped, so no link passes it on"
+    assert not [s for s in at.selectbox if s.key == "demo_as"], "no role switcher"
+    assert "Signed in as kevin" in text_of(at).replace("\\", "")
+    owners = {o for d in at.dataframe if "Owner" in d.value.columns for o in d.value["Owner"]}
+    assert owners <= {"Kevin Brooks"}, "still the rep's own items only"
+    links = [link for d in at.dataframe if "Open" in d.value.columns for link in d.value["Open"]]
+    assert all("demo_as" not in str(link) for link in links)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        signed_in(REP, "pages/people.py", demo_as=ADMIN)
