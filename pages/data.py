@@ -102,7 +102,7 @@ else:
             components.empty_state("No lead has been handed off yet.")
         else:
             figure = charts.team_month_bars(leads_by_month, "Leads handed off")
-            components.chart(figure, key="data_months")
+            components.chart(figure, key="data_months", empty="No lead has been handed off yet.")
             pivot = leads_by_month.pivot_table(
                 index="month", columns="name", values="leads", aggfunc="sum", fill_value=0
             )

@@ -171,6 +171,7 @@ components.chart(
         story.owner_names,
     ),
     key="lead_timeline",
+    empty="Nothing has happened on this lead by the as-of time.",
 )
 st.caption(
     "Each bar is an SLA clock in its state's colour, from start to stop (or to now). "

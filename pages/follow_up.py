@@ -83,6 +83,9 @@ else:
             + ("" if me.sees_everything or me.managed_teams else ", your leads"),
         ),
         key="touch_hist",
+        empty=f"No first touches {components.where(me)} this month: no lead of "
+        + ("this selection" if me.sees_everything else "your team's or your own")
+        + " was handed to sales.",
     )
     by_team_tab, by_rep_tab, routing_tab, untouched_tab = st.tabs(
         ["By team", "By rep", "Routing vs rep delay", "Never touched"],
@@ -123,6 +126,7 @@ else:
         components.chart(
             charts.rep_scatter(touch.by_rep.dropna(subset=["median_hours", "compliance_pct"])),
             key="rep_scatter",
+            empty=f"No rep has touched a lead {components.where(me)} this month yet.",
         )
         components.data_table(
             touch.by_rep[
@@ -221,6 +225,8 @@ if attempts is not None:
     components.chart(
         charts.attempts_histogram(decided["attempts"].astype(float), attempts.min_attempts),
         key="attempts_hist",
+        empty=f"No lead decided on attempts {components.where(me)} this month yet (a lead is "
+        "decided once reached, rejected, given enough attempts, or its window has ended).",
     )
     components.data_table(
         attempts.by_rep[["rep", "team", "average_attempts", "compliance_pct", "breached", "link"]],

@@ -55,7 +55,9 @@ if board.quota is not None:
         )
     left, right = st.columns([3, 2])
     with left:
-        components.chart(charts.quota_pace(q), key="quota_pace")
+        components.chart(
+            charts.quota_pace(q), key="quota_pace", empty="No lead quota for this month."
+        )
     with right:
         st.markdown(board.quota_sentence)
         components.page_link(
@@ -160,7 +162,11 @@ with trend_area:
     trend = overview.trend(filters)
     if not trend.table.empty:
         st.markdown("**Within target, month by month**")
-        components.chart(charts.compliance_trend(trend.table), key="trend")
+        components.chart(
+            charts.compliance_trend(trend.table),
+            key="trend",
+            empty=f"Nothing decided {components.where(me)} in these months yet.",
+        )
         st.caption(
             f"The last {len(trend.months)} months; dotted lines are each SLA's target. "
             "A month with nothing decided yet has no point."

@@ -61,7 +61,9 @@ if not history.empty:
     with left:
         st.markdown("**New customers per month**")
         components.chart(
-            charts.monthly_bars(history, "month", "customers", "New customers"), key="svc_months"
+            charts.monthly_bars(history, "month", "customers", "New customers"),
+            key="svc_months",
+            empty=f"No new customer {components.where(me)} in these months.",
         )
     with right:
         st.markdown("**Median business hours to first contact**")
@@ -70,6 +72,7 @@ if not history.empty:
                 history, "month", "median_hours", "Business hours", suffix=" h", digits=1
             ),
             key="svc_speed",
+            empty=f"No customer contacted {components.where(me)} in these months yet.",
         )
 
 items = svc.with_first_contact(scoped, view)

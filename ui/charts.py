@@ -413,3 +413,17 @@ def plain_labels(figure: go.Figure) -> go.Figure:
         if label is not None and label.text:
             label.text = chart_text(label.text)
     return figure
+
+
+def has_data(figure: go.Figure) -> bool:
+    """True when some trace has at least one value to draw (not just target lines and axes)."""
+    for trace in figure.data:
+        for field in ("x", "y", "values", "z"):
+            if field not in trace or trace[field] is None:
+                continue
+            values = pd.Series(np.ravel(np.asarray(trace[field], dtype=object)), dtype=object)
+            if values.notna().any():
+                if field == "x" and trace.type != "histogram" and "y" in trace and trace["y"] is not None:
+                    continue  # a bar or line needs its heights: judged on y
+                return True
+    return False

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
+from models.access import Person
 from models.errors import BadInputError, HandoffError
 from ui import charts, identity
 from ui.text import bullets, code, plain
@@ -241,9 +242,20 @@ def link_column(label: str, display: str | None = None) -> Any:
     return st.column_config.LinkColumn(label, display_text=display, pinned=True)
 
 
-def chart(figure: Any, *, key: str) -> None:
+def chart(figure: Any, *, key: str, empty: str) -> None:
     """A plotly figure in the house template (Streamlit's theme would override its layout).
-    Every label is made plain text first (`charts.plain_labels`): names come from the CRM."""
+    Every label is made plain text first (`charts.plain_labels`): names come from the CRM.
+    A figure with nothing to draw is not drawn: `empty` says why, in one line (an empty frame
+    of axes reads as a broken page)."""
+    if not charts.has_data(figure):
+        st.caption(f":material/info: {empty}")
+        return
     st.plotly_chart(
         charts.plain_labels(figure), key=key, theme=None, config={"displaylogo": False}
     )
+
+
+def where(person: Person) -> str:
+    """How a one-line "nothing here" names what was looked at: the sidebar's selection for
+    viewers and admins, the person's own scope (their team or their own leads) for the rest."""
+    return "for this selection" if person.sees_everything else "in your scope"

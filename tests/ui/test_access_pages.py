@@ -120,16 +120,39 @@ PAGES = [
 SETUP = {"sla_settings", "data", "nudges", "people"}
 
 
-@pytest.mark.parametrize("email", [REP, MANAGER, VIEWER, ADMIN])
+MARKETING_MANAGER = "dana.whitfield@northwind.example"
+SERVICE_MANAGER = "sofia.reyes@northwind.example"
+
+
+def chart_points(spec: str) -> int:
+    """Values a plotly chart draws (trace data; target lines and axes are not data)."""
+    figure = json.loads(spec)
+    figure = figure.get("data", figure)
+    total = 0
+    for trace in figure if isinstance(figure, list) else []:
+        for field in ("y", "x") if trace.get("type") == "histogram" else ("y", "values"):
+            values = trace.get(field)
+            if isinstance(values, list):
+                total += sum(v is not None for v in values)
+            elif isinstance(values, dict) and values.get("bdata"):
+                total += 1  # a typed array: numbers (plotly never encodes an empty one this way)
+    return total
+
+
+@pytest.mark.parametrize(
+    "email", [REP, MANAGER, MARKETING_MANAGER, SERVICE_MANAGER, VIEWER, ADMIN]
+)
 @pytest.mark.parametrize("page", PAGES)
 def test_page_by_role(env: Path, email: str, page: str) -> None:
     if page in SETUP and email != ADMIN:
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             signed_in(email, f"pages/{page}.py")  # not in the person's page list
         return
-    at = signed_in(email, f"pages/{page}.py")
+    at = signed_in(email, f"pages/{page}.py", month=MONTH)
     assert_clean(at)
     assert at.title and "Only Handoff admins" not in text_of(at)
+    for chart in at.get("plotly_chart"):
+        assert chart_points(chart.proto.spec) > 0, f"{page} as {email}: an empty chart, no word why"
 
 
 @pytest.mark.parametrize(
@@ -399,3 +422,12 @@ def test_demo_as_is_ignored_when_sign_in_is_configured(env: Path) -> None:
     assert all("demo_as" not in str(link) for link in links)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         signed_in(REP, "pages/people.py", demo_as=ADMIN)
+
+
+def test_marketing_managers_follow_up_says_why_a_chart_is_empty(env: Path) -> None:
+    """Marketing's manager sees marketing's own leads, and marketing touches none: the first-touch
+    histogram is replaced by one line that says so."""
+    at = signed_in(MARKETING_MANAGER, "pages/follow_up.py", month=MONTH)
+    assert_clean(at)
+    captions = [c.value for c in at.caption]
+    assert any("No first touches in your scope this month" in c for c in captions), captions

@@ -171,3 +171,14 @@ def test_quotes_are_kept_as_plotly_would_show_them(value: str) -> None:
     name = charts.plain_labels(go.Figure(go.Bar(x=[1], y=[1], name=value))).data[0].name
     assert "&quot;" not in name and "&#x27;" not in name
     assert name.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == value
+
+
+def test_has_data_tells_an_empty_frame_of_axes_from_a_chart() -> None:
+    empty_hist = charts.hours_distribution(pd.Series(dtype=float), pd.Series(dtype=object), 4.0, "h")
+    assert not charts.has_data(empty_hist), "a target line alone is not data"
+    months = pd.DataFrame({"month": ["2026-09", "2026-10"], "median_hours": [np.nan, np.nan]})
+    assert not charts.has_data(charts.monthly_bars(months, "month", "median_hours", "h"))
+    assert not charts.has_data(charts.attempts_histogram(pd.Series(dtype=float), 6))
+    assert charts.has_data(charts.attempts_histogram(pd.Series([3.0, 6.0]), 6))
+    months["median_hours"] = [np.nan, 2.5]
+    assert charts.has_data(charts.monthly_bars(months, "month", "median_hours", "h"))
