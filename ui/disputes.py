@@ -43,7 +43,7 @@ def lead_panel(filters: Filters, me: Person, story: dd.LeadStory) -> None:
         shown_any = True
         with st.container(border=True):
             st.markdown(
-                f"**Dispute #{row['id']}** on {dd.sla_title(str(row['sla_id']), filters)} · "
+                f"**Dispute #{row['id']}** on {plain(dd.sla_title(str(row['sla_id']), filters))} · "
                 f"{_status_badge(str(row['status']))} · raised by {_person(row['raised_by'], story.owner_names)}\n\n{quoted(row['reason'])}"
             )
             if row["status"] != "pending":
