@@ -132,6 +132,12 @@ def signed_in(chromium: object, app_url: str, email: str) -> Iterator[object]:
 def visit(tab: object, app_url: str, path: str) -> str:
     tab.goto(f"{app_url}/{path}")  # type: ignore[attr-defined]
     settle(tab)
+    # On a loaded machine the run may still be on its way when the page is settled: every page
+    # (and "Not yours", "Not known") writes something into the main area.
+    tab.wait_for_function(  # type: ignore[attr-defined]
+        "() => (document.querySelector('[data-testid=\"stMain\"]')?.innerText || '').trim().length > 0",
+        timeout=60_000,
+    )
     return str(tab.locator('[data-testid="stMain"]').inner_text())  # type: ignore[attr-defined]
 
 
