@@ -164,13 +164,26 @@ NOT_AN_EMAIL = (
 )
 
 
-def _check_email(raw: RawFile, column: str, cells: pd.Series, problems: Problems) -> pd.Series:
+def check_emails(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(addresses, invalid) of a column of e-mail cells (text, "" or None for none): the trimmed
+    addresses with null for empty cells, and a mask of the filled cells that are not one plain
+    address. Shared by the CSV import and the HubSpot owners, so both accept the same addresses."""
     # Only spaces and tabs are trimmed: a line break inside the cell is an error, not padding.
-    text = cells.str.strip(" \t")
+    text = cells.fillna("").astype(str).str.strip(" \t")
     filled = text != ""
     valid = text.map(is_email).astype(bool)
-    _report(raw, column, filled & ~valid, cells, NOT_AN_EMAIL, problems)
-    return _as_null(text)
+    return _as_null(text), filled & ~valid
+
+
+def show_value(value: object, limit: int = 60) -> str:
+    """A cell's value quoted for a message (repr: a line break shows as \\n, not a new line)."""
+    return _show(value, limit)
+
+
+def _check_email(raw: RawFile, column: str, cells: pd.Series, problems: Problems) -> pd.Series:
+    addresses, invalid = check_emails(cells)
+    _report(raw, column, invalid, cells, NOT_AN_EMAIL, problems)
+    return addresses
 
 
 def _check_boolean(raw: RawFile, column: str, cells: pd.Series, problems: Problems) -> pd.Series:

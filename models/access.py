@@ -76,6 +76,13 @@ class Person:
             return True
         return self.role == MANAGER and isinstance(team_id, str) and team_id in self.managed_teams
 
+    def opens_team(self, team_id: object) -> bool:
+        """May open this team in the drill-down or choose it as the sidebar's team: a team they
+        see down to the lead, or their own team as a rep (where they see their own row)."""
+        return self.sees_team(team_id) or (
+            self.is_known and isinstance(team_id, str) and team_id in self.home_teams
+        )
+
     def sees_owner(self, owner_id: object, team_id: object) -> bool:
         """May open this rep's items and leads (`team_id`: the rep's team)."""
         if self.sees_team(team_id):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import plotly.express as px
 import streamlit as st
 
 from reports.formats import fmt_ago, fmt_count, fmt_month, fmt_when
-from ui import actions, components, context, loaders
+from ui import actions, charts, components, context, loaders
 from ui.data_summary import backdated_deals, loaded_data
 from ui.text import bullets
-from ui.theme import PLOTLY_TEMPLATE, TIER_LABELS
+from ui.theme import TIER_LABELS
 
 filters, me = context.current()
 context.require_admin("Data")
@@ -102,31 +101,8 @@ else:
         if leads_by_month.empty:
             components.empty_state("No lead has been handed off yet.")
         else:
-            figure = px.bar(
-                leads_by_month.sort_values("month").assign(
-                    label=lambda m: m["month"].map(fmt_month)
-                ),
-                x="label",
-                y="leads",
-                color="name",
-                template=PLOTLY_TEMPLATE,
-                labels={"label": "Month handed off", "leads": "Leads", "name": "Team"},
-            )
-            # Calendar order: plotly would otherwise order months by first appearance across
-            # the teams' traces (a team without April put April last).
-            order = [fmt_month(m) for m in sorted(leads_by_month["month"].unique())]
-            figure.update_layout(
-                height=320,
-                bargap=0.2,
-                xaxis={
-                    "type": "category",
-                    "title": {"text": None},
-                    "categoryorder": "array",
-                    "categoryarray": order,
-                },
-                yaxis={"tickformat": ",d"},
-            )
-            components.chart(figure, key="data_months")
+            figure = charts.team_month_bars(leads_by_month, "Leads handed off")
+            components.chart(figure, key="data_months", empty="No lead has been handed off yet.")
             pivot = leads_by_month.pivot_table(
                 index="month", columns="name", values="leads", aggfunc="sum", fill_value=0
             )
@@ -206,7 +182,7 @@ with hubspot:
                 "status": "Status",
                 "counts": "Records",
                 "requests_used": st.column_config.NumberColumn("API calls"),
-                "error": "Error",
+                "error": "Error or warnings",
             },
         )
         with st.expander("Checkpoints (`handoff sync status`)"):

@@ -25,9 +25,12 @@ if me.may_decide:
 if filters.team_id is None:
     set_query(rep=None, lead=None)
     st.subheader("Teams this month")
-    teams = dd.teams_table(filters)
+    teams = dd.teams_table(filters, me)
     if teams.empty:
-        components.empty_state("No SLA item this month.", "Pick another month in the sidebar.")
+        components.empty_state(
+            "No SLA item this month." if me.sees_everything else "No item of your team this month.",
+            "Pick another month in the sidebar.",
+        )
     else:
         shown = teams.drop(columns=["team_id"])
         components.data_table(
@@ -37,17 +40,18 @@ if filters.team_id is None:
         owned = teams[teams["team_id"] != dd.NO_TEAM]
         cols = st.columns(max(1, min(len(owned), 6)))
         for index, row in enumerate(components.records(owned)):
-            cols[index % len(cols)].page_link(
-                "pages/drilldown.py",
-                label=f"{row['Team']} →",
-                query_params=filters.query(team=str(row["team_id"])),
-            )
+            with cols[index % len(cols)]:
+                components.page_link(
+                    "pages/drilldown.py",
+                    label=f"{plain(row['Team'])} →",
+                    query_params=filters.query(team=str(row["team_id"])),
+                )
     st.stop()
 
 team_name = str(
     loaders.directory()["teams"].set_index("team_id")["name"].get(filters.team_id, filters.team_id)
 )
-if not (me.sees_team(filters.team_id) or filters.team_id in me.home_teams):
+if not me.opens_team(filters.team_id):
     set_query(rep=None, lead=None)
     context.not_yours(f"the team {team_name}")
 reps = dd.reps_table(filters, me)
@@ -167,6 +171,7 @@ components.chart(
         story.owner_names,
     ),
     key="lead_timeline",
+    empty="Nothing has happened on this lead by the as-of time.",
 )
 st.caption(
     "Each bar is an SLA clock in its state's colour, from start to stop (or to now). "

@@ -71,7 +71,7 @@ else:
                 f"{fmt_hours(worst['median_hours'])} of business time, {fmt_count(worst['breached'])} "
                 f"breached of {fmt_count(worst['decided'])} decided."
             )
-            st.page_link(
+            components.page_link(
                 "pages/drilldown.py",
                 label=f"Open {plain(worst['rep'])}'s leads in the drill-down →",
                 query_params=filters.query(team=str(worst["team_id"]), rep=str(worst["owner_id"])),
@@ -89,6 +89,9 @@ else:
         ),
         key="touch_hist",
         depends_on=drawn_from,
+        empty=f"No first touches {components.where(me)} this month: no lead of "
+        + ("this selection" if me.sees_everything else "your team's or your own")
+        + " was handed to sales.",
     )
     by_team_tab, by_rep_tab, routing_tab, untouched_tab = st.tabs(
         ["By team", "By rep", "Routing vs rep delay", "Never touched"],
@@ -130,6 +133,7 @@ else:
             partial(charts.rep_scatter, touch.by_rep.dropna(subset=["median_hours", "compliance_pct"])),
             key="rep_scatter",
             depends_on=drawn_from,
+            empty=f"No rep has touched a lead {components.where(me)} this month yet.",
         )
         components.data_table(
             touch.by_rep[
@@ -229,6 +233,8 @@ if attempts is not None:
         partial(charts.attempts_histogram, decided["attempts"].astype(float), attempts.min_attempts),
         key="attempts_hist",
         depends_on=drawn_from,
+        empty=f"No lead decided on attempts {components.where(me)} this month yet (a lead is "
+        "decided once reached, rejected, given enough attempts, or its window has ended).",
     )
     components.data_table(
         attempts.by_rep[["rep", "team", "average_attempts", "compliance_pct", "breached", "link"]],

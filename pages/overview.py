@@ -59,10 +59,11 @@ if board.quota is not None:
             lambda: charts.quota_pace(q),
             key="quota_pace",
             depends_on=(loaders.data_stamp(), filters.key),
+            empty="No lead quota for this month.",
         )
     with right:
         st.markdown(board.quota_sentence)
-        st.page_link(
+        components.page_link(
             "pages/friction.py",
             label="Rejections by reason →",
             query_params=filters.query(
@@ -101,7 +102,7 @@ else:
                     f"{row['name']} · target {row['target_pct']:.0f}% · owed by {row['provider']}"
                 )
                 st.markdown(overview.counts_line(row))
-                st.page_link(
+                components.page_link(
                     overview.page_for(row["kind"]),
                     label="See the items →",
                     query_params=filters.query(),
@@ -173,6 +174,7 @@ with trend_area:
             lambda: charts.compliance_trend(trend.table),
             key="trend",
             depends_on=(loaders.data_stamp(), filters.key),
+            empty=f"Nothing decided {components.where(me)} in these months yet.",
         )
         st.caption(
             f"The last {len(trend.months)} months; dotted lines are each SLA's target. "

@@ -64,6 +64,7 @@ if not history.empty:
             lambda: charts.monthly_bars(history, "month", "customers", "New customers"),
             key="svc_months",
             depends_on=(loaders.data_stamp(), scoped.key),
+            empty=f"No new customer {components.where(me)} in these months.",
         )
     with right:
         st.markdown("**Median business hours to first contact**")
@@ -73,6 +74,7 @@ if not history.empty:
             ),
             key="svc_speed",
             depends_on=(loaders.data_stamp(), scoped.key),
+            empty=f"No customer contacted {components.where(me)} in these months yet.",
         )
 
 items = svc.with_first_contact(scoped, view)

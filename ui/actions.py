@@ -16,7 +16,7 @@ from models.access import Person
 from models.audit import record_action
 from models.errors import BadInputError, HandoffError
 from ui import clock, evaluations, loaders
-from ui.text import code
+from ui.text import bullets, code, plain
 
 log = logging.getLogger("handoff.ui")
 
@@ -166,9 +166,12 @@ def _sync_hubspot(full: bool) -> Outcome:
         return Outcome(False, f"HubSpot sync failed: {code(exc)}")
     finally:
         evaluations.clear_caches()
+    # The summary carries HubSpot's text (an owner's refused e-mail): literal, one line each.
+    head, *more = result.summary().splitlines()
+    details = f"\n\n{bullets(more)}" if more else ""
     if result.status != "ok":
-        return Outcome(False, result.summary())
-    return Outcome(True, f"{result.summary()} {_warm()}")
+        return Outcome(False, f"{plain(head)}{details}")
+    return Outcome(True, f"{plain(head)} {_warm()}{details}")
 
 
 def _warm() -> str:

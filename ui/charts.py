@@ -1,4 +1,14 @@
-"""Plotly figures shared by the pages, all in the house template and state colours."""
+"""Plotly figures shared by the pages, all in the house template and state colours, and the one
+place their labels are made plain text (`plain_labels`, which `components.chart` applies to every
+figure a page draws).
+
+Plotly renders a subset of HTML in every label (`<a href>`, `<b>`, `<br>`, `<span style>`), and
+team, rep, source and SLA names come from the CRM or the SLA file. So each value shown as a label
+(trace data used as categories or text, legend entries, axis titles, tick texts, category orders,
+annotations, legend titles) is escaped there, the same way everywhere. Hover templates and hover
+texts are our own markup (`<br>` between lines): a helper never puts a name into one, it refers
+to the escaped value (`%{y}`, `%{customdata}`, `%{fullData.name}`) or escapes it with
+`ui.text.chart_text` as it builds the text."""
 
 from __future__ import annotations
 
@@ -10,6 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from reports.formats import fmt_month
+from ui.text import chart_text
 from ui.theme import ACCENT, PLOTLY_TEMPLATE, STATE_COLORS, STATES, TARGET_COLOR, state_label
 
 
@@ -92,7 +103,7 @@ def compliance_trend(trend: pd.DataFrame) -> go.Figure:
                 name=name,
                 line={"color": color, "width": 2.5},
                 legendgroup=str(sla_id),
-                hovertemplate="%{x}: %{y:.1f}%<extra>" + name + "</extra>",
+                hovertemplate="%{x}: %{y:.1f}%<extra>%{fullData.name}</extra>",
             )
         )
         figure.add_trace(
@@ -104,7 +115,8 @@ def compliance_trend(trend: pd.DataFrame) -> go.Figure:
                 line={"color": color, "dash": "dot", "width": 1},
                 legendgroup=str(sla_id),
                 showlegend=False,
-                hovertemplate="target %{y:.0f}%<extra>" + name + "</extra>",
+                customdata=[name] * len(months),
+                hovertemplate="target %{y:.0f}%<extra>%{customdata}</extra>",
             )
         )
     figure.update_layout(
@@ -331,3 +343,111 @@ def monthly_bars(
         xaxis={"type": "category", "title": {"text": None}},
     )
     return figure
+
+
+
+def team_month_bars(months: pd.DataFrame, label: str) -> go.Figure:
+    """Stacked bars per month ("Oct 2026", calendar order), one colour per team (`name`),
+    `leads` high. The team's name reaches the hover through `fullData.name`, never the template."""
+    figure = go.Figure()
+    ordered = months.sort_values("month")
+    for index, (team, rows) in enumerate(ordered.groupby("name", sort=True)):
+        figure.add_trace(
+            go.Bar(
+                x=rows["month"].map(fmt_month),
+                y=rows["leads"],
+                name=str(team),
+                marker_color=_series_color(index),
+                hovertemplate="%{x}: %{y:,} leads<extra>%{fullData.name}</extra>",
+            )
+        )
+    figure.update_layout(
+        template=PLOTLY_TEMPLATE,
+        barmode="stack",
+        height=320,
+        bargap=0.2,
+        legend={"title": {"text": "Team"}},
+        # Calendar order: plotly would otherwise order months by first appearance across the
+        # teams' traces (a team without April put April last).
+        xaxis={
+            "type": "category",
+            "title": {"text": None},
+            "categoryorder": "array",
+            "categoryarray": [fmt_month(m) for m in sorted(months["month"].unique())],
+        },
+        yaxis={"title": {"text": label}, "tickformat": ",d"},
+    )
+    return figure
+
+# Trace fields whose strings are shown as labels (categories, point texts, hover values).
+_TRACE_TEXT = ("x", "y", "z", "text", "labels", "customdata", "ids", "parents")
+
+
+def _plain(values: Any) -> Any:
+    """Strings escaped for plotly, anything else as it is (numbers, dates, None)."""
+    if isinstance(values, str):
+        return chart_text(values)
+    if isinstance(values, np.ndarray) and values.dtype.kind in "biufcmM":
+        return values  # numbers and datetimes: nothing to escape
+    if isinstance(values, tuple | list | np.ndarray | pd.Series | pd.Index):
+        array = np.asarray(values, dtype=object)
+        if not any(isinstance(v, str) for v in array.ravel()):
+            return values
+        flat = [chart_text(v) if isinstance(v, str) else v for v in array.ravel()]
+        return np.array(flat, dtype=object).reshape(array.shape)
+    return values
+
+
+def plain_labels(figure: go.Figure) -> go.Figure:
+    """A copy of `figure` whose every label is plain text (see the module's docstring); the
+    figure itself is left as it was, so escaping never happens twice."""
+    figure = go.Figure(figure)
+    for trace in figure.data:
+        for field in _TRACE_TEXT:
+            if field in trace and trace[field] is not None:
+                try:
+                    trace[field] = _plain(trace[field])
+                except ValueError:  # a field that takes no strings as given
+                    continue
+        if getattr(trace, "name", None):
+            trace.name = chart_text(trace.name)
+        group_title = getattr(trace, "legendgrouptitle", None)
+        if group_title is not None and group_title.text:
+            group_title.text = chart_text(group_title.text)
+    layout = figure.layout
+
+    def axis_labels(axis: Any) -> None:
+        if axis.title is not None and axis.title.text:
+            axis.title.text = chart_text(axis.title.text)
+        for field in ("ticktext", "categoryarray"):
+            if axis[field] is not None:
+                axis[field] = _plain(axis[field])
+
+    figure.for_each_xaxis(axis_labels)
+    figure.for_each_yaxis(axis_labels)
+    if layout.title is not None and layout.title.text:
+        layout.title.text = chart_text(layout.title.text)
+    if layout.legend is not None and layout.legend.title is not None and layout.legend.title.text:
+        layout.legend.title.text = chart_text(layout.legend.title.text)
+    for annotation in layout.annotations or ():
+        if annotation.text:
+            annotation.text = chart_text(annotation.text)
+    for shape in layout.shapes or ():
+        label = getattr(shape, "label", None)
+        if label is not None and label.text:
+            label.text = chart_text(label.text)
+    return figure
+
+
+def has_data(figure: go.Figure) -> bool:
+    """True when some trace has at least one value to draw (not just target lines and axes)."""
+    for trace in figure.data:
+        for field in ("x", "y", "values", "z"):
+            if field not in trace or trace[field] is None:
+                continue
+            values = pd.Series(np.ravel(np.asarray(trace[field], dtype=object)), dtype=object)
+            if values.notna().any():
+                if field == "x" and trace.type != "histogram" and "y" in trace and trace["y"] is not None:
+                    continue  # a bar or line needs its heights: judged on y
+                return True
+    return False

@@ -9,12 +9,15 @@ import logging
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
+from models.access import Person
 from models.errors import BadInputError, HandoffError
-from ui.text import bullets, code, html_text, plain
+from ui import charts, identity
+from ui.text import bullets, code, plain
 from ui.theme import STATE_COLORS, STATE_LABELS, STATES
 
 log = logging.getLogger("handoff.ui")
@@ -99,6 +102,38 @@ def empty_state(message: str, hint: str | None = None) -> None:
     st.info(message + (f"\n\n{hint}" if hint else ""), icon=":material/info:")
 
 
+def _is_link_column(config: Any) -> bool:
+    return isinstance(config, Mapping) and (config.get("type_config") or {}).get("type") == "link"
+
+
+def _with_link_params(frame: pd.DataFrame, column_config: Mapping[str, Any]) -> pd.DataFrame:
+    """Link columns open in a new tab: their links carry `identity.link_params()` (the demo
+    person in demo mode; nothing with sign-in)."""
+    extra = identity.link_params()
+    columns = [c for c, config in column_config.items() if c in frame.columns and _is_link_column(config)]
+    if not extra or not columns or frame.empty:
+        return frame
+    suffix = urlencode(extra)
+    name = next(iter(extra))
+
+    def carry(link: object) -> object:
+        if not isinstance(link, str) or not link or f"{name}=" in link:
+            return link
+        return f"{link}{'&' if '?' in link else '?'}{suffix}"
+
+    frame = frame.copy()
+    for column in columns:
+        frame[column] = frame[column].map(carry)
+    return frame
+
+
+def page_link(page: str, *, label: str, query_params: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+    """`st.page_link` whose link carries `identity.link_params()` too (a link opened in a new
+    tab keeps the demo person)."""
+    params = {**identity.link_params(), **dict(query_params or {})}
+    st.page_link(page, label=label, query_params=params or None, **kwargs)
+
+
 def data_table(
     frame: pd.DataFrame,
     *,
@@ -120,6 +155,7 @@ def data_table(
         "width": "stretch",
         "placeholder": "—",
     }
+    frame = _with_link_params(frame, kwargs["column_config"])
     shown: Any = frame
     states: list[Hashable] = [c for c in state_columns if c in frame.columns]
     if states and not frame.empty:
@@ -206,51 +242,38 @@ def link_column(label: str, display: str | None = None) -> Any:
     return st.column_config.LinkColumn(label, display_text=display, pinned=True)
 
 
-def chart(figure: Any, *, key: str) -> None:
+def chart(figure: Any, *, key: str, empty: str) -> None:
     """A plotly figure in the house template (Streamlit's theme would override its layout).
-    Data-driven labels are escaped first: plotly reads `<a href>`, `<img>`-like tags in text."""
-    _draw(plain_labels(figure), key)
+    Every label is made plain text first (`charts.plain_labels`): names come from the CRM.
+    A figure with nothing to draw is not drawn: `empty` says why, in one line (an empty frame
+    of axes reads as a broken page)."""
+    _draw(charts.plain_labels(figure), key, empty)
 
 
-def cached_chart(build: Callable[[], Any], *, key: str, depends_on: Hashable) -> None:
-    """`chart(build(), key=key)`, the figure built once for `depends_on` and shared by every
-    session. Building a plotly figure (its template copied, every property validated) costs more
-    than the data it draws, so pages pass everything the figure is drawn from as `depends_on`:
-    the data stamp, the filters' cache key and, for a scoped figure, the person."""
-    _draw(_built_figure(key, depends_on, build), key)
+def cached_chart(
+    build: Callable[[], Any], *, key: str, depends_on: Hashable, empty: str
+) -> None:
+    """`chart(build(), key=key, empty=empty)`, the figure built once for `depends_on` and shared
+    by every session. Building a plotly figure (its template copied, every property validated)
+    costs more than the data it draws, so pages pass everything the figure is drawn from as
+    `depends_on`: the data stamp, the filters' cache key and, for a scoped figure, the person."""
+    _draw(_built_figure(key, depends_on, build), key, empty)
 
 
 @st.cache_resource(show_spinner=False, ttl=600, max_entries=128)
 def _built_figure(key: str, depends_on: Hashable, _build: Callable[[], Any]) -> Any:
     del key, depends_on  # cache key only
-    return plain_labels(_build())
+    return charts.plain_labels(_build())
 
 
-def _draw(figure: Any, key: str) -> None:
+def _draw(figure: Any, key: str, empty: str) -> None:
+    if not charts.has_data(figure):
+        st.caption(f":material/info: {empty}")
+        return
     st.plotly_chart(figure, key=key, theme=None, config={"displaylogo": False})
 
 
-_LABEL_FIELDS = ("x", "y", "text", "hovertext", "labels", "customdata")  # customdata: hover templates
-
-
-def plain_labels(figure: Any) -> Any:
-    """The figure with every string in its traces' data and category labels HTML-escaped
-    (names, companies and reasons come from the CRM). Our own hover templates stay markup."""
-    import numpy as np
-
-    def clean(values: Any) -> Any:
-        if isinstance(values, str):
-            return html_text(values)
-        if isinstance(values, tuple | list | np.ndarray) and any(isinstance(v, str) for v in np.ravel(np.asarray(values, dtype=object))):
-            array = np.asarray(values, dtype=object)
-            return np.vectorize(lambda v: html_text(v) if isinstance(v, str) else v, otypes=[object])(array)
-        return values
-
-    for trace in figure.data:
-        for field in _LABEL_FIELDS:
-            if field in trace and trace[field] is not None:
-                try:
-                    trace[field] = clean(trace[field])
-                except ValueError:  # a field that takes no strings as given
-                    continue
-    return figure
+def where(person: Person) -> str:
+    """How a one-line "nothing here" names what was looked at: the sidebar's selection for
+    viewers and admins, the person's own scope (their team or their own leads) for the rest."""
+    return "for this selection" if person.sees_everything else "in your scope"

@@ -9,7 +9,8 @@ import streamlit as st
 from models.access import Person
 from ui import actions, identity, loaders, navigation
 from ui.components import empty_database, friendly_errors, page_header
-from ui.filters import Filters, sidebar_filters
+from ui.filters import Filters, set_query, sidebar_filters
+from ui.text import plain
 
 _FILTERS = "_filters"
 _FLASH = "_flash"
@@ -21,8 +22,13 @@ def draw_frame() -> bool:
     """The shared sidebar (filters, as-of note) and any flash message. False when the
     database could not be opened (the error is shown instead)."""
     with friendly_errors("Opening the database"):
-        filters = sidebar_filters()
+        filters = sidebar_filters(identity.current_person())
         st.session_state[_FILTERS] = filters
+        if filters.refused_team is not None:
+            # A link to a team outside the person's scope: nothing of it is loaded, on any page.
+            set_query(rep=None, lead=None)
+            names = loaders.directory()["teams"].set_index("team_id")["name"]
+            not_yours(f"the team {names.get(filters.refused_team, filters.refused_team)}")
         with st.sidebar:
             st.caption(
                 f"Figures as of {filters.as_of.astimezone(filters.zone):%d %b %Y %H:%M %Z} "
@@ -89,9 +95,10 @@ def require_admin(title: str) -> None:
 
 
 def not_yours(what: str) -> None:
-    """Stop the page: the link points outside the person's scope (and nothing of it is loaded)."""
+    """Stop the page: the link points outside the person's scope (and nothing of it is loaded).
+    `what` is plain text (it may hold a name or whatever the link said)."""
     st.warning(
-        f"Not yours: {what} is outside what you may see. Ask its manager or a Handoff admin.",
+        f"Not yours: {plain(what)} is outside what you may see. Ask its manager or a Handoff admin.",
         icon=":material/lock:",
     )
     st.stop()

@@ -10,7 +10,7 @@ import streamlit as st
 from models.access import Person
 from models.engine import columns as E
 from reports.formats import fmt_when, text_or_none
-from ui import actions, context, loaders
+from ui import actions, components, context, loaders
 from ui import drilldown as dd
 from ui.components import records
 from ui.filters import Filters
@@ -43,7 +43,7 @@ def lead_panel(filters: Filters, me: Person, story: dd.LeadStory) -> None:
         shown_any = True
         with st.container(border=True):
             st.markdown(
-                f"**Dispute #{row['id']}** on {dd.sla_title(str(row['sla_id']), filters)} · "
+                f"**Dispute #{row['id']}** on {plain(dd.sla_title(str(row['sla_id']), filters))} · "
                 f"{_status_badge(str(row['status']))} · raised by {_person(row['raised_by'], story.owner_names)}\n\n{quoted(row['reason'])}"
             )
             if row["status"] != "pending":
@@ -107,7 +107,7 @@ def pending_panel(filters: Filters, me: Person) -> None:
                     f"{fmt_when(pd.Timestamp(row['raised_at']).to_pydatetime(), filters.zone)}"
                     f"\n\n{quoted(row['reason'])}"
                 )
-                st.page_link(
+                components.page_link(
                     "pages/drilldown.py",
                     label="Open the lead",
                     query_params=filters.query(

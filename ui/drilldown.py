@@ -99,9 +99,14 @@ def _teams(stamp: str, filters: Filters) -> pd.DataFrame:
     return pd.concat([table[table[E.TEAM_ID] != NO_TEAM], table[table[E.TEAM_ID] == NO_TEAM]])
 
 
-def teams_table(filters: Filters) -> pd.DataFrame:
-    """Every team with items this month: compliance per SLA, breaches, and a link."""
-    return _teams(loaders.data_stamp(), filters.key)
+def teams_table(filters: Filters, person: Person) -> pd.DataFrame:
+    """The teams with items this month that `person` may open (every team, and the row of items
+    nobody owns yet, for viewers and admins; a manager's teams; a rep's own team): compliance
+    per SLA, breaches, and a link."""
+    table = _teams(loaders.data_stamp(), filters.key)
+    if person.sees_everything or table.empty:
+        return table
+    return table[table[E.TEAM_ID].map(person.opens_team).astype(bool)]
 
 
 @st.cache_data(show_spinner="Computing verdicts…", ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES)

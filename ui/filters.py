@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from models.access import Person
 from models.time.months import month_of
 from reports.formats import fmt_month
 from ui import clock, loaders
@@ -35,6 +36,7 @@ class Filters:
     as_of: datetime
     zone: ZoneInfo
     tier_teams: tuple[str, ...] = ()  # with a tier: the tier's team ids
+    refused_team: str | None = None  # a followed `?team=` link to a team the person may not open
 
     @property
     def key(self) -> Filters:
@@ -103,13 +105,37 @@ def month_options(now: datetime, zone: ZoneInfo) -> list[str]:
     return months
 
 
-def sidebar_filters() -> Filters:
-    """Draw the shared filters in the sidebar and return them."""
+_PICKED = "_team_picked"
+
+
+def _team_picked() -> None:
+    st.session_state[_PICKED] = True
+
+
+def _refused_team(allowed: list[str], known: list[str]) -> str | None:
+    """A `?team=` link (new to this session) naming a known team outside `allowed`."""
+    wanted = st.query_params.get("team")
+    synced: dict[str, Any] = st.session_state.setdefault(_SYNCED, {})
+    if wanted is None or wanted == synced.get("team") or wanted in allowed or wanted not in known:
+        return None
+    return wanted
+
+
+def sidebar_filters(person: Person) -> Filters:
+    """Draw the shared filters in the sidebar and return them. The Team list holds only the
+    teams `person` may open (every team for viewers and admins, a manager's teams, a rep's own);
+    a link to another team is not followed but reported in `refused_team`."""
     current = clock.now()
     zone = loaders.month_zone()
     months = month_options(current, zone)
-    teams = loaders.directory()["teams"]
+    every_team = loaders.directory()["teams"]
     sources = loaders.lead_sources()
+    known = every_team["team_id"].astype(str).tolist() if not every_team.empty else []
+    teams = (
+        every_team
+        if every_team.empty
+        else every_team[every_team["team_id"].map(person.opens_team).astype(bool)]
+    )
 
     _sync_from_query("month", "f_month", months)
     if st.session_state.get("f_month") not in months:
@@ -117,6 +143,7 @@ def sidebar_filters() -> Filters:
             month_of(current, zone) if month_of(current, zone) in months else months[0]
         )
     team_ids = teams["team_id"].astype(str).tolist() if not teams.empty else []
+    refused = _refused_team(team_ids, known)
     _sync_from_query("team", "f_team", [TEAM_ALL, *team_ids])
     _sync_from_query("source", "f_source", [SOURCE_ALL, *sources])
     team_from_url = st.session_state.get("f_team")
@@ -128,7 +155,7 @@ def sidebar_filters() -> Filters:
         st.selectbox("Month", months, key="f_month", format_func=lambda month: fmt_month(month, long=True))
         tier_options = [
             TIER_ALL,
-            *[t for t in TIER_LABELS if not teams.empty and t in set(teams["tier"])],
+            *[t for t in TIER_LABELS if not every_team.empty and t in set(every_team["tier"])],
         ]
         # (Re-)assigning keeps the value when another script draws this widget (see above).
         st.session_state["f_tier"] = (
@@ -139,13 +166,24 @@ def sidebar_filters() -> Filters:
         tier = st.selectbox(
             "Tier", tier_options, key="f_tier", format_func=lambda t: TIER_LABELS.get(t, t)
         )
-        visible = teams if tier == TIER_ALL or teams.empty else teams[teams["tier"] == tier]
+        # The tier's teams (all of them: the tier's figures are aggregates), and of those the
+        # ones this person may choose.
+        in_tier = (
+            every_team
+            if tier == TIER_ALL or every_team.empty
+            else every_team[every_team["tier"] == tier]
+        )
+        visible = in_tier[in_tier["team_id"].isin(team_ids)] if not in_tier.empty else in_tier
         names = dict(zip(visible["team_id"].astype(str), visible["name"].astype(str), strict=False))
         team_options = [TEAM_ALL, *sorted(names, key=lambda t: names[t])]
         if st.session_state.get("f_team") not in team_options:
             st.session_state["f_team"] = TEAM_ALL
         team = st.selectbox(
-            "Team", team_options, key="f_team", format_func=lambda t: names.get(t, t)
+            "Team",
+            team_options,
+            key="f_team",
+            format_func=lambda t: names.get(t, t),
+            on_change=_team_picked,
         )
         source_options = [SOURCE_ALL, *sources]
         if st.session_state.get("f_source") not in source_options:
@@ -154,9 +192,13 @@ def sidebar_filters() -> Filters:
             "Lead source", source_options, key="f_source", format_func=_source_label
         )
 
+    if st.session_state.pop(_PICKED, False):
+        refused = None  # the person chose a team in the sidebar: that replaces the link's
     month = st.session_state["f_month"]
     _write_query("month", month)
-    _write_query("team", None if team == TEAM_ALL else team)
+    if refused is None or team != TEAM_ALL:
+        # A refused link stays in the address (and refused) until the person picks a team.
+        _write_query("team", None if team == TEAM_ALL else team)
     _write_query("source", None if source == SOURCE_ALL else source)
     return Filters(
         month=month,
@@ -166,7 +208,8 @@ def sidebar_filters() -> Filters:
         now=current,
         as_of=loaders.evaluation_instant(current),
         zone=zone,
-        tier_teams=tuple(sorted(names)) if tier != TIER_ALL else (),
+        tier_teams=tuple(sorted(in_tier["team_id"].astype(str))) if tier != TIER_ALL else (),
+        refused_team=refused,
     )
 
 

@@ -20,7 +20,9 @@ from ui import loaders
 from ui.text import plain
 
 _PERSON = "_person"
-DEMO_KEY = "demo_as"
+DEMO_KEY = "demo_as"  # the switcher's widget
+DEMO_PARAM = "demo_as"  # ?demo_as=<email>: the demo person, so a link opened in a new tab keeps them
+_DEMO_SYNCED = "_demo_as_synced"
 DEMO_ADMIN = Person(email="demo-admin@localhost", role=ADMIN, name="Demo admin")
 
 
@@ -134,6 +136,13 @@ def _demo_switcher() -> Person:
         people.insert(0, DEMO_ADMIN)
     options = {p.email: p for p in people}
     keys = list(options)
+    # A link (a new tab has a new session) names the demo person: follow it once, as the
+    # filters follow theirs; after that the switcher decides and the address follows it.
+    wanted = st.query_params.get(DEMO_PARAM)
+    if wanted is not None and wanted != st.session_state.get(_DEMO_SYNCED):
+        st.session_state[_DEMO_SYNCED] = wanted
+        if wanted.strip().lower() in options:
+            st.session_state[DEMO_KEY] = wanted.strip().lower()
     if st.session_state.get(DEMO_KEY) not in keys:
         st.session_state[DEMO_KEY] = keys[0]
     else:  # keep it when another script draws the widget (a page run on its own)
@@ -151,7 +160,20 @@ def _demo_switcher() -> Person:
             format_func=lambda k: options[k].label,
             help="Demo only: with sign-in configured, the role comes from who signs in.",
         )
+    st.session_state[_DEMO_SYNCED] = chosen
+    if st.query_params.get(DEMO_PARAM) != chosen:
+        st.query_params[DEMO_PARAM] = chosen
     return options[chosen]
+
+
+def link_params() -> dict[str, str]:
+    """Query parameters every link of the dashboard carries: in demo mode the demo person (a
+    link opened in a new tab starts a new session, which would otherwise be the first person);
+    with sign-in nothing (the sign-in cookie says who it is)."""
+    if not is_demo():
+        return {}
+    person = st.session_state.get(_PERSON)
+    return {DEMO_PARAM: person.email} if isinstance(person, Person) else {}
 
 
 def _signed_in_sidebar(person: Person) -> None:
@@ -166,6 +188,8 @@ def who_is_looking() -> Person:
     run when there is nobody with a role."""
     providers = auth_providers()
     if providers:
+        if DEMO_PARAM in st.query_params:
+            del st.query_params[DEMO_PARAM]  # demo mode only: with sign-in it chooses nothing
         if not st.user.is_logged_in:
             _sign_in_page(providers)
         person = resolve(st.user.to_dict())

@@ -27,12 +27,26 @@ def visible(
     return frame[pd.Series(keep, index=frame.index, dtype=bool)]
 
 
+def linked_teams(frame: pd.DataFrame, person: Person, team: str = E.TEAM_ID, link: str = "link") -> pd.DataFrame:
+    """Per-team rows with the drill-down link kept only on the teams `person` may open: the
+    other teams' figures stay (aggregates), with no way in that would end in "Not yours"."""
+    if person.sees_everything or frame.empty or team not in frame or link not in frame:
+        return frame
+    opens = frame[team].map(person.opens_team).astype(bool)
+    return frame.assign(**{link: frame[link].where(opens, None)})
+
+
 def scoped_view(view: V | None, person: Person) -> V | None:
     """An SLA view with only the items and per-rep rows `person` may see (summary and per-team
-    figures, which are aggregates, unchanged)."""
+    figures, which are aggregates, kept; the per-team links only to the person's teams)."""
     if view is None or person.sees_everything:
         return view
-    return replace(view, items=visible(view.items, person), by_rep=visible(view.by_rep, person))
+    return replace(
+        view,
+        items=visible(view.items, person),
+        by_rep=visible(view.by_rep, person),
+        by_team=linked_teams(view.by_team, person),
+    )
 
 
 def managed_tiers(person: Person) -> set[str]:

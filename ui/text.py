@@ -43,3 +43,10 @@ def quoted(value: object) -> str:
 def html_text(value: object) -> str:
     """For HTML and plotly labels (which read a subset of HTML)."""
     return html.escape("" if value is None else str(value), quote=True)
+
+
+def chart_text(value: object) -> str:
+    """For a plotly label (tick, legend entry, title, annotation, hover): plotly reads `<a href>`,
+    `<b>`, `<br>`, `<span style>` in them, and decodes `&amp;`, `&lt;`, `&gt;` back to the
+    characters (not `&quot;`, so quotes stay as they are: without `<` they can open no tag)."""
+    return html.escape("" if value is None else str(value), quote=False)

@@ -14,6 +14,7 @@ from models.engine import columns as E
 from models.time.calendar import Calendar
 from models.time.working_time import working_intervals
 from reports.formats import fmt_business
+from ui.text import chart_text
 from ui.theme import (
     AT_RISK_COLOR,
     BREACHED,
@@ -185,7 +186,7 @@ def _add_clock(
     elapsed = fmt_business(item[E.ELAPSED])
     target = fmt_business(item[E.TARGET])
     hover = (
-        f"<b>{row}</b><br>{state_label(state)}: {elapsed} of {target} business time"
+        f"<b>{chart_text(row)}</b><br>{state_label(state)}: {elapsed} of {target} business time"
         f"<br>start {_local(start, zone):%a %d %b %H:%M}"
         + (
             f"<br>stop {_local(until, zone):%a %d %b %H:%M} ({stop_reason_label(item[E.STOP_REASON]) or 'stopped'})"
@@ -263,7 +264,7 @@ def _add_events(
             continue
         hover = f"{label}: {_local(value, zone):%a %d %b %H:%M}"
         if name == "rejected_at" and isinstance(lead.get("rejection_reason"), str):
-            hover += f"<br>reason: {lead['rejection_reason']}"
+            hover += f"<br>reason: {chart_text(lead['rejection_reason'])}"
         figure.add_trace(
             go.Scatter(
                 x=[_local(value, zone)],
@@ -285,10 +286,10 @@ def _add_events(
         for kind, group in known.groupby("type"):
             symbol, color = _EVENT_STYLE.get(str(kind), ("circle-open", "#868e96"))
             texts = [
-                f"{str(kind).title()} ({act['direction'] or 'no direction'}"
-                + (f", {act['outcome']}" if isinstance(act["outcome"], str) else "")
+                f"{chart_text(str(kind).title())} ({chart_text(act['direction'] or 'no direction')}"
+                + (f", {chart_text(act['outcome'])}" if isinstance(act["outcome"], str) else "")
                 + f")<br>{_local(act['occurred_at'], zone):%a %d %b %H:%M}"
-                + f"<br>by {owner_names.get(str(act['owner_id']), act['owner_id'] or 'unknown')}"
+                + f"<br>by {chart_text(owner_names.get(str(act['owner_id']), act['owner_id'] or 'unknown'))}"
                 for act in group.to_dict("records")
             ]
             figure.add_trace(
@@ -315,7 +316,7 @@ def _add_events(
                 mode="markers",
                 name="Deal won",
                 marker={"symbol": "hexagram", "size": 16, "color": "#2b8a3e"},
-                hovertext=[f"Deal {d} won" for d in deals["deal_id"]],
+                hovertext=[f"Deal {chart_text(d)} won" for d in deals["deal_id"]],
                 hoverinfo="text",
             )
         )

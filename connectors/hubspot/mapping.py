@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from connectors.csv_validate import check_emails, show_value
 from models import columns as C
 
 # HubSpot's default call outcome ids (a portal's own outcomes are kept as given).
@@ -100,9 +101,14 @@ def inline_contacts(record: Mapping[str, Any]) -> tuple[list[str], bool]:
 # ---------------------------------------------------------------------- owners and teams
 def map_owners(
     owners: Sequence[Mapping[str, Any]], team_tiers: Mapping[str, str]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(teams, owners). Only teams named in `team_tiers` become teams (a team needs a tier);
-    an owner whose primary team is not mapped gets no team_id."""
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """(teams, owners, warnings). Only teams named in `team_tiers` become teams (a team needs a
+    tier); an owner whose primary team is not mapped gets no team_id.
+
+    An owner's e-mail is who may sign in as that owner, so it passes the same check as the CSV
+    import's: an address that is not one plain address (a line break, no @, a display name) is
+    not stored; the owner is kept without an e-mail (their leads still count) and a warning says
+    which owner to fix in HubSpot. Nobody can sign in as that owner until it is fixed."""
     teams: dict[str, dict[str, Any]] = {}
     rows = []
     for owner in owners:
@@ -115,16 +121,31 @@ def map_owners(
         rows.append(
             {
                 C.OWNER_ID: str(owner["id"]),
-                C.NAME: name or owner.get("email") or str(owner["id"]),
-                C.EMAIL: owner.get("email") or None,
+                C.NAME: name or None,
+                C.EMAIL: owner.get("email") if isinstance(owner.get("email"), str) else None,
                 C.TEAM_ID: team_id,
                 C.ACTIVE: not bool(owner.get("archived", False)),
             }
         )
     team_frame = pd.DataFrame(list(teams.values()), columns=[C.TEAM_ID, C.NAME, C.TIER])
     owner_frame = pd.DataFrame(rows, columns=[C.OWNER_ID, C.NAME, C.EMAIL, C.TEAM_ID, C.ACTIVE])
+    owner_frame = owner_frame.drop_duplicates(C.OWNER_ID, keep="first")
+    addresses, invalid = check_emails(owner_frame[C.EMAIL])
+    warnings = [
+        f"HubSpot owner {owner_id}: e-mail {show_value(raw)} is not one e-mail address; the owner "
+        "is kept without an e-mail, so nobody can sign in to Handoff as them. Correct the "
+        "address in HubSpot (Settings > Users & Teams) and sync again."
+        for owner_id, raw in zip(
+            owner_frame.loc[invalid, C.OWNER_ID], owner_frame.loc[invalid, C.EMAIL], strict=True
+        )
+    ]
+    owner_frame[C.EMAIL] = addresses.where(~invalid, None)
+    # No name in HubSpot: the (valid) address, else the id; never the text of a refused address.
+    owner_frame[C.NAME] = (
+        owner_frame[C.NAME].fillna(owner_frame[C.EMAIL]).fillna(owner_frame[C.OWNER_ID])
+    )
     owner_frame[C.ACTIVE] = owner_frame[C.ACTIVE].astype(bool)
-    return team_frame, _nulls(owner_frame.drop_duplicates(C.OWNER_ID, keep="first"))
+    return team_frame, _nulls(owner_frame), warnings
 
 
 def _primary_team(teams: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:

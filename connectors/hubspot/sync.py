@@ -174,6 +174,10 @@ def _sync_holding_lease(
     finally:
         run.progress.close()
     used = budget.used - used_before
+    if run.warnings:
+        # The run still succeeded: the warnings ride in its message (the run log's error column
+        # and the command's output), each prefixed so they never read as a failure.
+        message = "\n".join([*([message] if message else []), *(f"warning: {w}" for w in run.warnings)])
     store.finish_run(
         SyncRun, run_id, status=status, counts=run.counts, requests_used=used, error=message
     )
@@ -224,6 +228,7 @@ class _Run:
         self.counts["merged"] = 0  # merged into another contact or deal (kept, marked deleted)
         self.counts["left_out"] = 0  # activities/deals without a contact, deals not won
         self.progress = _Progress(progress)
+        self.warnings: list[str] = []  # data accepted with a caveat (an owner's bad e-mail)
         self._last_log = 0.0
         self._run_id = 0
         self._used_before = 0
@@ -271,7 +276,8 @@ class _Run:
         archived = self._all_owners(archived=True) if full or first or vanished else []
         for owner in archived:
             owner["archived"] = True
-        teams, owners = mapping.map_owners(active + archived, self.config.team_tiers)
+        teams, owners, warnings = mapping.map_owners(active + archived, self.config.team_tiers)
+        self.warnings.extend(warnings)
         unknown = vanished - set(owners["owner_id"])
         with self.store.transaction() as conn:
             self.store.upsert_frame("team", teams, origin=SOURCE, conn=conn)

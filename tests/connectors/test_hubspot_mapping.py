@@ -124,15 +124,41 @@ def test_won_stages_come_from_metadata_not_stage_names() -> None:
 
 def test_owners_get_a_team_only_when_their_primary_team_is_mapped() -> None:
     owners = [
-        {"id": "1", "firstName": "Ann", "lastName": "Lee", "email": "a@x", "teams": [{"id": "10", "name": "Sales East", "primary": True}]},
-        {"id": "2", "firstName": "", "lastName": "", "email": "b@x", "teams": [{"id": "20", "name": "Partners", "primary": True}, {"id": "10", "name": "Sales East", "primary": False}]},
-        {"id": "3", "email": "c@x", "teams": [], "archived": True},
+        {"id": "1", "firstName": "Ann", "lastName": "Lee", "email": "a@x.example", "teams": [{"id": "10", "name": "Sales East", "primary": True}]},
+        {"id": "2", "firstName": "", "lastName": "", "email": "b@x.example", "teams": [{"id": "20", "name": "Partners", "primary": True}, {"id": "10", "name": "Sales East", "primary": False}]},
+        {"id": "3", "email": "c@x.example", "teams": [], "archived": True},
     ]
-    teams, rows = mapping.map_owners(owners, {"Sales East": "sales"})
+    teams, rows, warnings = mapping.map_owners(owners, {"Sales East": "sales"})
     assert teams.to_dict("records") == [{"team_id": "10", "name": "Sales East", "tier": "sales"}]
     assert rows["team_id"].tolist() == ["10", None, None]
-    assert rows["name"].tolist() == ["Ann Lee", "b@x", "c@x"]
+    assert rows["name"].tolist() == ["Ann Lee", "b@x.example", "c@x.example"]
     assert rows["active"].tolist() == [True, True, False]
+    assert warnings == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "eve@x.example\n[[sla]]",  # a line break: could start a TOML table or a mail header
+        "no-at-sign.example",
+        "Eve <eve@x.example>",  # a display name around it
+        "eve@x.example, boss@x.example",
+        '<a href="https://evil.example">x</a>@x.example',
+    ],
+)
+def test_an_owner_with_an_invalid_email_is_kept_without_one_and_named_in_a_warning(
+    address: str,
+) -> None:
+    owners = [
+        {"id": "7", "firstName": "", "lastName": "", "email": address, "teams": []},
+        {"id": "8", "firstName": "Bo", "lastName": "Lin", "email": "  bo@x.example ", "teams": []},
+    ]
+    _, rows, warnings = mapping.map_owners(owners, {})
+    assert rows["email"].tolist() == [None, "bo@x.example"], "the same check as the CSV import"
+    assert rows["name"].tolist() == ["7", "Bo Lin"], "a refused address is not shown as a name"
+    assert len(warnings) == 1 and warnings[0].startswith("HubSpot owner 7: e-mail ")
+    assert "\n" not in warnings[0], "the bad value is quoted on one line"
+    assert "Correct the address in HubSpot" in warnings[0]
 
 
 def test_a_deals_service_owner_comes_from_the_configured_property_only() -> None:

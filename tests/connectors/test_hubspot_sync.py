@@ -18,8 +18,11 @@ from fakes.hubspot_server import FakeHubSpot
 from connectors.hubspot.client import HttpOptions
 from connectors.hubspot.status import describe_status
 from connectors.hubspot.sync import SyncOptions, SyncResult, sync_hubspot
+from models.access import REP, UNKNOWN, resolve_person
+from models.access_config import AccessConfig
 from models.settings import load_settings
 from models.store import Store
+from models.tables import SyncRun
 
 TOKEN = "pat-na1-secret-test-token"
 FAST = SyncOptions(http=HttpOptions(backoff_factor=0.01, retries=4))
@@ -277,3 +280,35 @@ def test_full_resync_keeps_the_same_data_and_status_describes_runs(
     assert "full ok" in text and "incremental ok" in text
     assert "contacts: done" in text
     assert TOKEN not in text
+
+
+def test_an_owner_with_an_invalid_email_syncs_without_one_and_the_run_warns(
+    store: Store, fake: FakeHubSpot, sla_file: Path
+) -> None:
+    """HubSpot does not stop a user's address from holding a line break or a display name. The
+    sync still completes; the owner (and their leads) are kept, without an address nobody can
+    sign in with, and the run says which owner to fix."""
+    bad = "rep1@example.com\n[[sla]]"
+    fake.portal.owners[1]["email"] = bad
+    fake.portal.owners[3]["email"] = "Rep Three <rep3@example.com>"
+    result = run(store, fake, sla_file)
+    assert result.status == "ok", result.message
+    owners = store.read_entity("owner").set_index("owner_id")
+    assert owners.loc[["501", "503"], "email"].isna().all()
+    assert owners.loc["500", "email"] == "rep0@example.com"
+    assert owners.loc["501", "name"] == "Rep1 Smith"
+    leads = store.read_entity("lead")
+    assert (leads["owner_id"] == "501").any(), "the owner's leads still count"
+    run_row = store.read_runs(SyncRun, limit=1).iloc[0]
+    assert run_row["status"] == "ok"
+    warnings = str(run_row["error"]).splitlines()
+    assert [w.split(":", 2)[1].strip() for w in warnings] == ["HubSpot owner 501", "HubSpot owner 503"]
+    assert "'rep1@example.com\\n[[sla]]'" in warnings[0], "the bad value is quoted on one line"
+    assert result.summary().endswith(str(run_row["error"]))
+
+    teams, owner_frame = store.read_entity("team"), store.read_entity("owner")
+    claims = {"email": "rep1@example.com", "email_verified": True}
+    person = resolve_person(claims, teams, owner_frame, AccessConfig())
+    assert person.role == UNKNOWN, "nobody signs in as the owner whose address was refused"
+    fixed = resolve_person({"email": "rep0@example.com"}, teams, owner_frame, AccessConfig())
+    assert fixed.role == REP and fixed.owner_ids == {"500"}

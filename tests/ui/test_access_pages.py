@@ -35,6 +35,7 @@ ADMIN = "ops@northwind.example"
 STRANGER = "stranger@northwind.example"
 EVIL_COMPANY = "**x](https://evil.example)"
 EVIL_NAME = '<a href="https://evil.example">Kev</a> **x](https://evil.example)'
+EVIL_TEAM = "<b>bold</b> West"
 EVIL_REASON = '=HYPERLINK("https://evil.example","click")'
 
 
@@ -119,16 +120,39 @@ PAGES = [
 SETUP = {"sla_settings", "data", "nudges", "people"}
 
 
-@pytest.mark.parametrize("email", [REP, MANAGER, VIEWER, ADMIN])
+MARKETING_MANAGER = "dana.whitfield@northwind.example"
+SERVICE_MANAGER = "sofia.reyes@northwind.example"
+
+
+def chart_points(spec: str) -> int:
+    """Values a plotly chart draws (trace data; target lines and axes are not data)."""
+    figure = json.loads(spec)
+    figure = figure.get("data", figure)
+    total = 0
+    for trace in figure if isinstance(figure, list) else []:
+        for field in ("y", "x") if trace.get("type") == "histogram" else ("y", "values"):
+            values = trace.get(field)
+            if isinstance(values, list):
+                total += sum(v is not None for v in values)
+            elif isinstance(values, dict) and values.get("bdata"):
+                total += 1  # a typed array: numbers (plotly never encodes an empty one this way)
+    return total
+
+
+@pytest.mark.parametrize(
+    "email", [REP, MANAGER, MARKETING_MANAGER, SERVICE_MANAGER, VIEWER, ADMIN]
+)
 @pytest.mark.parametrize("page", PAGES)
 def test_page_by_role(env: Path, email: str, page: str) -> None:
     if page in SETUP and email != ADMIN:
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             signed_in(email, f"pages/{page}.py")  # not in the person's page list
         return
-    at = signed_in(email, f"pages/{page}.py")
+    at = signed_in(email, f"pages/{page}.py", month=MONTH)
     assert_clean(at)
     assert at.title and "Only Handoff admins" not in text_of(at)
+    for chart in at.get("plotly_chart"):
+        assert chart_points(chart.proto.spec) > 0, f"{page} as {email}: an empty chart, no word why"
 
 
 @pytest.mark.parametrize(
@@ -244,6 +268,9 @@ def test_crm_text_is_plain_on_every_page(store: Store, env: Path, page: str) -> 
     owners = store.read_entity("owner")
     owners.loc[owners["owner_id"] == "O09", "name"] = EVIL_NAME
     store.upsert_frame("owner", owners)
+    teams = store.read_entity("team")
+    teams.loc[teams["team_id"] == "sales-west", "name"] = EVIL_TEAM
+    store.upsert_frame("team", teams)
     leads = store.read_entity("lead")
     leads["company"] = EVIL_COMPANY
     leads.loc[leads["rejected_at"].notna(), "rejection_reason"] = EVIL_REASON
@@ -257,7 +284,7 @@ def test_crm_text_is_plain_on_every_page(store: Store, env: Path, page: str) -> 
         assert "](https://evil" not in str(value), f"{page}: {value}"
     for chart in at.get("plotly_chart"):
         spec = json.dumps(json.loads(chart.proto.spec), ensure_ascii=False)
-        assert "<a href=" not in spec, f"{page}: a chart label is markup"
+        assert "<a href=" not in spec and "<b>bold" not in spec, f"{page}: a chart label is markup"
 
 
 @pytest.mark.parametrize(
@@ -305,14 +332,102 @@ def test_at_risk_list_shows_a_rep_only_their_own_items(store: Store, env: Path) 
 
 def test_friction_report_goes_no_further_than_the_person(env: Path) -> None:
     """Its tables go down to reps and leads: a rep reads none of it, a sales manager their own
-    team's report whatever the sidebar says, a viewer the whole organisation's."""
+    team's report (a link to another team's: Not yours), a viewer the whole organisation's."""
     at = signed_in(REP, "pages/friction.py", month=MONTH)
     assert_clean(at)
     assert "for managers, viewers and admins" in text_of(at)
     assert not at.dataframe and not at.get("download_button")
-    at = signed_in(MANAGER, "pages/friction.py", month=MONTH, team="sales-west")
+    at = signed_in(MANAGER, "pages/friction.py", month=MONTH)
     assert_clean(at)
     assert at.title[0].value.endswith("— Sales East"), at.title[0].value
+    at = signed_in(MANAGER, "pages/friction.py", month=MONTH, team="sales-west")
+    assert_clean(at)
+    assert "Not yours" in text_of(at) and not at.dataframe
     at = signed_in(VIEWER, "pages/friction.py", month=MONTH)
     assert_clean(at)
     assert "—" not in at.title[0].value
+
+
+ALL_TEAMS = {"Marketing", "Sales East", "Sales West", "Customer Service"}
+
+
+@pytest.mark.parametrize(
+    ("email", "teams"),
+    [
+        (REP, {"Sales East"}),
+        (MANAGER, {"Sales East"}),
+        ("elena.park@northwind.example", {"Sales West"}),
+        (VIEWER, ALL_TEAMS),
+        (ADMIN, ALL_TEAMS),
+    ],
+)
+def test_only_teams_the_person_may_open_are_offered(
+    env: Path, email: str, teams: set[str]
+) -> None:
+    """The sidebar's Team list and the drill-down's team table and links hold only what the
+    person may open; nothing offered ends in "Not yours"."""
+    at = signed_in(email, "pages/drilldown.py", month=MONTH)
+    assert_clean(at)
+    offered = set(at.selectbox(key="f_team").options) - {"All teams"}
+    assert offered == teams
+    table = at.dataframe[0].value
+    listed = set(table["Team"]) - {"(unassigned: no owner yet, or the service queue)"}
+    assert listed == teams & listed and listed, listed
+    if teams != ALL_TEAMS:
+        assert "(unassigned: no owner yet, or the service queue)" not in set(table["Team"])
+    links = [link.label for link in at.get("page_link")]
+    assert {label.removesuffix(" →") for label in links if label.endswith(" →")} <= teams
+    for link in table["Open"].dropna():
+        at_link = signed_in(email, "pages/drilldown.py", **dict(
+            pair.split("=", 1) for pair in str(link).split("?", 1)[1].split("&")
+        ))
+        assert "Not yours" not in text_of(at_link), link
+
+
+@pytest.mark.parametrize("page", ["overview", "follow_up", "drilldown"])
+def test_a_link_to_another_team_shows_not_yours_on_every_page(env: Path, page: str) -> None:
+    at = signed_in(REP, f"pages/{page}.py", month=MONTH, team="sales-west")
+    assert_clean(at)
+    assert "Not yours: the team Sales West" in text_of(at)
+    assert not at.metric and not at.dataframe and not at.get("plotly_chart")
+    assert at.selectbox(key="f_team").options == ["All teams", "Sales East"]
+    at.selectbox(key="f_team").select("sales-east").run()  # their own team: the page again
+    assert_clean(at)
+    assert "Not yours" not in text_of(at) and at.query_params["team"] in ("sales-east", ["sales-east"])
+
+
+@pytest.mark.parametrize(("email", "linked"), [(REP, {"Sales East"}), (VIEWER, ALL_TEAMS)])
+def test_follow_up_team_figures_stay_whole_but_link_only_to_the_persons_teams(
+    env: Path, email: str, linked: set[str]
+) -> None:
+    at = signed_in(email, "pages/follow_up.py", month=MONTH)
+    assert_clean(at)
+    by_team = next(
+        d.value for d in at.dataframe if "team" in d.value.columns and "link" in d.value.columns
+    )
+    assert len(by_team) >= 2, "every sales team's figures"
+    assert set(by_team.loc[by_team["link"].notna(), "team"]) == linked & set(by_team["team"])
+
+
+def test_demo_as_is_ignored_when_sign_in_is_configured(env: Path) -> None:
+    """`?demo_as=` is the demo mode's; with [auth] the signed-in person is who they are."""
+    at = signed_in(REP, "pages/overview.py", month=MONTH, demo_as=ADMIN)
+    assert_clean(at)
+    assert "demo_as" not in at.query_params, "dropped, so no link passes it on"
+    assert not [s for s in at.selectbox if s.key == "demo_as"], "no role switcher"
+    assert "Signed in as kevin" in text_of(at).replace("\\", "")
+    owners = {o for d in at.dataframe if "Owner" in d.value.columns for o in d.value["Owner"]}
+    assert owners <= {"Kevin Brooks"}, "still the rep's own items only"
+    links = [link for d in at.dataframe if "Open" in d.value.columns for link in d.value["Open"]]
+    assert all("demo_as" not in str(link) for link in links)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        signed_in(REP, "pages/people.py", demo_as=ADMIN)
+
+
+def test_marketing_managers_follow_up_says_why_a_chart_is_empty(env: Path) -> None:
+    """Marketing's manager sees marketing's own leads, and marketing touches none: the first-touch
+    histogram is replaced by one line that says so."""
+    at = signed_in(MARKETING_MANAGER, "pages/follow_up.py", month=MONTH)
+    assert_clean(at)
+    captions = [c.value for c in at.caption]
+    assert any("No first touches in your scope this month" in c for c in captions), captions

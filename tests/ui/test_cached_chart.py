@@ -19,7 +19,9 @@ def _script() -> None:
         built.append(depends_on)
         return go.Figure(go.Bar(x=[f"<b>{depends_on}</b>"], y=[1]))
 
-    components.cached_chart(build, key="chart", depends_on=("test_cached_chart", depends_on))
+    components.cached_chart(
+        build, key="chart", depends_on=("test_cached_chart", depends_on), empty="Nothing."
+    )
 
 
 def test_a_figure_is_built_once_per_what_it_depends_on_and_escaped_once() -> None:

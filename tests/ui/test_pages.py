@@ -492,3 +492,51 @@ def test_drill_down_teams_add_up_to_every_item_of_the_month(demo: Store, dashboa
     assert int(teams["open"].sum()) == int((items["state"] == "open").sum())
     assert items["team_id"].isna().any(), "the demo has unrouted leads or a service queue"
     assert teams["Team"].str.startswith("(unassigned").any()
+
+
+DEMO_REP = "kevin.brooks@northwind.example"  # O09, Sales East
+
+
+def _query(link: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    return dict(parse_qsl(link.split("?", 1)[1]))
+
+
+def test_demo_person_rides_in_the_url_so_a_new_tab_keeps_them(demo: Store) -> None:
+    """The demo person lives in the session, and a link opened in a new tab (every table link
+    does that) starts a new session: `?demo_as=` carries the person, and navigation keeps it."""
+    at = open_as(DEMO_REP, "pages/overview.py", month=MONTH)
+    assert_clean(at)
+    assert at.query_params["demo_as"] in (DEMO_REP, [DEMO_REP])
+    links = [link for d in at.dataframe if "Open" in d.value.columns for link in d.value["Open"]]
+    assert links, "the at-risk list has the rep's open items"
+    assert all(_query(link)["demo_as"] == DEMO_REP for link in links)
+
+    tab = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)  # a new tab: new session
+    tab.query_params.update(_query(links[0]))
+    tab.run()
+    tab.switch_page("pages/drilldown.py").run()
+    assert_clean(tab)
+    assert tab.selectbox(key="demo_as").value == DEMO_REP, "not the demo's admin"
+    assert "Not yours" not in "\n".join(w.value for w in tab.warning)
+    assert any("'s items" in s.value for s in tab.subheader), "the rep's own lead opens"
+    assert "Setup" not in str(tab.get("navigation")), "no admin pages in the new tab"
+
+    tab.switch_page("pages/follow_up.py").run()
+    assert tab.query_params["demo_as"] in (DEMO_REP, [DEMO_REP]), "navigation keeps it"
+    table_links = [
+        link for d in tab.dataframe if "link" in d.value.columns for link in d.value["link"].dropna()
+    ]
+    assert table_links and all(_query(link)["demo_as"] == DEMO_REP for link in table_links)
+
+    tab.selectbox(key="demo_as").set_value("ceo@northwind.example").run()
+    assert tab.query_params["demo_as"] in ("ceo@northwind.example", ["ceo@northwind.example"])
+
+
+def test_an_unknown_demo_as_chooses_nobody(demo: Store) -> None:
+    at = open_app(None, demo_as="made.up@elsewhere.example")
+    assert_clean(at)
+    first = at.selectbox(key="demo_as").options[0]
+    assert at.selectbox(key="demo_as").value != "made.up@elsewhere.example"
+    assert "Admin" in first, "the switcher's first person, as without the parameter"

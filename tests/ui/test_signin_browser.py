@@ -132,6 +132,12 @@ def signed_in(chromium: object, app_url: str, email: str) -> Iterator[object]:
 def visit(tab: object, app_url: str, path: str) -> str:
     tab.goto(f"{app_url}/{path}")  # type: ignore[attr-defined]
     settle(tab)
+    # On a loaded machine the run may still be on its way when the page is settled: every page
+    # (and "Not yours", "Not known") writes something into the main area.
+    tab.wait_for_function(  # type: ignore[attr-defined]
+        "() => (document.querySelector('[data-testid=\"stMain\"]')?.innerText || '').trim().length > 0",
+        timeout=60_000,
+    )
     return str(tab.locator('[data-testid="stMain"]').inner_text())  # type: ignore[attr-defined]
 
 
@@ -212,34 +218,78 @@ def test_each_role_sees_exactly_its_part(
         shot(tab, f"signin-{email.split('@')[0]}")
 
 
-def test_rep_disputes_and_their_manager_approves(
+def test_manager_flow_walkthrough_each_role_does_exactly_its_part(
     chromium: object, app_url: str, signin_store: Store
 ) -> None:
-    lead = breached_lead(signin_store, "O09")
-    path = f"drilldown?month={MONTH}&team=sales-east&rep=O09&lead={lead}"
+    """Issue 12's "done when", as new users would: each person signs in through the provider's
+    real redirect flow. The rep disputes a breach of their own and reaches nothing of a
+    teammate's or another team's by URL; the viewer reads the dispute and can decide nothing;
+    another team's manager cannot open it; the team's manager approves it, files one of their own
+    and cannot approve that; the admin decides the manager's dispute and reads the audit trail."""
+    own = breached_lead(signin_store, "O09")
+    teammates = breached_lead(signin_store, "O13")
+    own_path = f"drilldown?month={MONTH}&team=sales-east&rep=O09&lead={own}"
+    teammate_path = f"drilldown?month={MONTH}&team=sales-east&rep=O13&lead={teammates}"
+    approve = re.compile(r"approved: the item is now excluded")
+
     with signed_in(chromium, app_url, REP) as tab:
-        visit(tab, app_url, path)
+        visit(tab, app_url, own_path)
         assert tab.get_by_role("button", name="Approve").count() == 0  # type: ignore[attr-defined]
         tab.get_by_label("Reason").first.fill("Duplicate of an existing customer")  # type: ignore[attr-defined]
         tab.get_by_role("button", name="File dispute").first.click()  # type: ignore[attr-defined]
         settle(tab)
         tab.get_by_text(re.compile(r"Dispute #\d+ filed")).wait_for()  # type: ignore[attr-defined]
+        for path in (teammate_path, f"drilldown?month={MONTH}&team=sales-west", "overview?team=service"):
+            visit(tab, app_url, path)
+            tab.get_by_text(re.compile("^Not yours")).first.wait_for(timeout=30_000)  # type: ignore[attr-defined]
+            assert tab.locator('[data-testid="stPlotlyChart"]').count() == 0, path  # type: ignore[attr-defined]
     filed = signin_store.select_rows(T.Dispute).iloc[0]
     assert (filed["status"], filed["raised_by"]) == ("pending", REP)
 
+    with signed_in(chromium, app_url, VIEWER) as tab:
+        main = visit(tab, app_url, own_path)
+        tab.get_by_text("Duplicate of an existing customer").first.wait_for()  # type: ignore[attr-defined]
+        assert "Waiting for the team's manager to decide" in str(
+            tab.locator('[data-testid="stMain"]').inner_text()  # type: ignore[attr-defined]
+        ), main[:500]
+        for name in ("Approve", "Reject", "File dispute"):
+            assert tab.get_by_role("button", name=name).count() == 0, name  # type: ignore[attr-defined]
+
     with signed_in(chromium, app_url, WEST_MANAGER) as tab:
-        assert "Not yours" in visit(tab, app_url, path), "another team's manager cannot open it"
+        assert "Not yours" in visit(tab, app_url, own_path), "another team's manager cannot open it"
 
     with signed_in(chromium, app_url, MANAGER) as tab:
-        visit(tab, app_url, path)
+        visit(tab, app_url, own_path)
         tab.get_by_role("button", name="Approve").first.click()  # type: ignore[attr-defined]
         settle(tab)
-        tab.get_by_text(re.compile(r"approved: the item is now excluded")).wait_for()  # type: ignore[attr-defined]
+        tab.get_by_text(approve).wait_for()  # type: ignore[attr-defined]
         shot(tab, "signin-manager-approved")
-    decided = signin_store.select_rows(T.Dispute).iloc[0]
-    assert (decided["status"], decided["decided_by"]) == ("approved", MANAGER)
+        visit(tab, app_url, teammate_path)
+        tab.get_by_label("Reason").first.fill("CRM outage that morning")  # type: ignore[attr-defined]
+        tab.get_by_role("button", name="File dispute").first.click()  # type: ignore[attr-defined]
+        settle(tab)
+        tab.get_by_text(re.compile(r"Dispute #\d+ filed")).wait_for()  # type: ignore[attr-defined]
+        visit(tab, app_url, teammate_path)
+        tab.get_by_text(re.compile("you raised it")).first.wait_for()  # type: ignore[attr-defined]
+        assert tab.get_by_role("button", name="Approve").count() == 0, "nobody approves their own"  # type: ignore[attr-defined]
+
+    with signed_in(chromium, app_url, ADMIN) as tab:
+        visit(tab, app_url, teammate_path)
+        tab.get_by_role("button", name="Approve").first.click()  # type: ignore[attr-defined]
+        settle(tab)
+        tab.get_by_text(approve).wait_for()  # type: ignore[attr-defined]
+        main = visit(tab, app_url, "people")
+        assert "What was done from the dashboard" in main
+
+    disputes = signin_store.select_rows(T.Dispute, order_by="id")
+    assert list(zip(disputes["raised_by"], disputes["status"], disputes["decided_by"], strict=True)) == [
+        (REP, "approved", MANAGER),
+        (MANAGER, "approved", ADMIN),
+    ]
     audit = signin_store.select_rows(T.AuditEntry, order_by="id")
-    assert list(zip(audit["action"], audit["actor"], strict=True))[-2:] == [
+    assert list(zip(audit["action"], audit["actor"], strict=True))[-4:] == [
         ("dispute.raise", REP),
         ("dispute.decide", MANAGER),
+        ("dispute.raise", MANAGER),
+        ("dispute.decide", ADMIN),
     ]
