@@ -123,7 +123,10 @@ def _nudges(d: Data) -> list[Row]:
 def _browser(d: Data) -> list[Row]:
     db = "PostgreSQL" if d.get("database") == "postgresql" else "SQLite"
     size = f"{d.get('leads_per_month', 0):,} leads/month × {d.get('months', 0)}"
-    how = f"{size}, {db}, live clock, `handoff serve` + headless Chromium"
+    load = d.get("load_average_at_end")
+    how = f"{size}, {db}, live clock, `handoff serve` + headless Chromium" + (
+        f"; load average at the end {load[0]:g} on the 2 cores" if load else ""
+    )
     target = float(d.get("targets", {}).get("new_session_minus_floor_s", 1.5))
     pages = d.get("pages", {})
 
