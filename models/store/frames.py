@@ -58,11 +58,19 @@ def raw_frame(
     `read_frame` would give them (numbers, strings), so callers see the same frame."""
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(sql, tuple(params))
-        names = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
+        return frame_from_cursor(cursor, sql, tuple(params), typed=typed)
     finally:
         cursor.close()
+
+
+def frame_from_cursor(
+    cursor: Any, sql: str, params: tuple[Any, ...], *, typed: bool = False
+) -> pd.DataFrame:
+    """Run a query on an open DB-API cursor; the rows as a frame built column-wise, columns
+    named *_at as aware UTC timestamps (with `typed`, the others' dtypes inferred)."""
+    cursor.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
     # One 2-D object array from the row tuples (numpy does it in C), then object columns.
     table = np.empty((len(rows), len(names)), dtype=object)
     if rows:

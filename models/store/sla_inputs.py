@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, case, func, insert, select, update
 
 from models import columns as C
 from models import tables as T
-from models.store.frames import as_utc
+from models.store.frames import frame_from_cursor
 
 
 class SlaInputsStore:
@@ -137,7 +137,7 @@ class SlaInputsStore:
                 cursor.execute("PRAGMA mmap_size = 4294967296")  # see _read_sla_activities
             try:
                 return {
-                    name: _frame_of(cursor, *self._positional(sql, values))
+                    name: frame_from_cursor(cursor, *self._positional(sql, values))
                     for name, sql in queries.items()
                 }
             finally:
@@ -169,7 +169,7 @@ class SlaInputsStore:
                     ids = lead_ids[lo : lo + 20_000] or ["-"]
                     marks = ", ".join([self._placeholder()] * len(ids))
                     sql, params = self._positional(activity_sql.replace(":ids", f"({marks})"), values)
-                    chunks.append(_frame_of(cursor, sql, (*params, *ids)))
+                    chunks.append(frame_from_cursor(cursor, sql, (*params, *ids)))
             finally:
                 cursor.close()
         activities = pd.concat(chunks, ignore_index=True)
@@ -297,20 +297,3 @@ def _decode_coded(frame: pd.DataFrame, name: str, labels: tuple[str, ...]) -> pd
     whole = np.where(known, codes, -1).astype(np.int64)
     categories = pd.Index(labels, dtype=object)
     return pd.Series(pd.Categorical.from_codes(whole, categories=categories), index=frame.index)
-
-
-def _frame_of(cursor: Any, sql: str, params: tuple[Any, ...]) -> pd.DataFrame:
-    """Run a query on a DB-API cursor; the rows as a frame built column-wise, columns named
-    *_at as aware UTC timestamps."""
-    cursor.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    rows = cursor.fetchall()
-    # One 2-D object array from the row tuples (numpy does it in C), then plain object columns.
-    table = np.empty((len(rows), len(names)), dtype=object)
-    if rows:
-        table[:] = rows
-    frame = pd.DataFrame({name: pd.Series(table[:, i], dtype=object) for i, name in enumerate(names)})
-    for name in names:
-        if name.endswith("_at"):
-            frame[name] = as_utc(frame[name])
-    return frame
