@@ -36,6 +36,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -183,25 +184,37 @@ def build(
     store.engine.dispose()
 
 
+def _timed(run: Any, times: int) -> tuple[Any, list[float], list[float]]:
+    """`run()` `times` times: its last result, and each call's wall and CPU seconds."""
+    timings, cpu = [], []
+    result = None
+    for _ in range(times):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        result = run()
+        timings.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    assert result is not None
+    return result, timings, cpu
+
+
+def _counts(evaluation: Any) -> dict[str, Any]:
+    return {
+        s.sla_id: (s.counts or {"delivered": (s.quota or {}).get("delivered")})
+        for s in evaluation.slas
+    }
+
+
 def child(db: Path) -> None:
     """One cold and one warm evaluation in this process; prints JSON."""
     from models.store import Store
     from models.verdicts.service import evaluate_month
 
     store = Store(f"sqlite:///{db}")
-    timings, cpu = [], []
-    evaluation = None
-    for _ in range(2):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        evaluation = evaluate_month(store, ROOT / "data" / "sla.toml", MONTH, as_of=AS_OF)
-        timings.append(time.perf_counter() - started)
-        cpu.append(time.process_time() - started_cpu)
-    assert evaluation is not None
+    evaluation, timings, cpu = _timed(
+        lambda: evaluate_month(store, ROOT / "data" / "sla.toml", MONTH, as_of=AS_OF), 2
+    )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    counts = {
-        s.sla_id: (s.counts or {"delivered": (s.quota or {}).get("delivered")})
-        for s in evaluation.slas
-    }
+    counts = _counts(evaluation)
     print(
         json.dumps(
             {
@@ -224,18 +237,10 @@ def child_current(db: Path) -> None:
 
     store = Store(f"sqlite:///{db}")
     as_of = CURRENT_AS_OF.to_pydatetime()
-    timings, cpu = [], []
-    evaluation = None
-    for _ in range(3):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        evaluation = evaluate_month(store, DEFAULT_CONFIG_PATH, CURRENT_MONTH, as_of=as_of)
-        timings.append(time.perf_counter() - started)
-        cpu.append(time.process_time() - started_cpu)
-    assert evaluation is not None
-    counts = {
-        s.sla_id: (s.counts or {"delivered": (s.quota or {}).get("delivered")})
-        for s in evaluation.slas
-    }
+    evaluation, timings, cpu = _timed(
+        lambda: evaluate_month(store, DEFAULT_CONFIG_PATH, CURRENT_MONTH, as_of=as_of), 3
+    )
+    counts = _counts(evaluation)
     print(
         json.dumps(
             {
