@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import context, identity, loaders, navigation, warmer
+from ui import context, identity, loaders, navigation
 from ui.profiling import profiled
 from ui.theme import register_plotly_template
 
 navigation.configure_page()
 register_plotly_template()
-warmer.start()  # a served dashboard keeps the default views' figures ready (ui/warmer.py)
 # Sign-in (or the demo's role switcher) first: the page list depends on who is looking.
 # One data stamp for the whole run: every figure of this view is keyed on the same data.
 with profiled("app") as run, loaders.one_stamp():

@@ -18,7 +18,7 @@ APP = Path(__file__).resolve().parents[1] / "app.py"
 
 
 def main(argv: list[str] | None = None) -> None:
-    warmer.start(with_server=True)
+    warmer.start()
     sys.argv = ["streamlit", "run", str(APP), *(sys.argv[1:] if argv is None else argv)]
     streamlit_cli.main()
 

@@ -31,7 +31,6 @@ log = logging.getLogger("handoff.ui")
 THREAD_NAME = "handoff-warm"
 _started = False
 _lock = threading.Lock()
-_passes = 0  # passes finished (tests and the logs)
 
 
 class _NoContextWarning(logging.Filter):
@@ -49,10 +48,9 @@ def enabled() -> bool:
     return os.environ.get("HANDOFF_SERVING") == "1" and os.environ.get("HANDOFF_WARM", "1") != "0"
 
 
-def start(*, with_server: bool = False) -> None:
-    """Start the thread once per server process: `handoff serve` (ui/server.py) starts it with
-    the server (`with_server`: it waits until Streamlit's runtime is up); each page run calls
-    this too, which costs nothing once it runs."""
+def start() -> None:
+    """Start the thread once per server process (`handoff serve` runs ui/server.py, which
+    calls this before Streamlit starts; the thread waits until Streamlit's runtime is up)."""
     global _started
     if _started or not enabled():
         return
@@ -62,16 +60,15 @@ def start(*, with_server: bool = False) -> None:
         _started = True
         for name in ("streamlit", "streamlit.runtime.scriptrunner_utils.script_run_context"):
             logging.getLogger(name).addFilter(_NoContextWarning())
-        threading.Thread(target=_loop, args=(with_server,), name=THREAD_NAME, daemon=True).start()
+        threading.Thread(target=_loop, name=THREAD_NAME, daemon=True).start()
 
 
-def _loop(wait_for_runtime: bool) -> None:
-    global _passes
+def _loop() -> None:
     import streamlit as st
 
     # The caches live in Streamlit's runtime: fill them once it exists (a second or two).
     deadline = time.monotonic() + 300
-    while wait_for_runtime and not st.runtime.exists() and time.monotonic() < deadline:
+    while not st.runtime.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     while True:
         started = time.perf_counter()
@@ -81,8 +78,6 @@ def _loop(wait_for_runtime: bool) -> None:
             log.info("warmed %s in %.1f s", warmed, time.perf_counter() - started)
         except Exception:  # the pages will compute it themselves, and show any problem
             log.warning("warming the dashboard's figures failed", exc_info=True)
-        finally:
-            _passes += 1
         now = clock.now()
         upcoming = clock.evaluation_instant(now) + clock.EVALUATION_BUCKET
         # A moment after the mark, so the pages and this pass agree on it.
