@@ -9,6 +9,13 @@ the start of every mark: the month's and the trend's verdicts, and each page's d
 go into the same caches the pages read, so a
 person opening a page finds them there.
 
+The first pass runs before the server listens (`ui/server.py` calls `start()` before Streamlit
+opens its port): a freshly started or redeployed server answers its health check, and shows its
+first page, only once the default views are ready, so nobody meets a server that is still
+computing them (at 100k leads a month that pass takes seconds; `handoff serve` says so while it
+runs). The caches are process-wide, so what that pass fills is what the pages read once
+Streamlit's runtime is up.
+
 Only a served dashboard runs it (`handoff serve` sets HANDOFF_SERVING=1; AppTest and the tests'
 in-process runs do not), and `HANDOFF_WARM=0` turns it off. The caches are the ones the pages
 use, keyed as the pages key them, so a warmed figure is exactly what the page would compute.
@@ -20,6 +27,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from models.time.months import month_of, months_through
@@ -31,16 +39,22 @@ log = logging.getLogger("handoff.ui")
 THREAD_NAME = "handoff-warm"
 _started = False
 _lock = threading.Lock()
+_first_pass = threading.Event()  # set while the first pass runs, before the server starts
+
+
+# What Streamlit says when a cache is used outside a page run, or before its runtime exists.
+_EXPECTED = ("missing ScriptRunContext", "No runtime found")
 
 
 class _NoContextWarning(logging.Filter):
-    """Streamlit warns "missing ScriptRunContext" whenever a cache is used outside a page run;
-    for this thread that is expected, so the warning is dropped (only for this thread)."""
+    """Streamlit warns whenever a cache is used outside a page run (and, before its runtime
+    exists, that it keeps the cache in memory); for the warmer that is expected, so those
+    warnings are dropped while it works (only for its thread or its first pass)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not (
-            threading.current_thread().name == THREAD_NAME
-            and "missing ScriptRunContext" in record.getMessage()
+            (threading.current_thread().name == THREAD_NAME or _first_pass.is_set())
+            and any(text in record.getMessage() for text in _EXPECTED)
         )
 
 
@@ -48,9 +62,10 @@ def enabled() -> bool:
     return os.environ.get("HANDOFF_SERVING") == "1" and os.environ.get("HANDOFF_WARM", "1") != "0"
 
 
-def start() -> None:
-    """Start the thread once per server process (`handoff serve` runs ui/server.py, which
-    calls this before Streamlit starts; the thread waits until Streamlit's runtime is up)."""
+def start(announce: Callable[[str], None] = lambda line: None) -> None:
+    """Once per server process: the first pass here and now, then a thread for every later
+    mark. `handoff serve` runs ui/server.py, which calls this before Streamlit opens its port;
+    `announce` is told what the first pass is doing (the server prints it)."""
     global _started
     if _started or not enabled():
         return
@@ -58,30 +73,43 @@ def start() -> None:
         if _started:
             return
         _started = True
-        for name in ("streamlit", "streamlit.runtime.scriptrunner_utils.script_run_context"):
+        for name in (
+            "streamlit",
+            "streamlit.runtime.caching",
+            "streamlit.runtime.caching.cache_data_api",
+            "streamlit.runtime.scriptrunner_utils.script_run_context",
+        ):
             logging.getLogger(name).addFilter(_NoContextWarning())
+        announce("Handoff: getting the current figures ready before the dashboard opens...")
+        _first_pass.set()
+        try:
+            announce(f"Handoff: {_pass()}")
+        finally:
+            _first_pass.clear()
         threading.Thread(target=_loop, name=THREAD_NAME, daemon=True).start()
 
 
-def _loop() -> None:
-    import streamlit as st
+def _pass() -> str:
+    """One warm pass as of now; a failure is logged, not raised (the pages compute it)."""
+    started = time.perf_counter()
+    try:
+        with profiled("warm"):  # HANDOFF_PROFILE: the pass is timed like a page run
+            warmed = warm_once(clock.now())
+    except Exception:  # the pages will compute it themselves, and show any problem
+        log.warning("warming the dashboard's figures failed", exc_info=True)
+        return "the figures could not be made ready in advance (see the log); pages compute them"
+    elapsed = time.perf_counter() - started
+    log.info("warmed %s in %.1f s", warmed, elapsed)
+    return f"figures ready ({warmed}) in {elapsed:.1f} s"
 
-    # The caches live in Streamlit's runtime: fill them once it exists (a second or two).
-    deadline = time.monotonic() + 300
-    while not st.runtime.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
+
+def _loop() -> None:
     while True:
-        started = time.perf_counter()
-        try:
-            with profiled("warm"):  # HANDOFF_PROFILE: the pass is timed like a page run
-                warmed = warm_once(clock.now())
-            log.info("warmed %s in %.1f s", warmed, time.perf_counter() - started)
-        except Exception:  # the pages will compute it themselves, and show any problem
-            log.warning("warming the dashboard's figures failed", exc_info=True)
         now = clock.now()
         upcoming = clock.evaluation_instant(now) + clock.EVALUATION_BUCKET
         # A moment after the mark, so the pages and this pass agree on it.
         time.sleep(max(1.0, (upcoming - now).total_seconds() + 1.0))
+        _pass()
 
 
 def warm_once(now: datetime) -> str:

@@ -1,11 +1,10 @@
 """The warmer (ui/warmer.py): a served dashboard computes the default views before anyone asks,
-so the first visit to the Overview, Follow-up, Service and Friction pages computes no verdicts
-and builds none of their views or reports. Shown on a real `handoff serve` in Chromium, from the runs' profiles."""
+before it even opens its port, so the first visit to the Overview, Follow-up, Service and
+Friction pages computes no verdicts and builds none of their views or reports. Shown on a real `handoff serve` in Chromium, from the runs' profiles."""
 
 from __future__ import annotations
 
 import pstats
-import time
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +35,9 @@ def test_a_served_dashboard_has_the_default_views_ready_before_the_first_visit(
     profiles = tmp_path / "profiles"
     monkeypatch.setenv("HANDOFF_PROFILE", str(profiles))
     with serve(demo_store.url, tmp_path) as url:
+        # The first pass is over before the server answers its health check at all.
         runs = profiles / "runs.log"
-        deadline = time.monotonic() + 180
-        while not (runs.exists() and " warm " in runs.read_text()):
-            assert time.monotonic() < deadline, "no warm pass within 180 s of the server starting"
-            time.sleep(0.5)
+        assert " warm " in runs.read_text(), "the server opened before its first warm pass"
         (warm,) = profiles.glob("*-warm.prof")
         assert set(WORK) <= _work_done(warm)  # the pass did the work
         for path, heading in (
