@@ -15,8 +15,9 @@ Measured in one run, so a busy machine slows the floor and the pages alike:
 
 - floor: a hello-world Streamlit app served the same way (`streamlit run`), its first view on a
   fresh server and again in new browser sessions;
-- each page's first view in a new browser session on a freshly started server ("cold"), then
-  again in new sessions on that server ("again");
+- each page's first view in a new browser session on a freshly started server ("cold": once it
+  answers its health check, which `handoff serve` does after the warmer's first pass; the
+  seconds until then are `server_ready_s`), then again in new sessions on that server ("again");
 - moving between pages by the sidebar within one session (every page, twice round);
 - a drill-down to one lead within a session (rep chosen, then the lead);
 - the server's memory (RSS of `handoff serve` and its streamlit child) after each pass, and after
@@ -175,8 +176,11 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def serve(command: list[str], env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
-    """Start a dashboard server in its own process group; yield its address and group id."""
+    """Start a dashboard server in its own process group; yield its address and group id once it
+    answers its health check (`handoff serve` opens its port after the warmer's first pass); the
+    seconds that took are appended to STARTUPS under the command's name."""
     port = _free_port()
+    launched = time.perf_counter()
     with log.open("w") as out:
         process = subprocess.Popen(
             [*command, "--port" if command[0].endswith("handoff") else "--server.port", str(port)],
@@ -188,7 +192,7 @@ def serve(command: list[str], env: dict[str, str], log: Path) -> Iterator[tuple[
         )
         url = f"http://localhost:{port}"
         try:
-            deadline = time.monotonic() + 120
+            deadline = time.monotonic() + 300
             while time.monotonic() < deadline:
                 try:
                     with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
@@ -197,11 +201,16 @@ def serve(command: list[str], env: dict[str, str], log: Path) -> Iterator[tuple[
                 except OSError:
                     time.sleep(0.2)
             else:
-                raise SystemExit(f"the server did not start within 120 s; see {log}")
+                raise SystemExit(f"the server did not start within 300 s; see {log}")
+            name = "handoff" if command[0].endswith("handoff") else "hello"
+            STARTUPS.setdefault(name, []).append(time.perf_counter() - launched)
             yield url, process.pid
         finally:
             os.killpg(process.pid, 15)  # the server and its streamlit child, nothing else
             process.wait(timeout=30)
+
+
+STARTUPS: dict[str, list[float]] = {}
 
 
 def group_rss_mb(group: int) -> float:
@@ -430,6 +439,12 @@ def main() -> None:
             round((median(cold[p]) or 0) - (median(floor_cold) or 0), 3) for p in pages
         ),
         worst_sidebar_move_s=max(median(moves[p][1:] or moves[p]) or 0 for p in pages),
+        server_ready_s={
+            "hello_world": median(STARTUPS.get("hello", [])),
+            "handoff_serve": median(STARTUPS.get("handoff", [])),
+            "what": "median seconds from launching the server until its health check answers "
+            "(handoff serve: after the warmer's first pass, which makes the default views ready)",
+        },
         drilldown_lead_s=median(lead_times),
         drilldown_samples=[round(v, 3) for v in lead_times],
         rss_mb={
