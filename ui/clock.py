@@ -6,6 +6,7 @@ Everything else (engine, rollups, connectors) receives "now" as a parameter. `HA
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,11 @@ DEFAULT_MONTH_ZONE = ZoneInfo(_MONTH_ZONE_NAME)
 def now() -> datetime:
     """The current instant (UTC), or the pinned `HANDOFF_NOW`."""
     return current_time()
+
+
+def pinned() -> bool:
+    """True when `HANDOFF_NOW` pins the clock."""
+    return bool(os.environ.get("HANDOFF_NOW"))
 
 
 def evaluation_instant(current: datetime) -> datetime:

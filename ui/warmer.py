@@ -3,8 +3,10 @@
 Every page shows figures as of the current 5-minute mark (ui/clock.py). Without help, the first
 person to open a page after each mark (and the first after the server starts) waits while the
 month's verdicts are moved on to the new mark and the page's tables are rebuilt: seconds at
-100k leads a month. This thread does that work instead, right after the server starts and at
-the start of every mark: the month's and the trend's verdicts, and each page's default view
+100k leads a month. The warmer does that work instead: once before the server opens, and then
+ahead of every mark (starting twice its last pass's time before it, at least 30 s and at most
+half a mark), as of that mark, so the figures of a new mark are ready when it begins: the
+month's and the trend's verdicts, and each page's default view
 (the current month, every team, every source; the Friction page's whole-organisation report)
 go into the same caches the pages read, so a
 person opening a page finds them there.
@@ -32,6 +34,7 @@ from datetime import datetime
 
 from models.time.months import month_of, months_through
 from ui import clock
+from ui.filters import Filters
 from ui.profiling import profiled
 
 log = logging.getLogger("handoff.ui")
@@ -89,27 +92,52 @@ def start(announce: Callable[[str], None] = lambda line: None) -> None:
         threading.Thread(target=_loop, name=THREAD_NAME, daemon=True).start()
 
 
-def _pass() -> str:
-    """One warm pass as of now; a failure is logged, not raised (the pages compute it)."""
+_last_seconds = 0.0  # how long the last pass took
+
+
+def _pass(at: datetime | None = None) -> str:
+    """One warm pass as of `at` (default: now); a failure is logged, not raised (the pages
+    compute it)."""
+    global _last_seconds
     started = time.perf_counter()
     try:
         with profiled("warm"):  # HANDOFF_PROFILE: the pass is timed like a page run
-            warmed = warm_once(clock.now())
+            warmed = warm_once(at or clock.now())
     except Exception:  # the pages will compute it themselves, and show any problem
         log.warning("warming the dashboard's figures failed", exc_info=True)
         return "the figures could not be made ready in advance (see the log); pages compute them"
-    elapsed = time.perf_counter() - started
-    log.info("warmed %s in %.1f s", warmed, elapsed)
-    return f"figures ready ({warmed}) in {elapsed:.1f} s"
+    _last_seconds = time.perf_counter() - started
+    log.info("warmed %s in %.1f s", warmed, _last_seconds)
+    return f"figures ready ({warmed}) in {_last_seconds:.1f} s"
+
+
+def lead_seconds(last_pass: float) -> float:
+    """How long before a mark its pass starts: twice the last pass, at least 30 s, at most
+    half a mark (so a slow pass never runs into the one before)."""
+    return min(max(30.0, 2 * last_pass), clock.EVALUATION_BUCKET.total_seconds() / 2)
+
+
+def next_pass(now: datetime, warmed: datetime, last_pass: float) -> tuple[datetime, float]:
+    """The mark to warm next after `warmed` (the last mark warmed) and the seconds to wait
+    before starting on it. After a long stall (the machine suspended) the mark of `now`."""
+    target = warmed + clock.EVALUATION_BUCKET
+    if now >= target + clock.EVALUATION_BUCKET:
+        target = clock.evaluation_instant(now)
+    wait = (target - now).total_seconds() - lead_seconds(last_pass)
+    return target, max(0.0, wait)
 
 
 def _loop() -> None:
+    warmed = clock.evaluation_instant(clock.now())  # the first pass did this mark
     while True:
-        now = clock.now()
-        upcoming = clock.evaluation_instant(now) + clock.EVALUATION_BUCKET
-        # A moment after the mark, so the pages and this pass agree on it.
-        time.sleep(max(1.0, (upcoming - now).total_seconds() + 1.0))
-        _pass()
+        target, wait = next_pass(clock.now(), warmed, _last_seconds)
+        if clock.pinned():
+            # A pinned clock (HANDOFF_NOW: demos, tests) never reaches another mark: keep the
+            # pinned one's figures ready (a sync moves the data stamp) every mark's length.
+            target, wait = clock.evaluation_instant(clock.now()), clock.EVALUATION_BUCKET.total_seconds()
+        time.sleep(wait)
+        _pass(target)
+        warmed = target
 
 
 def warm_once(now: datetime) -> str:
@@ -127,12 +155,13 @@ def warm_once(now: datetime) -> str:
     return warmed
 
 
-def _warm_views(now: datetime) -> str:
-    from ui import data_summary, follow_up, friction, loaders, overview, service
-    from ui.filters import Filters
+def default_filters(now: datetime) -> Filters:
+    """What a page's sidebar holds when a person opens it at `now` without choosing anything:
+    the current month, every tier, team and source."""
+    from ui import loaders
 
     zone = loaders.month_zone()
-    filters = Filters(
+    return Filters(
         month=month_of(now, zone),
         tier=None,
         team_id=None,
@@ -141,6 +170,13 @@ def _warm_views(now: datetime) -> str:
         as_of=loaders.evaluation_instant(now),
         zone=zone,
     )
+
+
+def _warm_views(now: datetime) -> str:
+    from ui import data_summary, follow_up, friction, loaders, overview, service
+
+    zone = loaders.month_zone()
+    filters = default_filters(now)
     overview.load(filters)
     overview.trend(filters)
     for kind in ("first_touch", "follow_up_attempts"):

@@ -5,15 +5,17 @@ Friction pages computes no verdicts and builds none of their views or reports. S
 from __future__ import annotations
 
 import pstats
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from models.store import Store
+from models.time.months import month_of
 from tests.ui.test_browser import browser, demo_store, serve, settle  # noqa: F401
-from tests.ui.test_pages import NOW, dashboard_env  # noqa: F401
-from ui import warmer
+from tests.ui.test_pages import NOW, dashboard_env, demo  # noqa: F401
+from ui import clock, loaders, warmer
 
 # What computing a view costs: judging or reading verdicts, the at-risk list, an SLA's view.
 WORK = ("cached_evaluations", "at_risk", "scoped_results", "build_report")
@@ -68,3 +70,45 @@ def test_a_warm_pass_on_an_empty_database_does_nothing(
     dashboard_env: Any,  # noqa: F811
 ) -> None:
     assert warmer.warm_once(NOW).startswith("nothing")
+
+
+def test_each_mark_is_warmed_ahead_of_it() -> None:
+    bucket = clock.EVALUATION_BUCKET
+    mark = datetime(2026, 10, 14, 15, 0, tzinfo=UTC)
+    # Right after the mark was warmed, the next one starts 30 s (the minimum lead) before it.
+    target, wait = warmer.next_pass(mark + timedelta(seconds=5), mark, last_pass=2.0)
+    assert target == mark + bucket
+    assert wait == (bucket - timedelta(seconds=5 + 30)).total_seconds()
+    # A slow pass starts earlier (twice its time), never more than half a mark ahead.
+    assert warmer.next_pass(mark, mark, last_pass=40.0)[1] == bucket.total_seconds() - 80
+    assert warmer.next_pass(mark, mark, last_pass=400.0)[1] == bucket.total_seconds() / 2
+    # Already inside the lead: start at once.
+    assert warmer.next_pass(mark + bucket - timedelta(seconds=10), mark, 2.0) == (mark + bucket, 0.0)
+    # After a stall (a suspended machine), the mark of now, at once.
+    late = mark + 3 * bucket + timedelta(seconds=20)
+    assert warmer.next_pass(late, mark, 2.0) == (mark + 3 * bucket, 0.0)
+
+
+def test_a_pass_ahead_of_a_mark_has_that_marks_figures_ready(
+    demo: Store,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ui import evaluations, overview
+
+    mark = clock.evaluation_instant(NOW) + clock.EVALUATION_BUCKET
+    warmer.warm_once(mark)  # before the mark, as of it
+    judged: list[object] = []
+    real = evaluations.evaluation
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        judged.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(evaluations, "evaluation", counted)
+    # A person opening the Overview a minute into that mark finds its figures made.
+    board = overview.load(warmer.default_filters(mark + timedelta(minutes=1)))
+    assert board.month == month_of(mark, loaders.month_zone())
+    assert judged == [], "the page judged what the pass ahead of the mark had made"
+    # A mark nobody warmed is judged when asked for (the check can fail).
+    overview.load(warmer.default_filters(mark + clock.EVALUATION_BUCKET))
+    assert judged, "a mark that was not warmed must be judged"
