@@ -5,7 +5,9 @@ folder sits beside the entry script: that first run may execute a page file on i
 app.py. A page then calls `context.current()`, which hands Streamlit the real page list through
 `st.navigation` (that is what ends the directory mode, as the docs say) and draws the frame itself,
 so a deep link to `/follow_up` on a fresh server shows the same page, sidebar and filters as a
-click in the sidebar.
+click in the sidebar. `handoff serve` ends the mode before the first session
+(`ui/server.end_pages_directory_mode`), so there a deep link runs once, through app.py; AppTest
+and a plain `streamlit run app.py` still start in it.
 """
 
 from __future__ import annotations

@@ -401,3 +401,31 @@ def test_link_columns_stay_in_view_at_1024_px_and_friction_opens_on_the_last_ful
     title = page.locator('[data-testid="stMainBlockContainer"] h1').first.inner_text()  # type: ignore[attr-defined]
     assert title == "Handoff friction report, September 2026"  # NOW is 20 October
     shot(page, "narrow-friction-default-month")
+
+
+@pytest.mark.browser
+def test_a_deep_link_on_a_fresh_server_runs_the_page_once(
+    demo_store: Store, browser: object, tmp_path: Path
+) -> None:
+    """The first visitor of a freshly started server, arriving by a link to a page, waits for
+    one script run: not a run of the page file alone that then starts over through app.py
+    (Streamlit's pages-directory mode, which `handoff serve` ends before anyone connects)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    finished: list[int] = []
+
+    def received(payload: object) -> None:
+        if isinstance(payload, bytes):
+            message = ForwardMsg()
+            message.ParseFromString(payload)
+            if message.WhichOneof("type") == "script_finished":
+                finished.append(int(message.script_finished))
+
+    with serve(demo_store.url, tmp_path) as url:
+        context = browser.new_context(viewport={"width": 1440, "height": 1000})  # type: ignore[attr-defined]
+        tab = context.new_page()
+        tab.on("websocket", lambda ws: ws.on("framereceived", received))
+        tab.goto(f"{url}/follow_up")
+        settle(tab, "Follow-up")
+        context.close()
+    assert finished == [ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY], finished
