@@ -119,7 +119,7 @@ if mine.empty:
         else "No item of this month is still open.",
     )
 else:
-    risky = mine.copy()
+    risky = mine  # shared with every session (loaders.view_cache): filtered, never written
     due_today = int(risky["due_today"].sum())
     only_today = st.toggle(
         f"Only what is due today ({fmt_count(due_today)})",

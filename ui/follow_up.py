@@ -82,7 +82,7 @@ def summarise_groups(items: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 _TOUCHED = (E.STOP_ACTIVITY, E.STOP_REACHED, E.STOP_ATTEMPTS)
 
 
-@st.cache_data(show_spinner="Computing verdicts…", ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES)
+@loaders.view_cache(show_spinner="Computing verdicts…")
 def _sla_view(stamp: str, filters: Filters, kind: str, sla_id: str | None) -> SlaView | None:
     del stamp
     evaluation = evaluations.evaluation(filters.month, filters.as_of)

@@ -19,9 +19,7 @@ _MINUTES_SUFFIX = "_minutes"
 
 
 # A report holds a month of items: keep only the last few (months, teams, as-of buckets).
-@st.cache_data(
-    show_spinner="Assembling the friction report…", ttl=loaders.TTL_SECONDS, max_entries=6
-)
+@loaders.view_cache(show_spinner="Assembling the friction report…", max_entries=6)
 def _report(stamp: str, month: str, team_id: str | None, as_of: str, zone: str) -> Any:
     del stamp
     from datetime import datetime

@@ -2,7 +2,10 @@
 
 Two cache layers: the heavy, shared objects (the store, the SLA file, a month's evaluation) are
 `st.cache_resource` (one copy, never pickled, so a warm page does not pay for copying 100k items);
-the small per-page summaries built from them are `st.cache_data` with a TTL. Every key carries a
+a page's views built from them that hold a month's items (an SLA's items with names and links,
+the at-risk list, the service page's customers, the friction report) are `view_cache`: also
+shared and never pickled, and read-only by convention (a page filters or copies, never writes
+into them); the small per-page summaries are `st.cache_data` with a TTL. Every key carries a
 *data stamp* (the newest import, sync, SLA-version and dispute rows), so a sync or import run from
 the command line is picked up on the next click, and `evaluations.clear_caches()` drops everything after an
 action taken in the dashboard itself.
@@ -58,6 +61,25 @@ def source() -> Source:
     path = Path(current.handoff_config)
     mtime = path.stat().st_mtime if path.exists() else 0.0
     return Source(current.database_url, str(path), mtime)
+
+
+_VIEW_CACHES: list[Any] = []
+
+
+def view_cache(*, show_spinner: bool | str = False, max_entries: int | None = None) -> Any:
+    """`st.cache_resource` for a page's view that holds a month's items: one copy shared by
+    every session, read without copying (`st.cache_data` unpickles its whole value on every
+    read: about 0.2 s per SLA view of a 100k-lead month, on every page view). Callers must not
+    change what it returns (filter, or copy first). Cleared with the other caches."""
+
+    def decorate(func: Any) -> Any:
+        cached = st.cache_resource(
+            show_spinner=show_spinner, ttl=TTL_SECONDS, max_entries=max_entries or MAX_ENTRIES
+        )(func)
+        _VIEW_CACHES.append(cached)
+        return cached
+
+    return decorate
 
 
 @st.cache_resource(show_spinner=False)
@@ -304,7 +326,7 @@ def clear_caches() -> None:
     of this run reads the stamp afresh (the data just changed)."""
     _run_stamp.set(None)
     st.cache_data.clear()
-    for cached in (_config,):
+    for cached in (_config, *_VIEW_CACHES):
         cached.clear()
 
 

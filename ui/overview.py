@@ -75,7 +75,7 @@ def drill_links(filters: Filters, teams: Any, reps: Any, leads: Any) -> list[str
     return links.tolist()
 
 
-@st.cache_data(show_spinner="Computing this month's SLA verdicts…", ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES)
+@loaders.view_cache(show_spinner="Computing this month's SLA verdicts…")
 def _board(stamp: str, filters: Filters) -> Board:
     del stamp
     evaluation = evaluations.evaluation(filters.month, filters.as_of)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pandas as pd
-import streamlit as st
 
 from models.engine import columns as E
 from ui import loaders
@@ -38,7 +37,7 @@ def scope(filters: Filters) -> tuple[Filters, str | None]:
     return replace(filters, tier=None, team_id=None, tier_teams=()), filters.team_id
 
 
-@st.cache_data(show_spinner=False, ttl=loaders.TTL_SECONDS, max_entries=loaders.MAX_ENTRIES)
+@loaders.view_cache()
 def _with_first_contact(stamp: str, filters: Filters, sla_id: str) -> pd.DataFrame:
     del stamp
     view = sla_view(filters, KIND, sla_id)
