@@ -21,7 +21,15 @@ import plotly.graph_objects as go
 
 from reports.formats import fmt_month
 from ui.text import chart_text
-from ui.theme import ACCENT, PLOTLY_TEMPLATE, STATE_COLORS, STATES, TARGET_COLOR, state_label
+from ui.theme import (
+    ACCENT,
+    PLOTLY_TEMPLATE,
+    STATE_COLORS,
+    STATES,
+    TARGET_COLOR,
+    register_plotly_template,
+    state_label,
+)
 
 
 def quota_pace(figures: Mapping[str, Any]) -> go.Figure:
@@ -451,3 +459,42 @@ def has_data(figure: go.Figure) -> bool:
                     continue  # a bar or line needs its heights: judged on y
                 return True
     return False
+
+
+def warm_up() -> None:
+    """Build, label and serialise one small figure with the trace types and layout parts these
+    charts use. Plotly imports a class and validator per property on first use: a fresh server
+    would otherwise spend that (a few tenths of a second) on its first visitor's charts; the
+    warmer calls this before the server opens."""
+    import plotly.io as pio
+
+    register_plotly_template()
+    figure = go.Figure(
+        [
+            go.Scatter(
+                x=[0, 1], y=[1, 2], mode="lines+markers+text", name="a", text=["a", "b"],
+                textposition="top center", customdata=[["a"], ["b"]],
+                hovertemplate="%{customdata[0]}<extra></extra>",
+                line={"color": "#000", "dash": "dot", "width": 1}, marker={"size": 4, "color": "#000"},
+            ),
+            go.Bar(
+                x=[1, 2], y=["a", "b"], orientation="h", name="b", text=["1", "2"],
+                textposition="auto", customdata=[["a"], ["b"]], hovertemplate="%{x}<extra></extra>",
+                marker={"color": ["#000", "#111"], "line": {"width": 0}}, width=[0.5, 0.5],
+                offsetgroup="1",
+            ),
+        ]
+    )
+    figure.add_vline(x=1, line_dash="dash", annotation_text="target", annotation_position="top")
+    figure.add_hline(y=1, line_dash="dot", annotation_text="goal")
+    figure.add_annotation(text="note", x=0, y=0, showarrow=False)
+    figure.update_layout(
+        title={"text": "t"}, barmode="stack", bargap=0.1, hovermode="x unified",
+        legend={"orientation": "h", "title": {"text": "l"}}, margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        xaxis={"title": {"text": "x"}, "ticksuffix": " h", "tickformat": ".0f", "range": [0, 2]},
+        yaxis={"title": {"text": "y"}, "categoryorder": "array", "categoryarray": ["a", "b"]},
+        height=200,
+    )
+    figure.for_each_xaxis(lambda axis: axis.update(showgrid=False))
+    figure.for_each_yaxis(lambda axis: axis.update(tickvals=[0, 1], ticktext=["a", "b"]))
+    pio.to_json(plain_labels(figure), validate=False)

@@ -25,6 +25,7 @@ use, keyed as the pages key them, so a warmed figure is exactly what the page wo
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -33,7 +34,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from models.time.months import month_of, months_through
-from ui import clock
+from ui import charts, clock
 from ui.filters import Filters
 from ui.profiling import profiled
 
@@ -86,6 +87,8 @@ def start(announce: Callable[[str], None] = lambda line: None) -> None:
         announce("Handoff: getting the current figures ready before the dashboard opens...")
         _first_pass.set()
         try:
+            with contextlib.suppress(Exception):  # only a head start: the pages draw anyway
+                charts.warm_up()
             announce(f"Handoff: {_pass()}")
         finally:
             _first_pass.clear()

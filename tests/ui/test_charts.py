@@ -182,3 +182,9 @@ def test_has_data_tells_an_empty_frame_of_axes_from_a_chart() -> None:
     assert charts.has_data(charts.attempts_histogram(pd.Series([3.0, 6.0]), 6))
     months["median_hours"] = [np.nan, 2.5]
     assert charts.has_data(charts.monthly_bars(months, "month", "median_hours", "h"))
+
+
+def test_the_warm_up_figure_builds_and_serialises() -> None:
+    """The warmer's plotly head start (`charts.warm_up`) uses only valid properties: plotly
+    raises on any it does not know, which the warmer would swallow."""
+    charts.warm_up()
