@@ -58,6 +58,14 @@ def _notes(*bodies: str) -> pd.DataFrame:
         ("#pricingplan is not a tag of ours", set()),
         ("notexpensive at all", set()),
         ("Left a voicemail.", set()),
+        # Any space between a phrase's words, line breaks and non-breaking spaces included.
+        (
+            "It is too\nexpensive, and single\u00a0sign-on is missing.",
+            {("pricing", "phrase"), ("sso", "phrase")},
+        ),
+        ("Zu teuer: too expensive für uns.", {("pricing", "phrase")}),
+        ("ütoo expensive is inside a word", set()),
+        ("too much, expensive", set()),
     ],
 )
 def test_match_phrases_and_tags(body: str, expected: set[tuple[str, str]]) -> None:
@@ -129,8 +137,6 @@ def test_call_outcomes_are_never_uncategorised_pain_points() -> None:
         ["Connected.", "No answer", "left_voicemail", "Busy!", "They hate the invoice layout."]
     )
     assert is_call_outcome(bodies).tolist() == [True, True, True, True, False]
-    notes = pd.DataFrame(
-        {"activity_id": list("ABCDE"), "lead_id": list("LLMMN"), "body": bodies}
-    )
+    notes = pd.DataFrame({"activity_id": list("ABCDE"), "lead_id": list("LLMMN"), "body": bodies})
     left = uncategorised(notes, pd.DataFrame(columns=["activity_id"]))
     assert left["text"].tolist() == ["They hate the invoice layout."]
