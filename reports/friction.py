@@ -248,9 +248,9 @@ def match_pain_points(
             tagged = _contains(texts, tag_re, _required_words((), category.tags), hit_distinct)
         quoted = np.full(len(distinct), "", dtype=object)
         if quotes:
-            quoted[hit_distinct] = extract_sentence(distinct_bodies[hit_distinct], anchor).to_numpy(
-                dtype=object
-            )
+            quoted[hit_distinct] = extract_sentence(
+                distinct_bodies[hit_distinct], anchor
+            ).to_numpy(dtype=object)
         rows = codes[hit]
         frames.append(
             pd.DataFrame(

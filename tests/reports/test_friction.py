@@ -137,6 +137,8 @@ def test_call_outcomes_are_never_uncategorised_pain_points() -> None:
         ["Connected.", "No answer", "left_voicemail", "Busy!", "They hate the invoice layout."]
     )
     assert is_call_outcome(bodies).tolist() == [True, True, True, True, False]
-    notes = pd.DataFrame({"activity_id": list("ABCDE"), "lead_id": list("LLMMN"), "body": bodies})
+    notes = pd.DataFrame(
+        {"activity_id": list("ABCDE"), "lead_id": list("LLMMN"), "body": bodies}
+    )
     left = uncategorised(notes, pd.DataFrame(columns=["activity_id"]))
     assert left["text"].tolist() == ["They hate the invoice layout."]
