@@ -160,10 +160,10 @@ def _required_words(phrases: tuple[str, ...], tags: tuple[str, ...]) -> tuple[tu
 
 def _per_distinct(values: pd.Series, transform: Callable[[pd.Series], pd.Series]) -> pd.Series:
     """`transform` applied once per distinct value (notes repeat: call outcomes, templates),
-    spread back over `values` (same index)."""
-    codes, distinct = pd.factorize(values.astype(object), use_na_sentinel=False)
-    done = transform(pd.Series(distinct, dtype=object)).to_numpy(dtype=object)
-    return pd.Series(done[codes], index=values.index, dtype=object)
+    spread back over `values` (same index, the dtype `transform` gives)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    done = transform(pd.Series(distinct)).reset_index(drop=True)
+    return pd.Series(done.array.take(codes), index=values.index, name=values.name)
 
 
 def _re2_literal(word: str) -> str:
@@ -297,11 +297,14 @@ def uncategorised(notes: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:
     if notes.empty:
         return pd.DataFrame(columns=["text", "notes", "customers"])
     rest = notes[~notes["activity_id"].isin(matches["activity_id"])]
-    rest = rest[rest["body"].fillna("").str.strip() != ""]
-    rest = rest[~is_call_outcome(rest["body"])]
+    # Each distinct text is judged and tidied once: a month's notes repeat a lot.
+    dropped = _per_distinct(
+        rest["body"].fillna(""), lambda bodies: (bodies.str.strip() == "") | is_call_outcome(bodies)
+    )
+    rest = rest[~dropped.to_numpy(dtype=bool)]
     if rest.empty:
         return pd.DataFrame(columns=["text", "notes", "customers"])
-    text = tidy_quote(rest["body"])
+    text = _per_distinct(rest["body"], tidy_quote)
     grouped = (
         pd.DataFrame({"text": text, "lead_id": rest["lead_id"]})
         .groupby("text", sort=False)
@@ -340,10 +343,16 @@ def unknown_tags(notes: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
     """Hashtags used in notes that no category lists: tag, notes (candidates for the taxonomy)."""
     if notes.empty:
         return pd.DataFrame(columns=["tag", "notes"])
-    tags = notes["body"].fillna("").str.extractall(_HASHTAG)[0].str.lower()
-    tags = tags[~tags.isin(taxonomy.tags)]
+    # Each distinct text is searched once, its tags counted once per note that says it.
+    codes, distinct = pd.factorize(notes["body"].fillna(""), use_na_sentinel=False)
+    said = np.bincount(codes, minlength=len(distinct))
+    found = pd.Series(distinct).str.extractall(_HASHTAG)[0]
+    tags = found.str.lower()
+    weights = pd.Series(said[found.index.get_level_values(0)], index=tags.index)
+    known = tags.isin(taxonomy.tags)
+    tags, weights = tags[~known], weights[~known]
     if tags.empty:
         return pd.DataFrame(columns=["tag", "notes"])
-    counts = tags.groupby(tags).size().rename("notes").reset_index().rename(columns={0: "tag"})
+    counts = weights.rename("notes").groupby(tags.rename("tag")).sum().reset_index()
     counts.columns = ["tag", "notes"]
     return counts.sort_values(["notes", "tag"], ascending=[False, True], ignore_index=True)
