@@ -7,6 +7,7 @@ told sales: the bodies of notes and calls on their leads. Pure: DataFrames in, D
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from reports.friction import Taxonomy, match_pain_points, uncategorised, unknown_tags
@@ -144,7 +145,7 @@ def customer_briefs(
             ["lead_id", "_order", "occurred_at"], ascending=[True, True, False]
         )
         distinct = per_lead.drop_duplicates(["lead_id", "category"])
-        listed = distinct.groupby("lead_id")["_name"].agg("; ".join)
+        listed = _joined_per_lead(distinct)
         counted = distinct.groupby("lead_id").size()
         first_quote = (
             per_lead.sort_values(["lead_id", "occurred_at"], ascending=[True, False])
@@ -160,6 +161,21 @@ def customer_briefs(
         ignore_index=True,
     )
     return briefs.reindex(columns=columns)
+
+
+def _joined_per_lead(distinct: pd.DataFrame) -> pd.Series:
+    """Per lead: its category names joined by "; ", in the frame's order (rows sorted by lead, so
+    each lead's rows are together). Sliced per lead, not a pandas aggregation per group (~9k
+    new customers a month at 100k leads)."""
+    known = distinct[distinct["lead_id"].notna()]
+    leads = known["lead_id"].to_numpy(dtype=object)
+    names = known["_name"].to_numpy(dtype=object)
+    if not len(leads):
+        return pd.Series(dtype=object)
+    starts = np.flatnonzero(np.r_[True, leads[1:] != leads[:-1]])
+    ends = np.r_[starts[1:], len(leads)]
+    joined = ["; ".join(names[a:b]) for a, b in zip(starts, ends, strict=True)]
+    return pd.Series(joined, index=leads[starts], dtype=object)
 
 
 def customer_friction(

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from models.columns import CALL_OUTCOMES
 from models.errors import BadInputError
@@ -147,27 +149,58 @@ def _tag_pattern(tags: tuple[str, ...]) -> str:
     return r"(?<![\w#])#(?:" + "|".join(re.escape(t) for t in tags) + r")(?![\w-])"
 
 
-def _first_words(phrases: tuple[str, ...], tags: tuple[str, ...]) -> tuple[str, ...]:
-    """Literal text every match of a category contains: each phrase's first word, each "#tag".
-    A note without any of them cannot match, so the regular expression is not run on it."""
-    return tuple({p.split()[0] for p in phrases if p.split()} | {f"#{t}" for t in tags})
+def _required_words(phrases: tuple[str, ...], tags: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """Literal text every match of a category contains: the words of one of its phrases, in
+    order and apart, or one "#tag". A note holding none of these cannot match, so the regular
+    expression is not run on it."""
+    needs = {tuple(p.split()) for p in phrases if p.split()}
+    needs |= {(f"#{t}",) for t in tags}
+    return tuple(sorted(needs))
 
 
 def _per_distinct(values: pd.Series, transform: Callable[[pd.Series], pd.Series]) -> pd.Series:
     """`transform` applied once per distinct value (notes repeat: call outcomes, templates),
-    spread back over `values` (same index)."""
-    codes, distinct = pd.factorize(values.astype(object), use_na_sentinel=False)
-    done = transform(pd.Series(distinct, dtype=object)).to_numpy(dtype=object)
-    return pd.Series(done[codes], index=values.index, dtype=object)
+    spread back over `values` (same index, the dtype `transform` gives)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    done = transform(pd.Series(distinct)).reset_index(drop=True)
+    return pd.Series(done.array.take(codes), index=values.index, name=values.name)
 
 
-def _contains(texts: np.ndarray, pattern: str, literals: tuple[str, ...]) -> np.ndarray:
-    """Which `texts` (distinct, lower-cased) the pattern finds something in; the regular
-    expression runs only on texts holding one of `literals` (a plain substring test)."""
-    found = np.zeros(len(texts), dtype=bool)
+def _re2_literal(word: str) -> str:
+    """`word` as an RE2 literal (every character that is not a letter or digit as \\x{..})."""
+    return "".join(c if c.isascii() and c.isalnum() else f"\\x{{{ord(c):x}}}" for c in word)
+
+
+class _Texts:
+    """Distinct lower-cased note texts and a quick test of which may match a category: one pass
+    of Arrow's RE2 over every text at once for the words a match needs (a superset of the
+    matches: RE2 has no look-behind, and `\\W+` between a phrase's words admits every space
+    Python's `\\s+` does), instead of a Python loop over the texts per word."""
+
+    def __init__(self, lowered: np.ndarray) -> None:
+        self.lowered = lowered
+        # The bodies came through pandas' Arrow-backed strings: Arrow holds every one of them.
+        self._arrow = pa.array(lowered, type=pa.large_string())
+
+    def candidates(self, needs: tuple[tuple[str, ...], ...]) -> np.ndarray:
+        """Which texts hold the words of at least one of `needs`, in order."""
+        pattern = "|".join(r"\W+".join(_re2_literal(w) for w in words) for words in needs)
+        found = pc.match_substring_regex(self._arrow, pattern)
+        return found.to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _contains(
+    texts: _Texts, pattern: str, needs: tuple[tuple[str, ...], ...], among: np.ndarray | None = None
+) -> np.ndarray:
+    """Which `texts` (`among` them, when given) the pattern finds something in; the regular
+    expression runs only on texts holding the literal words of `needs`."""
+    candidates = texts.candidates(needs)
+    if among is not None:
+        candidates &= among
+    found = np.zeros(len(texts.lowered), dtype=bool)
     search = re.compile(pattern).search
-    for index, text in enumerate(texts):
-        if any(word in text for word in literals) and search(text) is not None:
+    for index in np.flatnonzero(candidates):
+        if search(texts.lowered[index]) is not None:
             found[index] = True
     return found
 
@@ -189,6 +222,7 @@ def match_pain_points(
     codes, distinct = pd.factorize(bodies.astype(object), use_na_sentinel=False)
     distinct_bodies = pd.Series(distinct, dtype=object)
     lowered = np.array([text.lower() for text in distinct], dtype=object)
+    texts = _Texts(lowered)
     occurred = (
         notes["occurred_at"]
         if "occurred_at" in notes.columns
@@ -205,15 +239,13 @@ def match_pain_points(
         phrase_re = _phrase_pattern(phrases) if phrases else None
         tag_re = _tag_pattern(category.tags) if category.tags else None
         anchor = "|".join(p for p in (phrase_re, tag_re) if p)
-        hit_distinct = _contains(lowered, anchor, _first_words(phrases, category.tags))
+        hit_distinct = _contains(texts, anchor, _required_words(phrases, category.tags))
         if not hit_distinct.any():
             continue
         hit = hit_distinct[codes]
         tagged = np.zeros(len(distinct), dtype=bool)
         if tag_re:
-            tagged[hit_distinct] = _contains(
-                lowered[hit_distinct], tag_re, _first_words((), category.tags)
-            )
+            tagged = _contains(texts, tag_re, _required_words((), category.tags), hit_distinct)
         quoted = np.full(len(distinct), "", dtype=object)
         if quotes:
             quoted[hit_distinct] = extract_sentence(
@@ -265,11 +297,14 @@ def uncategorised(notes: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:
     if notes.empty:
         return pd.DataFrame(columns=["text", "notes", "customers"])
     rest = notes[~notes["activity_id"].isin(matches["activity_id"])]
-    rest = rest[rest["body"].fillna("").str.strip() != ""]
-    rest = rest[~is_call_outcome(rest["body"])]
+    # Each distinct text is judged and tidied once: a month's notes repeat a lot.
+    dropped = _per_distinct(
+        rest["body"].fillna(""), lambda bodies: (bodies.str.strip() == "") | is_call_outcome(bodies)
+    )
+    rest = rest[~dropped.to_numpy(dtype=bool)]
     if rest.empty:
         return pd.DataFrame(columns=["text", "notes", "customers"])
-    text = tidy_quote(rest["body"])
+    text = _per_distinct(rest["body"], tidy_quote)
     grouped = (
         pd.DataFrame({"text": text, "lead_id": rest["lead_id"]})
         .groupby("text", sort=False)
@@ -308,10 +343,16 @@ def unknown_tags(notes: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
     """Hashtags used in notes that no category lists: tag, notes (candidates for the taxonomy)."""
     if notes.empty:
         return pd.DataFrame(columns=["tag", "notes"])
-    tags = notes["body"].fillna("").str.extractall(_HASHTAG)[0].str.lower()
-    tags = tags[~tags.isin(taxonomy.tags)]
+    # Each distinct text is searched once, its tags counted once per note that says it.
+    codes, distinct = pd.factorize(notes["body"].fillna(""), use_na_sentinel=False)
+    said = np.bincount(codes, minlength=len(distinct))
+    found = pd.Series(distinct).str.extractall(_HASHTAG)[0]
+    tags = found.str.lower()
+    weights = pd.Series(said[found.index.get_level_values(0)], index=tags.index)
+    known = tags.isin(taxonomy.tags)
+    tags, weights = tags[~known], weights[~known]
     if tags.empty:
         return pd.DataFrame(columns=["tag", "notes"])
-    counts = tags.groupby(tags).size().rename("notes").reset_index().rename(columns={0: "tag"})
+    counts = weights.rename("notes").groupby(tags.rename("tag")).sum().reset_index()
     counts.columns = ["tag", "notes"]
     return counts.sort_values(["notes", "tag"], ascending=[False, True], ignore_index=True)

@@ -47,14 +47,16 @@ class _Pdf(FPDF):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.report_title = title
         self.font_name = "Helvetica"
+        self.quote_style = "I"  # quotes: Helvetica's italic
         self.clean: Callable[[str], str] = _latin1
         for folder in FONT_DIRS:
             regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
             if regular.exists() and bold.exists():
                 self.add_font("DejaVu", "", str(regular))
                 self.add_font("DejaVu", "B", str(bold))
-                self.add_font("DejaVu", "I", str(regular))
-                self.font_name, self.clean = "DejaVu", str
+                # Quotes in the regular face, as before (registered again as "I", it drew the
+                # same letters but was parsed and embedded a second time).
+                self.font_name, self.quote_style, self.clean = "DejaVu", "", str
                 break
 
     def footer(self) -> None:
@@ -224,7 +226,7 @@ def _quotes(pdf: _Pdf, report: Report) -> None:
         for row in rows.itertuples(index=False):  # at most three per category
             who = " - ".join(x for x in (str(row.company or ""), str(row.lead_id)) if x)
             pdf.set_x(pdf.l_margin + 4)
-            pdf.set_font(pdf.font_name, "I", 8)
+            pdf.set_font(pdf.font_name, pdf.quote_style, 8)
             pdf.multi_cell(
                 pdf.epw - 4,
                 3.8,

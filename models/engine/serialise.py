@@ -3,10 +3,12 @@
 Numbers are JSON numbers, times ISO 8601 with an offset (`+00:00`), missing values null.
 
 A snapshot is stored as two lines: the evaluation's JSON without items (with `snapshot_format`),
-then the items column by column per SLA, as JSON compressed with zlib in base64 (a month of
-100k leads is ~110 MB of JSON, ~16 MB so). Reading a frozen month's headline parses the first
-line only; the items are decoded when first read. Older snapshots (one JSON document with items as
-records) are still read, their items also decoded on first read.
+then each SLA's items column by column, as JSON compressed with zlib in base64, one such text per
+SLA in a small JSON object (a month of 100k leads is ~110 MB of JSON, ~16 MB so). Reading a
+frozen month's headline parses the first line only; an SLA's items are decoded when first read,
+and only that SLA's (the friction report reads only last month's new customers, ~4% of its
+items). Older snapshots are still read: format 2 (every SLA's items compressed together) and
+before it one JSON document with items as records, their items also decoded on first read.
 """
 
 from __future__ import annotations
@@ -260,19 +262,27 @@ def _no_items() -> pd.DataFrame:
     return empty_items()
 
 
-SNAPSHOT_FORMAT = 2
+SNAPSHOT_FORMAT = 3
 _ZLIB_LEVEL = 3  # freezing is rare; reading is what must be quick (level barely changes that)
+
+
+def _pack(value: Any) -> str:
+    return base64.b64encode(
+        zlib.compress(json.dumps(value, default=str).encode("utf-8"), _ZLIB_LEVEL)
+    ).decode("ascii")
 
 
 def snapshot_text(evaluation: Evaluation) -> str:
     """A frozen month as stored: line 1 the evaluation's JSON without items (plus
     `snapshot_format`), line 2 each per-item SLA's items column by column (explanations
-    included), compressed. JSON escapes line breaks inside strings, so line 1 is one line."""
+    included), compressed SLA by SLA: {sla_id: packed columns}. JSON escapes line breaks inside
+    strings, so line 1 is one line."""
     head = evaluation.to_json(with_items=False)
     head["snapshot_format"] = SNAPSHOT_FORMAT
-    columns = {s.sla_id: items_to_columns(s.items) for s in evaluation.slas if s.quota is None}
-    packed = zlib.compress(json.dumps(columns, default=str).encode("utf-8"), _ZLIB_LEVEL)
-    return json.dumps(head, default=str) + "\n" + base64.b64encode(packed).decode("ascii")
+    parts = {
+        s.sla_id: _pack(items_to_columns(s.items)) for s in evaluation.slas if s.quota is None
+    }
+    return json.dumps(head, default=str) + "\n" + json.dumps(parts)
 
 
 def _unpack(rest: str) -> str:
@@ -295,14 +305,24 @@ def evaluation_from_snapshot(
     if "snapshot_format" not in payload:
         return evaluation_from_json(payload, evaluation_cls, result_cls)
 
+    per_sla = payload["snapshot_format"] >= 3
+
     @cache
-    def columns() -> dict[str, Any]:  # parsed once, for every SLA of the month
-        parsed: dict[str, Any] = json.loads(_unpack(read_rest()))
+    def stored() -> dict[str, Any]:  # read and parsed once, for every SLA of the month
+        # Format 3: each SLA's packed items; format 2: every SLA's columns, packed together.
+        parsed: dict[str, Any] = json.loads(read_rest() if per_sla else _unpack(read_rest()))
         return parsed
+
+    def columns_of(sla_id: str) -> dict[str, Any]:
+        if not per_sla:
+            found: dict[str, Any] = stored().get(sla_id, {})
+            return found
+        packed = stored().get(sla_id)
+        return json.loads(_unpack(packed)) if packed else {}
 
     def loader(entry: dict[str, Any], month: str) -> Callable[[], pd.DataFrame]:
         return lambda: items_from_columns(
-            columns().get(entry["id"], {}), entry["id"], entry["kind"], month
+            columns_of(entry["id"]), entry["id"], entry["kind"], month
         )
 
     return evaluation_from_json(payload, evaluation_cls, result_cls, loader)

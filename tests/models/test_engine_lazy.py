@@ -145,6 +145,26 @@ def test_frozen_headline_reads_no_items_and_items_equal_the_live_ones(
     assert west.sla("first-touch").counts == {"met": 0, "breached": 1, "open": 0, "excluded": 0}
 
 
+def test_a_frozen_month_decodes_only_the_sla_whose_items_are_read(
+    loaded: tuple[Store, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from models.engine import serialise
+
+    store, path = loaded
+    live = evaluate_month(store, path, "2026-10", as_of=NOW)
+    freeze_month(store, path, "2026-10", as_of=NOW, frozen_by="mia")
+    unpacked: list[str] = []
+    original = serialise._unpack
+    monkeypatch.setattr(serialise, "_unpack", lambda text: unpacked.append(text) or original(text))
+    frozen = evaluate_month(store, path, "2026-10", as_of=NOW)
+    service = frozen.sla("service").lean_items
+    assert len(unpacked) == 1, "only the service SLA's items were decompressed"
+    expected = live.sla("service").lean_items.assign(**{E.EXPLANATION: service[E.EXPLANATION]})
+    pd.testing.assert_frame_equal(service, expected, check_exact=False, atol=0.01)
+    assert _comparable(frozen) == _comparable(live)
+    assert len(unpacked) == 3  # the other two per-item SLAs, each once
+
+
 def test_snapshots_stored_before_the_two_line_format_still_read(loaded: tuple[Store, Path]) -> None:
     store, path = loaded
     live = evaluate_month(store, path, "2026-10", as_of=NOW)

@@ -427,14 +427,19 @@ def _as_frozen_by_the_earlier_engine(payload: str) -> str:
     import zlib
 
     head, _, rest = payload.partition("\n")
-    columns = json.loads(zlib.decompress(base64.b64decode(rest)).decode("utf-8"))
+    columns = {
+        sla: json.loads(zlib.decompress(base64.b64decode(packed)).decode("utf-8"))
+        for sla, packed in json.loads(rest).items()
+    }
     service = columns["service"]
     closers = service.pop(E.CLOSED_BY_OWNER_ID)
     service[E.OWNER_ID] = closers
     service[E.TEAM_ID] = ["sales-east" for _ in closers]
     for sla in columns.values():
         sla.pop(E.CLOSED_BY_OWNER_ID, None)
+    # ... and in its format: snapshot_format 2, every SLA's columns compressed together.
     packed = zlib.compress(json.dumps(columns).encode("utf-8"))
+    head = json.dumps({**json.loads(head), "snapshot_format": 2})
     return head + "\n" + base64.b64encode(packed).decode("ascii")
 
 

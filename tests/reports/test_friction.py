@@ -58,6 +58,14 @@ def _notes(*bodies: str) -> pd.DataFrame:
         ("#pricingplan is not a tag of ours", set()),
         ("notexpensive at all", set()),
         ("Left a voicemail.", set()),
+        # Any space between a phrase's words, line breaks and non-breaking spaces included.
+        (
+            "It is too\nexpensive, and single\u00a0sign-on is missing.",
+            {("pricing", "phrase"), ("sso", "phrase")},
+        ),
+        ("Zu teuer: too expensive für uns.", {("pricing", "phrase")}),
+        ("ütoo expensive is inside a word", set()),
+        ("too much, expensive", set()),
     ],
 )
 def test_match_phrases_and_tags(body: str, expected: set[tuple[str, str]]) -> None:
