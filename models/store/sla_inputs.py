@@ -204,13 +204,7 @@ class SlaInputsStore:
         return pd.DataFrame.from_records(rows, columns=["sla_id", "item_id", "reason", "kind"])
 
     def replace_snapshot(
-        self,
-        month: str,
-        payload: str,
-        *,
-        frozen_at: datetime,
-        frozen_by: str | None,
-        note: str | None,
+        self, month: str, payload: str, *, frozen_at: datetime, frozen_by: str | None, note: str | None
     ) -> int:
         """Store a frozen month; an earlier snapshot of it is kept, marked superseded (one
         transaction, so a month never has two current snapshots or none)."""
@@ -223,13 +217,7 @@ class SlaInputsStore:
             )
             new_id = conn.execute(
                 insert(table)
-                .values(
-                    month=month,
-                    frozen_at=frozen_at,
-                    frozen_by=frozen_by,
-                    note=note,
-                    payload=payload,
-                )
+                .values(month=month, frozen_at=frozen_at, frozen_by=frozen_by, note=note, payload=payload)
                 .returning(table.c.id)
             ).scalar_one()
         return int(new_id)
