@@ -266,7 +266,11 @@ def first_contact_after_start(items: pd.DataFrame, acts: pd.DataFrame) -> pd.Dat
             C.OWNER_ID: "contact_owner",
         }
     )
-    left = items[[E.ITEM_ID, LEAD_KEY, E.START]].sort_values(E.START, kind="stable")
+    # Each item's row number rides along, to put the answers back in the items' order by
+    # position (merge_asof keeps its left side's rows and their order) instead of by id.
+    left = pd.DataFrame(
+        {LEAD_KEY: items[LEAD_KEY].to_numpy(), E.START: items[E.START].array, "_row": np.arange(len(items))}
+    ).sort_values(E.START, kind="stable")
     merged = pd.merge_asof(
         left,
         found.sort_values("contact_at", kind="stable"),
@@ -276,7 +280,11 @@ def first_contact_after_start(items: pd.DataFrame, acts: pd.DataFrame) -> pd.Dat
         direction="forward",
         allow_exact_matches=True,
     )
-    return merged.set_index(E.ITEM_ID).reindex(items[E.ITEM_ID])
+    back = np.empty(len(merged), dtype=np.int64)
+    back[merged.pop("_row").to_numpy()] = np.arange(len(merged))
+    merged = merged.take(back)
+    merged.index = pd.Index(items[E.ITEM_ID].to_numpy(dtype=object), dtype=object, name=E.ITEM_ID)
+    return merged
 
 
 def attempts_in_window(items: pd.DataFrame, acts: pd.DataFrame) -> pd.DataFrame:

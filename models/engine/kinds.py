@@ -69,26 +69,26 @@ def _first_contact(
     items: pd.DataFrame, acts: pd.DataFrame, *, with_rejection: bool
 ) -> pd.DataFrame:
     first = first_contact_after_start(items, acts)
-    contact_at = pd.Series(first["contact_at"].array, index=items.index).astype(
-        "datetime64[ns, UTC]"
-    )
-    has_contact = contact_at.notna()
-    items.loc[has_contact, E.STOP] = contact_at[has_contact]
-    items.loc[has_contact, E.STOP_REASON] = E.STOP_ACTIVITY
-    items.loc[has_contact, E.STOP_ACTIVITY_ID] = first["contact_id"].to_numpy()[
-        has_contact.to_numpy()
-    ]
-    items.loc[has_contact, E.STOP_ACTIVITY_TYPE] = first["contact_type"].to_numpy()[
-        has_contact.to_numpy()
-    ]
+    # The stop columns are still empty here (see `judge`): each is worked out as a whole array
+    # and set once (setting masked rows of the wide items frame copies, column after column).
+    stop = pd.Series(first["contact_at"].array, index=items.index).astype("datetime64[ns, UTC]")
+    has_contact = stop.notna().to_numpy()
+    reason = np.where(has_contact, E.STOP_ACTIVITY, None).astype(object)
+    activity_id = np.where(has_contact, first["contact_id"].to_numpy(dtype=object), None)
+    activity_type = np.where(has_contact, first["contact_type"].to_numpy(dtype=object), None)
     if with_rejection:
         rejection = _rejection_stop(items)
         # "whichever is first": a contact at the very instant of the rejection still counts as one.
-        earlier = rejection.notna() & (items[E.STOP].isna() | (rejection < items[E.STOP]))
-        items.loc[earlier, E.STOP] = rejection[earlier]
-        items.loc[earlier, E.STOP_REASON] = E.STOP_REJECTION
-        items.loc[earlier, E.STOP_ACTIVITY_ID] = None
-        items.loc[earlier, E.STOP_ACTIVITY_TYPE] = None
+        earlier = rejection.notna() & (stop.isna() | (rejection < stop))
+        stop = stop.where(~earlier, rejection)
+        earlier_rows = earlier.to_numpy()
+        reason[earlier_rows] = E.STOP_REJECTION
+        activity_id[earlier_rows] = None
+        activity_type[earlier_rows] = None
+    items[E.STOP] = stop
+    items[E.STOP_REASON] = pd.Series(reason, index=items.index, dtype=object)
+    items[E.STOP_ACTIVITY_ID] = pd.Series(activity_id, index=items.index, dtype=object)
+    items[E.STOP_ACTIVITY_TYPE] = pd.Series(activity_type, index=items.index, dtype=object)
     return first
 
 
