@@ -117,16 +117,25 @@ def _attempts(items: pd.DataFrame, acts: pd.DataFrame, ctx: Context) -> None:
         index=items.index,
         dtype=object,
     )
-    items.loc[met, E.STOP] = earliest[met]
-    items.loc[met, E.STOP_REASON] = which[met]
-    for reason, prefix in ((E.STOP_ATTEMPTS, "enough"), (E.STOP_REACHED, "reached")):
-        mine = (met & (which == reason)).to_numpy()
-        items.loc[mine, E.STOP_ACTIVITY_ID] = found[f"{prefix}_id"].to_numpy()[mine]
-        items.loc[mine, E.STOP_ACTIVITY_TYPE] = found[f"{prefix}_type"].to_numpy()[mine]
+    # The stop columns are still empty here (see `judge`): worked out as arrays, set once.
+    met_rows = met.to_numpy()
+    which_rows = which.to_numpy()
+    reason = np.where(met_rows, which_rows, None).astype(object)
+    activity_id = np.full(len(items), None, dtype=object)
+    activity_type = np.full(len(items), None, dtype=object)
+    for stopped_by, prefix in ((E.STOP_ATTEMPTS, "enough"), (E.STOP_REACHED, "reached")):
+        mine = met_rows & (which_rows == stopped_by)
+        activity_id[mine] = found[f"{prefix}_id"].to_numpy(dtype=object)[mine]
+        activity_type[mine] = found[f"{prefix}_type"].to_numpy(dtype=object)[mine]
     # The window ran out without any of them: breached, stopped at the window's end.
-    lapsed = ~met & (items[E.WINDOW_END] < ctx.as_of)
-    items.loc[lapsed, E.STOP] = items.loc[lapsed, E.WINDOW_END]
-    items.loc[lapsed, E.STOP_REASON] = E.STOP_WINDOW_END
+    lapsed = (~met & (items[E.WINDOW_END] < ctx.as_of)).to_numpy()
+    stop = earliest.where(met_rows).astype("datetime64[ns, UTC]")
+    stop = stop.where(~lapsed, items[E.WINDOW_END])
+    reason[lapsed] = E.STOP_WINDOW_END
+    items[E.STOP] = stop
+    items[E.STOP_REASON] = pd.Series(reason, index=items.index, dtype=object)
+    items[E.STOP_ACTIVITY_ID] = pd.Series(activity_id, index=items.index, dtype=object)
+    items[E.STOP_ACTIVITY_TYPE] = pd.Series(activity_type, index=items.index, dtype=object)
 
 
 def _finish(items: pd.DataFrame, ctx: Context, *, window_based: bool) -> pd.DataFrame:
