@@ -73,9 +73,12 @@ def _first_contact(
     # and set once (setting masked rows of the wide items frame copies, column after column).
     stop = pd.Series(first["contact_at"].array, index=items.index).astype("datetime64[ns, UTC]")
     has_contact = stop.notna().to_numpy()
-    reason = np.where(has_contact, E.STOP_ACTIVITY, None).astype(object)
-    activity_id = np.where(has_contact, first["contact_id"].to_numpy(dtype=object), None)
-    activity_type = np.where(has_contact, first["contact_type"].to_numpy(dtype=object), None)
+    reason = np.full(len(items), None, dtype=object)
+    reason[has_contact] = E.STOP_ACTIVITY
+    activity_id = np.full(len(items), None, dtype=object)
+    activity_id[has_contact] = first["contact_id"].to_numpy(dtype=object)[has_contact]
+    activity_type = np.full(len(items), None, dtype=object)
+    activity_type[has_contact] = first["contact_type"].to_numpy(dtype=object)[has_contact]
     if with_rejection:
         rejection = _rejection_stop(items)
         # "whichever is first": a contact at the very instant of the rejection still counts as one.
@@ -120,7 +123,8 @@ def _attempts(items: pd.DataFrame, acts: pd.DataFrame, ctx: Context) -> None:
     # The stop columns are still empty here (see `judge`): worked out as arrays, set once.
     met_rows = met.to_numpy()
     which_rows = which.to_numpy()
-    reason = np.where(met_rows, which_rows, None).astype(object)
+    reason = np.full(len(items), None, dtype=object)
+    reason[met_rows] = which_rows[met_rows]
     activity_id = np.full(len(items), None, dtype=object)
     activity_type = np.full(len(items), None, dtype=object)
     for stopped_by, prefix in ((E.STOP_ATTEMPTS, "enough"), (E.STOP_REACHED, "reached")):
