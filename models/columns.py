@@ -107,3 +107,8 @@ ENTITY_BY_NAME = {spec.entity: spec for spec in ENTITIES}
 # The activities that can stop an SLA clock once they happen (the engine, its store reads and the
 # verdict cache's horizon all use this one list).
 CLOCK_ACTIVITY_TYPES = ("call", "email", "meeting")
+# Calls and emails count only when outbound (as a contact, an attempt or a reach: the engine's
+# rules, models/engine/items.py); a meeting whatever its direction. The engine's read leaves the
+# rest out.
+OUTBOUND = "outbound"
+OUTBOUND_ONLY_ACTIVITY_TYPES = ("call", "email")

@@ -153,57 +153,60 @@ def apply_rules(
             chosen[(names.to_numpy() == name) & (items[E.START] >= starts_local_day).to_numpy()] = (
                 index
             )
-    keep = chosen >= 0  # before the first version's effective_from no SLA was in force
+    # Before the first version's effective_from no SLA was in force; each item is judged in
+    # the month its clock started in its calendar's local time. One subset, one copy, for both.
+    keep = chosen >= 0
+    names_matrix = np.stack(calendar_by_version)
+    calendar = names_matrix[np.maximum(chosen, 0), np.arange(len(items))]
+    keep &= _in_month(calendar, items[E.START], ctx, month)
     items = items[keep].copy()
     chosen = chosen[keep]
-    names_matrix = np.stack(calendar_by_version)[:, keep] if keep.any() else np.empty((0, 0))
-    items[E.CALENDAR] = _objects(
-        names_matrix[chosen, np.arange(len(items))] if len(items) else [], items.index
-    )
-    items = _in_month(items, ctx, month)
-    chosen = chosen[items.pop("_row").to_numpy()] if len(items) else chosen[:0]
+    items[E.CALENDAR] = _objects(calendar[keep], items.index)
     labels = np.array([v.effective_from.isoformat() for v in versions], dtype=object)
     items[E.SLA_VERSION] = _objects(labels[chosen], items.index)
-    items[E.TARGET] = np.nan
-    items[E.SEGMENT] = None
-    items["_warn_pct"] = np.nan
-    items["_min_attempts"] = 0
+    # Filled per version as plain arrays, then set once (setting masked rows of a frame copies).
+    target = np.full(len(items), np.nan)
+    segment = np.full(len(items), None, dtype=object)
+    warn_pct = np.full(len(items), np.nan)
+    min_attempts = np.zeros(len(items), dtype=np.int64)
     for index, version in enumerate(versions):
         mine = chosen == index
         if not mine.any():
             continue
-        target = np.full(int(mine.sum()), float(version.within_minutes or 0.0))
-        segment = np.full(int(mine.sum()), None, dtype=object)
+        mine_target = np.full(int(mine.sum()), float(version.within_minutes or 0.0))
+        mine_segment = np.full(int(mine.sum()), None, dtype=object)
         unmatched = np.ones(int(mine.sum()), dtype=bool)
         subset = items[mine]
         for seg in version.segments:  # first match wins
             hit = unmatched.copy()
             for field, values in seg.match:
                 hit &= subset[field].isin(values).to_numpy()
-            target[hit] = seg.within_minutes
-            segment[hit] = seg.label
+            mine_target[hit] = seg.within_minutes
+            mine_segment[hit] = seg.label
             unmatched &= ~hit
-        items.loc[mine, E.TARGET] = target
-        items.loc[mine, E.SEGMENT] = segment
-        items.loc[mine, "_warn_pct"] = version.warn_at_pct
-        items.loc[mine, "_min_attempts"] = version.min_attempts or 0
+        target[mine] = mine_target
+        segment[mine] = mine_segment
+        warn_pct[mine] = version.warn_at_pct
+        min_attempts[mine] = version.min_attempts or 0
+    items[E.TARGET] = target
+    items[E.SEGMENT] = _objects(segment, items.index)
+    items["_warn_pct"] = warn_pct
+    items["_min_attempts"] = min_attempts
     items[E.MONTH] = month
     return items
 
 
-def _in_month(items: pd.DataFrame, ctx: Context, month: str) -> pd.DataFrame:
+def _in_month(calendar: np.ndarray, starts: pd.Series, ctx: Context, month: str) -> np.ndarray:
+    """Whether each start falls in `month` in the local time of its calendar (named per row)."""
     first = pd.Timestamp(f"{month}-01")
     following = first + pd.offsets.MonthBegin(1)
-    inside = np.zeros(len(items), dtype=bool)
-    starts = items[E.START]
-    for name in items[E.CALENDAR].unique():
+    inside = np.zeros(len(calendar), dtype=bool)
+    for name in pd.unique(calendar):
         zone = ctx.calendars[name].timezone
-        mine = (items[E.CALENDAR] == name).to_numpy()
         lo = first.tz_localize(zone)
         hi = following.tz_localize(zone)
-        inside |= mine & ((starts >= lo) & (starts < hi)).to_numpy()
-    items = items.assign(_row=np.arange(len(items)))
-    return items[inside].copy()
+        inside |= (calendar == name) & ((starts >= lo) & (starts < hi)).to_numpy()
+    return inside
 
 
 # -- business time per calendar ----------------------------------------------------------------------
@@ -263,7 +266,11 @@ def first_contact_after_start(items: pd.DataFrame, acts: pd.DataFrame) -> pd.Dat
             C.OWNER_ID: "contact_owner",
         }
     )
-    left = items[[E.ITEM_ID, LEAD_KEY, E.START]].sort_values(E.START, kind="stable")
+    # Each item's row number rides along, to put the answers back in the items' order by
+    # position (merge_asof keeps its left side's rows and their order) instead of by id.
+    left = pd.DataFrame(
+        {LEAD_KEY: items[LEAD_KEY].to_numpy(), E.START: items[E.START].array, "_row": np.arange(len(items))}
+    ).sort_values(E.START, kind="stable")
     merged = pd.merge_asof(
         left,
         found.sort_values("contact_at", kind="stable"),
@@ -273,7 +280,11 @@ def first_contact_after_start(items: pd.DataFrame, acts: pd.DataFrame) -> pd.Dat
         direction="forward",
         allow_exact_matches=True,
     )
-    return merged.set_index(E.ITEM_ID).reindex(items[E.ITEM_ID])
+    back = np.empty(len(merged), dtype=np.int64)
+    back[merged.pop("_row").to_numpy()] = np.arange(len(merged))
+    merged = merged.take(back)
+    merged.index = pd.Index(items[E.ITEM_ID].to_numpy(dtype=object), dtype=object, name=E.ITEM_ID)
+    return merged
 
 
 def attempts_in_window(items: pd.DataFrame, acts: pd.DataFrame) -> pd.DataFrame:

@@ -69,26 +69,29 @@ def _first_contact(
     items: pd.DataFrame, acts: pd.DataFrame, *, with_rejection: bool
 ) -> pd.DataFrame:
     first = first_contact_after_start(items, acts)
-    contact_at = pd.Series(first["contact_at"].array, index=items.index).astype(
-        "datetime64[ns, UTC]"
-    )
-    has_contact = contact_at.notna()
-    items.loc[has_contact, E.STOP] = contact_at[has_contact]
-    items.loc[has_contact, E.STOP_REASON] = E.STOP_ACTIVITY
-    items.loc[has_contact, E.STOP_ACTIVITY_ID] = first["contact_id"].to_numpy()[
-        has_contact.to_numpy()
-    ]
-    items.loc[has_contact, E.STOP_ACTIVITY_TYPE] = first["contact_type"].to_numpy()[
-        has_contact.to_numpy()
-    ]
+    # The stop columns are still empty here (see `judge`): each is worked out as a whole array
+    # and set once (setting masked rows of the wide items frame copies, column after column).
+    stop = pd.Series(first["contact_at"].array, index=items.index).astype("datetime64[ns, UTC]")
+    has_contact = stop.notna().to_numpy()
+    reason = np.full(len(items), None, dtype=object)
+    reason[has_contact] = E.STOP_ACTIVITY
+    activity_id = np.full(len(items), None, dtype=object)
+    activity_id[has_contact] = first["contact_id"].to_numpy(dtype=object)[has_contact]
+    activity_type = np.full(len(items), None, dtype=object)
+    activity_type[has_contact] = first["contact_type"].to_numpy(dtype=object)[has_contact]
     if with_rejection:
         rejection = _rejection_stop(items)
         # "whichever is first": a contact at the very instant of the rejection still counts as one.
-        earlier = rejection.notna() & (items[E.STOP].isna() | (rejection < items[E.STOP]))
-        items.loc[earlier, E.STOP] = rejection[earlier]
-        items.loc[earlier, E.STOP_REASON] = E.STOP_REJECTION
-        items.loc[earlier, E.STOP_ACTIVITY_ID] = None
-        items.loc[earlier, E.STOP_ACTIVITY_TYPE] = None
+        earlier = rejection.notna() & (stop.isna() | (rejection < stop))
+        stop = stop.where(~earlier, rejection)
+        earlier_rows = earlier.to_numpy()
+        reason[earlier_rows] = E.STOP_REJECTION
+        activity_id[earlier_rows] = None
+        activity_type[earlier_rows] = None
+    items[E.STOP] = stop
+    items[E.STOP_REASON] = pd.Series(reason, index=items.index, dtype=object)
+    items[E.STOP_ACTIVITY_ID] = pd.Series(activity_id, index=items.index, dtype=object)
+    items[E.STOP_ACTIVITY_TYPE] = pd.Series(activity_type, index=items.index, dtype=object)
     return first
 
 
@@ -117,16 +120,26 @@ def _attempts(items: pd.DataFrame, acts: pd.DataFrame, ctx: Context) -> None:
         index=items.index,
         dtype=object,
     )
-    items.loc[met, E.STOP] = earliest[met]
-    items.loc[met, E.STOP_REASON] = which[met]
-    for reason, prefix in ((E.STOP_ATTEMPTS, "enough"), (E.STOP_REACHED, "reached")):
-        mine = (met & (which == reason)).to_numpy()
-        items.loc[mine, E.STOP_ACTIVITY_ID] = found[f"{prefix}_id"].to_numpy()[mine]
-        items.loc[mine, E.STOP_ACTIVITY_TYPE] = found[f"{prefix}_type"].to_numpy()[mine]
+    # The stop columns are still empty here (see `judge`): worked out as arrays, set once.
+    met_rows = met.to_numpy()
+    which_rows = which.to_numpy()
+    reason = np.full(len(items), None, dtype=object)
+    reason[met_rows] = which_rows[met_rows]
+    activity_id = np.full(len(items), None, dtype=object)
+    activity_type = np.full(len(items), None, dtype=object)
+    for stopped_by, prefix in ((E.STOP_ATTEMPTS, "enough"), (E.STOP_REACHED, "reached")):
+        mine = met_rows & (which_rows == stopped_by)
+        activity_id[mine] = found[f"{prefix}_id"].to_numpy(dtype=object)[mine]
+        activity_type[mine] = found[f"{prefix}_type"].to_numpy(dtype=object)[mine]
     # The window ran out without any of them: breached, stopped at the window's end.
-    lapsed = ~met & (items[E.WINDOW_END] < ctx.as_of)
-    items.loc[lapsed, E.STOP] = items.loc[lapsed, E.WINDOW_END]
-    items.loc[lapsed, E.STOP_REASON] = E.STOP_WINDOW_END
+    lapsed = (~met & (items[E.WINDOW_END] < ctx.as_of)).to_numpy()
+    stop = earliest.where(met_rows).astype("datetime64[ns, UTC]")
+    stop = stop.where(~lapsed, items[E.WINDOW_END])
+    reason[lapsed] = E.STOP_WINDOW_END
+    items[E.STOP] = stop
+    items[E.STOP_REASON] = pd.Series(reason, index=items.index, dtype=object)
+    items[E.STOP_ACTIVITY_ID] = pd.Series(activity_id, index=items.index, dtype=object)
+    items[E.STOP_ACTIVITY_TYPE] = pd.Series(activity_type, index=items.index, dtype=object)
 
 
 def _finish(items: pd.DataFrame, ctx: Context, *, window_based: bool) -> pd.DataFrame:

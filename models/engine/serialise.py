@@ -191,7 +191,13 @@ def normalise_items(items: pd.DataFrame) -> pd.DataFrame:
 
 
 def empty_items() -> pd.DataFrame:
-    """An items frame with every column and no row."""
+    """An items frame with every column and no row (a copy: callers may add to it)."""
+    return _empty_items().copy()
+
+
+@cache
+def _empty_items() -> pd.DataFrame:
+    # Normalising dozens of columns costs ~70 ms even with no rows; every quota asks for one.
     return normalise_items(
         pd.DataFrame({name: pd.Series([], dtype=object) for name in E.ITEM_COLUMNS})
     )

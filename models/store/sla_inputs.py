@@ -146,16 +146,20 @@ class SlaInputsStore:
     def _read_sla_activities(
         self, lead_ids: list[str], window_start: datetime, as_of: datetime
     ) -> pd.DataFrame:
-        """Only what can stop a clock: the leads' calls, emails and meetings from the window
-        start to as_of."""
-        coded = ", ".join(_coded_select(name, labels) for name, labels in _CODED.items())
-        activity_sql = (
-            f"SELECT activity_id, lead_id, occurred_at, owner_id, {coded} "
+        """Only what can stop a clock: the leads' outbound calls and emails and their meetings
+        from the window start to as_of (a call or email that is not outbound is never a contact,
+        an attempt or a reach: `models.engine.items`)."""
+        where = (
             "FROM activity WHERE deleted_at IS NULL AND type IN ("
             + ", ".join(f"'{kind}'" for kind in C.CLOCK_ACTIVITY_TYPES)
-            + ") "
+            + ") AND (type NOT IN ("
+            + ", ".join(f"'{kind}'" for kind in C.OUTBOUND_ONLY_ACTIVITY_TYPES)
+            + f") OR direction = '{C.OUTBOUND}') "
             "AND occurred_at >= :ws AND occurred_at <= :as_of AND lead_id IN :ids"
         )
+        columns = "activity_id, lead_id, occurred_at, owner_id"
+        coded_sql = f"SELECT {columns}, {_coded_select()} AS {_CODES} {where}"
+        text_sql = f"SELECT {columns}, {', '.join(_CODED)} {where}"
         values = self._sla_values(ws=window_start, as_of=as_of)
         with self.engine.connect() as conn:
             cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -163,18 +167,25 @@ class SlaInputsStore:
                 # Activities are fetched by lead through an index, i.e. scattered pages: reading
                 # them through a memory map instead of read() calls is about a third faster.
                 cursor.execute("PRAGMA mmap_size = 4294967296")
-            try:
+
+            def read(sql: str) -> pd.DataFrame:
                 chunks = []
                 for lo in range(0, max(len(lead_ids), 1), 20_000):
                     ids = lead_ids[lo : lo + 20_000] or ["-"]
                     marks = ", ".join([self._placeholder()] * len(ids))
-                    sql, params = self._positional(activity_sql.replace(":ids", f"({marks})"), values)
-                    chunks.append(frame_from_cursor(cursor, sql, (*params, *ids)))
+                    query, params = self._positional(sql.replace(":ids", f"({marks})"), values)
+                    chunks.append(frame_from_cursor(cursor, query, (*params, *ids)))
+                return pd.concat(chunks, ignore_index=True)
+
+            try:
+                activities = read(coded_sql)
+                decoded = _decode_codes(activities.pop(_CODES))
+                if decoded is None:  # a value outside the known labels: read the text instead
+                    return read(text_sql)
             finally:
                 cursor.close()
-        activities = pd.concat(chunks, ignore_index=True)
-        for name, labels in _CODED.items():
-            activities[name] = _decode_coded(activities, name, labels)
+        for name, values_of in decoded.items():
+            activities[name] = values_of
         return activities
 
     def _positional(self, sql: str, values: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
@@ -265,35 +276,41 @@ class SlaInputsStore:
         return str(payload)
 
 
-# Activity fields with few values, read by the SLA engine as small integer codes (no string
-# object per row, no hashing them again) and returned as categoricals of the same values; a
-# value outside the known labels arrives in a second column, `<name>_other`.
+# Activity fields with few values, read by the SLA engine as one small integer per row, a decimal
+# digit per field (no string object per row, no hashing them again; one column instead of one per
+# field), and returned as categoricals of the same values. Digit 9 is a missing value, 8 one
+# outside the known labels: then the rows are read again as text.
 _CODED = {
     C.TYPE: C.CLOCK_ACTIVITY_TYPES,
     C.DIRECTION: C.DIRECTIONS,
     C.OUTCOME: C.CALL_OUTCOMES,
 }
+_CODES = "_codes"
+_OTHER, _MISSING = 8, 9
+assert all(len(labels) <= _OTHER for labels in _CODED.values())
 
 
-def _coded_select(name: str, labels: tuple[str, ...]) -> str:
-    whens = " ".join(f"WHEN '{label}' THEN {code}" for code, label in enumerate(labels))
-    known = ", ".join(f"'{label}'" for label in labels)
-    return (
-        f"CASE {name} {whens} END AS {name}, "
-        f"CASE WHEN {name} IN ({known}) THEN NULL ELSE {name} END AS {name}_other"
-    )
+def _coded_select() -> str:
+    digits = []
+    for place, (name, labels) in enumerate(reversed(_CODED.items())):
+        whens = " ".join(f"WHEN '{label}' THEN {code}" for code, label in enumerate(labels))
+        digit = f"CASE {name} {whens} ELSE CASE WHEN {name} IS NULL THEN {_MISSING} ELSE {_OTHER} END END"
+        digits.append(f"({digit}) * {10**place}")
+    return " + ".join(digits)
 
 
-def _decode_coded(frame: pd.DataFrame, name: str, labels: tuple[str, ...]) -> pd.Series:
-    """The column `_coded_select` split in two, whole again: a categorical of the labels, or
-    plain objects when some value is not among them."""
-    codes = np.array(frame[name].to_numpy(dtype=object), dtype=float)  # None -> NaN
-    other = frame.pop(f"{name}_other").to_numpy(dtype=object)
-    known = ~np.isnan(codes)
-    if pd.notna(other).any():
-        values = other.copy()
-        values[known] = np.array(labels, dtype=object)[codes[known].astype(np.int64)]
-        return pd.Series(values, index=frame.index, dtype=object)
-    whole = np.where(known, codes, -1).astype(np.int64)
-    categories = pd.Index(labels, dtype=object)
-    return pd.Series(pd.Categorical.from_codes(whole, categories=categories), index=frame.index)
+def _decode_codes(codes: pd.Series) -> dict[str, pd.Series] | None:
+    """The fields `_coded_select` packed into one number, as categoricals of their labels; None
+    when some value is not among them."""
+    packed = codes.to_numpy(dtype=np.int64) if len(codes) else np.empty(0, dtype=np.int64)
+    out = {}
+    for place, (name, labels) in enumerate(reversed(_CODED.items())):
+        digit = packed // 10**place % 10
+        if (digit == _OTHER).any():
+            return None
+        whole = np.where(digit == _MISSING, -1, digit)
+        categories = pd.Index(labels, dtype=object)
+        out[name] = pd.Series(
+            pd.Categorical.from_codes(whole, categories=categories), index=codes.index
+        )
+    return {name: out[name] for name in _CODED}

@@ -101,6 +101,52 @@ def test_store_reads_the_month_as_known_at_as_of(loaded: Store) -> None:
     assert str(frames["leads"]["handed_off_at"].dt.tz) == "UTC"
 
 
+def test_store_reads_only_activities_that_can_stop_a_clock_with_their_values(
+    loaded: Store,
+) -> None:
+    loaded.upsert_frame(
+        "activity",
+        pd.DataFrame(
+            [
+                act("LATE", f"{MON} 10:00", direction="inbound", activity_id="A-IN-CALL"),
+                act("LATE", f"{MON} 10:05", "email", direction=None, activity_id="A-NO-DIR"),
+                act(
+                    "LATE", f"{MON} 10:10", "meeting", direction="inbound", activity_id="A-IN-MEET"
+                ),
+                act("LATE", f"{MON} 10:20", "meeting", direction=None, activity_id="A-MEET"),
+                act("LATE", f"{MON} 10:30", outcome="busy", activity_id="A-BUSY"),
+            ]
+        ),
+    )
+    window = (datetime(2026, 9, 30, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC))
+
+    def read() -> dict[str, tuple[Any, ...]]:
+        found = loaded.read_sla_inputs(*window, NOW)["activities"].set_index("activity_id")
+        return {
+            str(key): tuple(None if pd.isna(v) else v for v in row)
+            for key, row in found[["type", "direction", "outcome"]].iterrows()
+        }
+
+    known = read()
+    # An inbound (or undirected) call or email is never a contact, an attempt or a reach.
+    assert "A-IN-CALL" not in known and "A-NO-DIR" not in known
+    assert known["A-IN-MEET"] == ("meeting", "inbound", None)
+    assert known["A-MEET"] == ("meeting", None, None)
+    assert known["A-BUSY"] == ("call", "outbound", "busy")
+    assert known["A-MET"] == ("call", "outbound", None)
+    # A value outside the known labels is read back as it is on file.
+    loaded.upsert_frame(
+        "activity",
+        pd.DataFrame(
+            [act("LATE", f"{MON} 10:40", "meeting", direction="sideways", activity_id="A-ODD")]
+        ),
+    )
+    odd = read()
+    assert odd["A-ODD"] == ("meeting", "sideways", None)
+    assert odd["A-BUSY"] == ("call", "outbound", "busy")
+    assert set(odd) == set(known) | {"A-ODD"}
+
+
 def test_evaluate_json_has_the_spec_shape(loaded: Store, sla_path: Path) -> None:
     result = _evaluate(sla_path, "--format", "json")
     assert result.exit_code == 0, result.output
@@ -466,7 +512,13 @@ def test_a_month_frozen_under_the_earlier_rules_stays_as_sent_until_refrozen(
     fresh = now.sla("service").items.set_index(E.ITEM_ID)
     assert (fresh.loc["D2", E.OWNER_ID], fresh.loc["D2", E.TEAM_ID]) == ("csm2", "svc")
     refrozen = freeze_month(
-        loaded, sla_path, "2026-10", as_of=NOW, frozen_by="lee", note="SPEC correction", refreeze=True
+        loaded,
+        sla_path,
+        "2026-10",
+        as_of=NOW,
+        frozen_by="lee",
+        note="SPEC correction",
+        refreeze=True,
     )
     after = refrozen.sla("service").items.set_index(E.ITEM_ID)
     assert (after.loc["D2", E.OWNER_ID], after.loc["D2", E.CLOSED_BY_OWNER_ID]) == ("csm2", "rep")
