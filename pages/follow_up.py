@@ -100,107 +100,111 @@ else:
     )
     hours = components.hours_column
     link = components.link_column("Drill-down", display="Open")
-    with by_team_tab:
-        components.data_table(
-            touch.by_team[
-                [
-                    "team",
-                    "compliance_pct",
-                    "met",
-                    "breached",
-                    "open",
-                    "excluded",
-                    "median_hours",
-                    "p90_hours",
-                    "link",
-                ]
-            ],
-            column_config={
-                "team": "Team",
-                "compliance_pct": components.progress_column("Within target"),
-                "met": "Met",
-                "breached": "Breached",
-                "open": "Open",
-                "excluded": "Excluded",
-                "median_hours": hours("Median"),
-                "p90_hours": hours("P90"),
-                "link": link,
-            },
-            key="ft_team",
-        )
-    with by_rep_tab:
-        components.cached_chart(
-            partial(charts.rep_scatter, touch.by_rep.dropna(subset=["median_hours", "compliance_pct"])),
-            key="rep_scatter",
-            depends_on=drawn_from,
-            empty=f"No rep has touched a lead {components.where(me)} this month yet.",
-        )
-        components.data_table(
-            touch.by_rep[
-                [
-                    "rep",
-                    "team",
-                    "compliance_pct",
-                    "met",
-                    "breached",
-                    "open",
-                    "median_hours",
-                    "p90_hours",
-                    "link",
-                ]
-            ],
-            column_config={
-                "rep": "Rep",
-                "team": "Team",
-                "compliance_pct": components.progress_column("Within target"),
-                "met": "Met",
-                "breached": "Breached",
-                "open": "Open",
-                "median_hours": hours("Median"),
-                "p90_hours": hours("P90"),
-                "link": link,
-            },
-            key="ft_rep",
-        )
-        st.caption(
-            "Sorted worst first. Median and P90 count business hours from assignment to the first outbound call, email or meeting."
-        )
-    with routing_tab:
-        st.markdown(
-            "Routing delay (hand-off → assignment) is the routing's, not the rep's: the rep's clock starts at assignment. "
-            "Both in business hours."
-        )
-        components.data_table(
-            touch.by_team[["team", "routing_median_hours", "median_hours", "items"]],
-            column_config={
-                "team": "Team",
-                "routing_median_hours": hours("Routing delay (median)"),
-                "median_hours": hours("Rep delay to first touch (median)"),
-                "items": "Leads",
-            },
-            key="ft_routing",
-        )
-    with untouched_tab:
-        never = touch.items[touch.items["never_touched"]].sort_values(
-            "elapsed_hours", ascending=False
-        )
-        if never.empty:
-            components.empty_state("Every lead of this selection has been touched.")
-        else:
+    if by_team_tab.open is not False:  # only the open tab is drawn
+        with by_team_tab:
             components.data_table(
-                never[["lead_id", "rep", "team", "state", "elapsed_hours", "target_hours", "link"]],
+                touch.by_team[
+                    [
+                        "team",
+                        "compliance_pct",
+                        "met",
+                        "breached",
+                        "open",
+                        "excluded",
+                        "median_hours",
+                        "p90_hours",
+                        "link",
+                    ]
+                ],
                 column_config={
-                    "lead_id": "Lead",
-                    "rep": "Rep",
                     "team": "Team",
-                    "state": "State",
-                    "elapsed_hours": hours("Business hours waiting"),
-                    "target_hours": hours("Target"),
+                    "compliance_pct": components.progress_column("Within target"),
+                    "met": "Met",
+                    "breached": "Breached",
+                    "open": "Open",
+                    "excluded": "Excluded",
+                    "median_hours": hours("Median"),
+                    "p90_hours": hours("P90"),
                     "link": link,
                 },
-                key="ft_never",
-                state_columns=["state"],
+                key="ft_team",
             )
+    if by_rep_tab.open is not False:  # only the open tab is drawn
+        with by_rep_tab:
+            components.cached_chart(
+                partial(charts.rep_scatter, touch.by_rep.dropna(subset=["median_hours", "compliance_pct"])),
+                key="rep_scatter",
+                depends_on=drawn_from,
+                empty=f"No rep has touched a lead {components.where(me)} this month yet.",
+            )
+            components.data_table(
+                touch.by_rep[
+                    [
+                        "rep",
+                        "team",
+                        "compliance_pct",
+                        "met",
+                        "breached",
+                        "open",
+                        "median_hours",
+                        "p90_hours",
+                        "link",
+                    ]
+                ],
+                column_config={
+                    "rep": "Rep",
+                    "team": "Team",
+                    "compliance_pct": components.progress_column("Within target"),
+                    "met": "Met",
+                    "breached": "Breached",
+                    "open": "Open",
+                    "median_hours": hours("Median"),
+                    "p90_hours": hours("P90"),
+                    "link": link,
+                },
+                key="ft_rep",
+            )
+            st.caption(
+                "Sorted worst first. Median and P90 count business hours from assignment to the first outbound call, email or meeting."
+            )
+    if routing_tab.open is not False:  # only the open tab is drawn
+        with routing_tab:
+            st.markdown(
+                "Routing delay (hand-off → assignment) is the routing's, not the rep's: the rep's clock starts at assignment. "
+                "Both in business hours."
+            )
+            components.data_table(
+                touch.by_team[["team", "routing_median_hours", "median_hours", "items"]],
+                column_config={
+                    "team": "Team",
+                    "routing_median_hours": hours("Routing delay (median)"),
+                    "median_hours": hours("Rep delay to first touch (median)"),
+                    "items": "Leads",
+                },
+                key="ft_routing",
+            )
+    if untouched_tab.open is not False:  # only the open tab is drawn
+        with untouched_tab:
+            never = touch.items[touch.items["never_touched"]].sort_values(
+                "elapsed_hours", ascending=False
+            )
+            if never.empty:
+                components.empty_state("Every lead of this selection has been touched.")
+            else:
+                components.data_table(
+                    never[["lead_id", "rep", "team", "state", "elapsed_hours", "target_hours", "link"]],
+                    column_config={
+                        "lead_id": "Lead",
+                        "rep": "Rep",
+                        "team": "Team",
+                        "state": "State",
+                        "elapsed_hours": hours("Business hours waiting"),
+                        "target_hours": hours("Target"),
+                        "link": link,
+                    },
+                    key="ft_never",
+                    state_columns=["state"],
+                )
 
 attempts = scoped_view(fu.sla_view(filters, "follow_up_attempts"), me)
 if attempts is not None:

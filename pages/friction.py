@@ -72,6 +72,8 @@ wanted = st.query_params.get("section")
 ordered = sorted(fr.sections(), key=lambda s: s.key != wanted)
 for section in ordered:
     tab = handoff_tab if section.part == "handoff" else customer_tab
+    if tab.open is False:
+        continue  # only the open tab is drawn: choosing the other one reruns the page (bound tabs)
     with tab:
         st.markdown(f"#### {plain(section.title)}")
         st.caption(section.intro)

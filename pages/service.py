@@ -85,114 +85,118 @@ owner_tab, contact_tab, closer_tab, customers_tab = st.tabs(
     key="svc_tab",
     bind="query-params",  # a shared link restores the tab
 )
-with owner_tab:
-    st.caption(
-        "Each customer is the service side's: the deal's service owner, else the service rep who "
-        "made the first contact, else nobody yet (the service queue)."
-    )
-    owners = svc.by_owner(items)
-    if owners.empty:
-        components.empty_state("No customer for this selection.")
-    else:
-        components.data_table(
-            owners[["rep", "team", "items", "compliance_pct", "breached", "open", "median_hours"]],
-            column_config={
-                "rep": "Service owner",
-                "team": "Service team",
-                "items": "Customers",
-                "compliance_pct": components.progress_column("Within target"),
-                "breached": "Breached",
-                "open": "Open",
-                "median_hours": hours("Median to contact"),
-            },
-            key="svc_owner",
+if owner_tab.open is not False:  # only the open tab is drawn
+    with owner_tab:
+        st.caption(
+            "Each customer is the service side's: the deal's service owner, else the service rep who "
+            "made the first contact, else nobody yet (the service queue)."
         )
-with contact_tab:
-    st.caption(
-        "Who in service made each customer's first contact (the call, e-mail or meeting that "
-        "stopped the clock), and how long the customer waited, in business hours."
-    )
-    reps = svc.by_contact_rep(items)
-    if reps.empty:
-        components.empty_state("No first contact by service yet for this selection.")
-    else:
+        owners = svc.by_owner(items)
+        if owners.empty:
+            components.empty_state("No customer for this selection.")
+        else:
+            components.data_table(
+                owners[["rep", "team", "items", "compliance_pct", "breached", "open", "median_hours"]],
+                column_config={
+                    "rep": "Service owner",
+                    "team": "Service team",
+                    "items": "Customers",
+                    "compliance_pct": components.progress_column("Within target"),
+                    "breached": "Breached",
+                    "open": "Open",
+                    "median_hours": hours("Median to contact"),
+                },
+                key="svc_owner",
+            )
+if contact_tab.open is not False:  # only the open tab is drawn
+    with contact_tab:
+        st.caption(
+            "Who in service made each customer's first contact (the call, e-mail or meeting that "
+            "stopped the clock), and how long the customer waited, in business hours."
+        )
+        reps = svc.by_contact_rep(items)
+        if reps.empty:
+            components.empty_state("No first contact by service yet for this selection.")
+        else:
+            components.data_table(
+                reps[
+                    [
+                        "contact_rep",
+                        "contact_team",
+                        "items",
+                        "compliance_pct",
+                        "breached",
+                        "median_hours",
+                        "p90_hours",
+                    ]
+                ],
+                column_config={
+                    "contact_rep": "Service rep",
+                    "contact_team": "Service team",
+                    "items": st.column_config.NumberColumn(
+                        "Customers", help="Customers whose first contact this rep made"
+                    ),
+                    "compliance_pct": components.progress_column("Within target"),
+                    "breached": "Breached",
+                    "median_hours": hours("Median to contact"),
+                    "p90_hours": hours("P90 to contact"),
+                },
+                key="svc_contact",
+            )
+if closer_tab.open is not False:  # only the open tab is drawn
+    with closer_tab:
+        st.caption(
+            "The sales rep who closed each deal, for the handover: how quickly service reached "
+            "their customers. Not charged to the closer."
+        )
+        closers = svc.by_closer(items, closing_team)
+        if closers.empty:
+            components.empty_state("No customer closed by this selection's sales reps.")
+        else:
+            components.data_table(
+                closers[["closer", "closer_team", "items", "compliance_pct", "breached", "median_hours"]],
+                column_config={
+                    "closer": "Closed by",
+                    "closer_team": "Sales team",
+                    "items": "Customers",
+                    "compliance_pct": components.progress_column("Within target"),
+                    "breached": "Breached",
+                    "median_hours": hours("Median to contact"),
+                },
+                key="svc_closer",
+            )
+if customers_tab.open is not False:  # only the open tab is drawn
+    with customers_tab:
+        components.state_legend()  # the colours of the State column right below
         components.data_table(
-            reps[
+            svc.customers_table(items)[
                 [
+                    "deal_id",
+                    "lead_id",
+                    "state",
+                    "start",
+                    "elapsed_hours",
+                    "target_hours",
+                    "rep",
                     "contact_rep",
-                    "contact_team",
-                    "items",
-                    "compliance_pct",
-                    "breached",
-                    "median_hours",
-                    "p90_hours",
+                    "closer",
+                    "link",
                 ]
             ],
             column_config={
-                "contact_rep": "Service rep",
-                "contact_team": "Service team",
-                "items": st.column_config.NumberColumn(
-                    "Customers", help="Customers whose first contact this rep made"
+                "deal_id": "Deal",
+                "lead_id": "Lead",
+                "state": "State",
+                "start": components.when_column("Won"),
+                "elapsed_hours": hours(
+                    "Business hours to contact", help="So far, for customers not contacted yet"
                 ),
-                "compliance_pct": components.progress_column("Within target"),
-                "breached": "Breached",
-                "median_hours": hours("Median to contact"),
-                "p90_hours": hours("P90 to contact"),
-            },
-            key="svc_contact",
-        )
-with closer_tab:
-    st.caption(
-        "The sales rep who closed each deal, for the handover: how quickly service reached "
-        "their customers. Not charged to the closer."
-    )
-    closers = svc.by_closer(items, closing_team)
-    if closers.empty:
-        components.empty_state("No customer closed by this selection's sales reps.")
-    else:
-        components.data_table(
-            closers[["closer", "closer_team", "items", "compliance_pct", "breached", "median_hours"]],
-            column_config={
+                "target_hours": hours("Target"),
+                "rep": "Service owner",
+                "contact_rep": "First contact by",
                 "closer": "Closed by",
-                "closer_team": "Sales team",
-                "items": "Customers",
-                "compliance_pct": components.progress_column("Within target"),
-                "breached": "Breached",
-                "median_hours": hours("Median to contact"),
+                "link": link,
             },
-            key="svc_closer",
+            key="svc_customers",
+            state_columns=["state"],
         )
-with customers_tab:
-    components.state_legend()  # the colours of the State column right below
-    components.data_table(
-        svc.customers_table(items)[
-            [
-                "deal_id",
-                "lead_id",
-                "state",
-                "start",
-                "elapsed_hours",
-                "target_hours",
-                "rep",
-                "contact_rep",
-                "closer",
-                "link",
-            ]
-        ],
-        column_config={
-            "deal_id": "Deal",
-            "lead_id": "Lead",
-            "state": "State",
-            "start": components.when_column("Won"),
-            "elapsed_hours": hours(
-                "Business hours to contact", help="So far, for customers not contacted yet"
-            ),
-            "target_hours": hours("Target"),
-            "rep": "Service owner",
-            "contact_rep": "First contact by",
-            "closer": "Closed by",
-            "link": link,
-        },
-        key="svc_customers",
-        state_columns=["state"],
-    )

@@ -302,6 +302,13 @@ def test_lists_of_leads_and_reps_are_scoped(
     at = signed_in(email, "pages/follow_up.py", month=MONTH)
     assert_clean(at)
     frames = [d.value for d in at.dataframe if "rep" in d.value.columns]
+    outside_tabs = len(frames)
+    for tab in ("By rep", "Never touched"):  # only the open tab is drawn: open each
+        opened = signed_in(email, "pages/follow_up.py", month=MONTH, fu_tab=tab)
+        assert_clean(opened)
+        shown = [d.value for d in opened.dataframe if "rep" in d.value.columns]
+        assert len(shown) > outside_tabs, f"the {tab} tab's list is drawn when it is open"
+        frames += shown
     assert frames, "the per-rep tables are drawn"
     by_team = [
         d.value for d in at.dataframe if "team" in d.value.columns and "rep" not in d.value.columns

@@ -330,7 +330,10 @@ def test_service_page_credits_first_contacts_to_the_service_rep_who_made_them(
 
     at = open_app("pages/service.py", month=MONTH)
     assert_clean(at)
-    table = next(d.value for d in at.dataframe if "contact_rep" in d.value.columns)
+    # Only the open tab is drawn; each tab opens from its link (?svc_tab=).
+    contacts = open_app("pages/service.py", month=MONTH, svc_tab="By first contact")
+    assert_clean(contacts)
+    table = next(d.value for d in contacts.dataframe if "contact_rep" in d.value.columns)
     shown = table[table["contact_rep"] != "(not contacted yet)"]
     assert dict(zip(shown["contact_rep"], shown["items"], strict=True)) == want
     assert int(table["items"].sum()) == len(items)
@@ -341,7 +344,11 @@ def test_service_page_credits_first_contacts_to_the_service_rep_who_made_them(
     assert dict(zip(by_owner["rep"], by_owner["items"], strict=True)) == owned.to_dict()
     assert set(items["team_id"].dropna().map(teams["tier"])) <= {"service"}
     assert items["closed_by_owner_id"].notna().all()
-    closers = next(d.value for d in at.dataframe if "closer" in d.value.columns and "items" in d.value.columns)
+    closed = open_app("pages/service.py", month=MONTH, svc_tab="Closed by (sales)")
+    assert_clean(closed)
+    closers = next(
+        d.value for d in closed.dataframe if "closer" in d.value.columns and "items" in d.value.columns
+    )
     assert int(closers["items"].sum()) == len(items)
     assert [t.label for t in at.tabs][:4] == [
         "By service owner", "By first contact", "Closed by (sales)", "Customers"
@@ -408,11 +415,15 @@ def test_friction_opens_on_the_last_full_month_and_rejections_land_with_teams(
     assert at.title[0].value == "Handoff friction report, September 2026"
     toggle = next(t for t in at.toggle if t.key == "fr_to_date")
     assert toggle.value is False
+    # Only the open tab is drawn (the first: handoff friction).
+    assert not [d for d in at.dataframe if "advice" in d.value.columns]
     # Customer friction: each category's advice, biggest first, full notes on demand.
-    pains = next(d.value for d in at.dataframe if "advice" in d.value.columns)
+    customers = open_app("pages/friction.py", month=MONTH, tab="Customer friction")
+    assert_clean(customers)
+    pains = next(d.value for d in customers.dataframe if "advice" in d.value.columns)
     assert pains["customers"].is_monotonic_decreasing
     assert pains["advice"].str.len().gt(0).all()
-    assert any(e.label == "Full notes behind these quotes" for e in at.expander)
+    assert any(e.label == "Full notes behind these quotes" for e in customers.expander)
     # The Overview's link: the running month's rejections, first in the handoff tab, by team.
     linked = open_app(
         "pages/friction.py", month=MONTH, tab="Handoff friction", section="rejections", so_far="1"
