@@ -263,8 +263,24 @@ def test_crm_text_is_never_markup(store: Store, env: Path) -> None:
         assert "\\*\\*x\\]\\(https\\:" in value, "every markup character is escaped"
 
 
-@pytest.mark.parametrize("page", [p for p in PAGES if p != "people"])
-def test_crm_text_is_plain_on_every_page(store: Store, env: Path, page: str) -> None:
+# Follow-up, Service and Friction draw only the open tab: the other tabs are checked open.
+HIDDEN_TABS = [
+    ("follow_up", "fu_tab", "By rep"),
+    ("follow_up", "fu_tab", "Never touched"),
+    ("service", "svc_tab", "By first contact"),
+    ("service", "svc_tab", "Closed by (sales)"),
+    ("service", "svc_tab", "Customers"),
+    ("friction", "tab", "Customer friction"),
+]
+
+
+@pytest.mark.parametrize(
+    ("page", "tab"),
+    [(p, None) for p in PAGES if p != "people"] + [(p, (k, v)) for p, k, v in HIDDEN_TABS],
+)
+def test_crm_text_is_plain_on_every_page(
+    store: Store, env: Path, page: str, tab: tuple[str, str] | None
+) -> None:
     owners = store.read_entity("owner")
     owners.loc[owners["owner_id"] == "O09", "name"] = EVIL_NAME
     store.upsert_frame("owner", owners)
@@ -276,7 +292,8 @@ def test_crm_text_is_plain_on_every_page(store: Store, env: Path, page: str) -> 
     leads.loc[leads["rejected_at"].notna(), "rejection_reason"] = EVIL_REASON
     store.upsert_frame("lead", leads)
     st.cache_data.clear()
-    at = signed_in(ADMIN, f"pages/{page}.py", month=MONTH, team="sales-east", rep="O09")
+    opened = dict([tab]) if tab else {}
+    at = signed_in(ADMIN, f"pages/{page}.py", month=MONTH, team="sales-east", rep="O09", **opened)
     assert_clean(at)
     texts = [m.value for m in at.markdown] + [s.value for s in at.subheader]
     texts += [c.value for c in at.caption]
