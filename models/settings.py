@@ -98,6 +98,11 @@ def _settings_for(key: tuple[tuple[str, Any], ...]) -> Settings:
     return Settings(**dict(key))
 
 
+def clock_is_pinned() -> bool:
+    """True when `HANDOFF_NOW` pins the clock (see `current_time`)."""
+    return bool(os.environ.get("HANDOFF_NOW"))
+
+
 def current_time() -> datetime:
     """The current instant (UTC), or `HANDOFF_NOW` (ISO 8601 with an offset) when it pins the
     clock for demos and tests. Only the edges read it (the dashboard's clock, the CLI); the

@@ -6,11 +6,10 @@ Everything else (engine, rollups, connectors) receives "now" as a parameter. `HA
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from models.settings import current_time
+from models.settings import clock_is_pinned, current_time
 from models.time.months import DEFAULT_MONTH_ZONE as _MONTH_ZONE_NAME
 
 # Verdicts are computed "as of" the start of the current 5-minute bucket, so a manager clicking
@@ -26,7 +25,7 @@ def now() -> datetime:
 
 def pinned() -> bool:
     """True when `HANDOFF_NOW` pins the clock."""
-    return bool(os.environ.get("HANDOFF_NOW"))
+    return clock_is_pinned()
 
 
 def evaluation_instant(current: datetime) -> datetime:

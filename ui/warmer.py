@@ -176,9 +176,8 @@ def default_filters(now: datetime) -> Filters:
 
 
 def _warm_views(now: datetime) -> str:
-    from ui import data_summary, follow_up, friction, loaders, overview, service
+    from ui import data_summary, follow_up, friction, overview, service
 
-    zone = loaders.month_zone()
     filters = default_filters(now)
     overview.load(filters)
     overview.trend(filters)
@@ -192,6 +191,6 @@ def _warm_views(now: datetime) -> str:
     # The Friction page opens on the last full month's report for the whole organisation.
     friction.report(filters, friction.report_month(filters), None)
     # The Data page counts a year of rows in the database: kept until the data changes.
-    data_summary.loaded_data(zone)
+    data_summary.loaded_data(filters.zone)
     data_summary.backdated_deals()
     return f"{filters.month} as of {filters.as_of:%Y-%m-%d %H:%M %Z}"
